@@ -1,0 +1,90 @@
+"""SEE Cluster Policy Learning Platform: a git-backed Markdown wiki.
+
+`create_app()` is the only entry point; nothing runs at import time.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import DEFAULTS
+from .config import validate_config
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the wiki application; `config` (tests) replaces instance file and environment."""
+    from . import auth
+    from . import themes
+    from . import views
+    from .pages import Wiki
+    from .render import Renderer
+    from .storage import Storage
+    from .users import UserStore
+
+    app = configured_app(config)
+    storage = Storage(Path(app.config["CONTENT_DIR"]))
+    app.extensions["wiki"] = Wiki(storage, Renderer(link_base="/", edit_base="/-/edit/"),
+                                  max_page_bytes=app.config["MAX_PAGE_BYTES"])
+    app.extensions["wiki.users"] = UserStore(Path(app.config["USERS_DB"]))
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config["SESSION_COOKIE_NAME"] = "wiki_session"
+    themes.init_app(app)
+    auth.init_app(app)
+    views.register_blueprints(app)
+    atexit.register(storage.close)
+    return app
+
+
+def configured_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """A Flask app with validated configuration and no services yet (used by `wiki init`)."""
+    instance = os.environ.get("WIKI_INSTANCE") or None
+    if config is not None and config.get("INSTANCE_PATH"):
+        instance = str(config["INSTANCE_PATH"])
+    app = Flask(__name__, instance_path=instance and os.path.abspath(instance),
+                instance_relative_config=True, static_folder=None)
+    app.config.from_mapping(DEFAULTS)
+    if config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("WIKI")
+    else:
+        app.config.update(config)
+    _fill_paths(app)
+    validate_config(app.config)
+    return app
+
+
+def _fill_paths(app: Flask) -> None:
+    """Defaults that live in the instance folder, and the generated secret key."""
+    instance = Path(app.instance_path)
+    if not app.config.get("CONTENT_DIR"):
+        app.config["CONTENT_DIR"] = str(instance / "content")
+    if not app.config.get("USERS_DB"):
+        app.config["USERS_DB"] = str(instance / "users.sqlite")
+    if not app.config.get("SEARCH_INDEX_DIR"):
+        app.config["SEARCH_INDEX_DIR"] = str(Path.cwd() / "search_index")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key kept in <instance>/secret_key (created once, readable only by us)."""
+    path = instance / "secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker created it a moment ago
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,72 @@
+"""Configuration keys, their defaults, and validation. Read only in create_app().
+
+Every key can be set in `<instance>/config.py` or as an environment variable
+with the `WIKI_` prefix (WIKI_READ_ACCESS=registered). The README has a table of
+them; a test keeps it complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    # Secret for signing sessions; generated into <instance>/secret_key when unset.
+    "SECRET_KEY": None,
+    # The git content repository (bare); default <instance>/content.
+    "CONTENT_DIR": None,
+    # Folder whose files `wiki init` imports into a new content repository.
+    "CONTENT_SOURCE": str(PROJECT_DIR / "content"),
+    # The Whoosh search index (rebuildable, never committed); default ./search_index.
+    "SEARCH_INDEX_DIR": None,
+    # SQLite file holding the accounts; default <instance>/users.sqlite.
+    "USERS_DB": None,
+    # Who may read: "anonymous" (everyone) or "registered" (logged-in users only).
+    "READ_ACCESS": "anonymous",
+    # The name in the header, the page titles and the Atom feed.
+    "SITE_NAME": "SEE Cluster Policy Learning Platform",
+    # Language of pages without `lang:` front matter (ISO 639-1 code).
+    "DEFAULT_LANGUAGE": "en",
+    # Active theme: a folder in THEMES_DIR with templates/ and static/.
+    "THEME": "default",
+    # Where themes live.
+    "THEMES_DIR": str(PROJECT_DIR / "themes"),
+    # Largest page that can be saved, in bytes.
+    "MAX_PAGE_BYTES": 1 << 20,
+    # Revisions per page of history and of recent changes.
+    "HISTORY_PAGE_SIZE": 50,
+    # Entries in the Atom feed of recent changes.
+    "FEED_SIZE": 30,
+}
+
+READ_ACCESS_CHOICES = ("anonymous", "registered")
+INSECURE_KEYS = {"dev", "change-me", "changeme", "secret", ""}
+
+
+def validate_config(config: Mapping[str, Any]) -> None:
+    """Check every key; raise one ConfigError that names every problem.
+
+    :raises ConfigError:
+    """
+    problems = []
+    if config.get("READ_ACCESS") not in READ_ACCESS_CHOICES:
+        problems.append(f"READ_ACCESS must be one of {', '.join(READ_ACCESS_CHOICES)}")
+    for key in ("MAX_PAGE_BYTES", "HISTORY_PAGE_SIZE", "FEED_SIZE"):
+        value = config.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            problems.append(f"{key} must be a positive whole number")
+    theme_dir = Path(str(config.get("THEMES_DIR"))) / str(config.get("THEME"))
+    if not (theme_dir / "templates").is_dir():
+        problems.append(f"THEME: no templates folder at {theme_dir}")
+    key = config.get("SECRET_KEY")
+    if key is not None and str(key) in INSECURE_KEYS and not config.get("TESTING"):
+        problems.append("SECRET_KEY is a well-known placeholder; set a random value")
+    if not str(config.get("SITE_NAME") or "").strip():
+        problems.append("SITE_NAME must not be empty")
+    if problems:
+        raise ConfigError("Invalid configuration: " + "; ".join(problems) + ".")

@@ -1,0 +1,94 @@
+"""YAML front matter: split it from the Markdown body and parse it safely.
+
+Front matter is kept as-is in the file; the wiki only reads it. Keys are
+generic (title, lang, tags, type, wg, country, ...), so later page types can
+add their own without changes here. No Flask imports.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+import yaml
+
+from .errors import InvalidContent
+
+_FENCE = "---"
+_CLOSERS = ("---", "...")
+
+
+@dataclass(frozen=True)
+class Document:
+    meta: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1  # line number (1-based) where the body starts in the file
+
+
+def split(text: str) -> tuple[str | None, str, int]:
+    """Split text into (yaml_text or None, body, body_first_line)."""
+    text = text.lstrip("\ufeff")
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != _FENCE:
+        return None, text, 1
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in _CLOSERS:
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
+    return None, text, 1  # no closing fence: it is just a horizontal rule
+
+
+def parse(text: str, *, strict: bool = True) -> Document:
+    """Parse front matter and body.
+
+    With `strict`, invalid YAML raises; otherwise the text is shown as a body
+    with no metadata (a page saved by git push must still display).
+
+    :raises InvalidContent: with the line number of the YAML problem.
+    """
+    raw, body, body_line = split(text)
+    if raw is None:
+        return Document({}, body, 1)
+    try:
+        data = yaml.safe_load(raw) if raw.strip() else {}
+    except yaml.YAMLError as exc:
+        if not strict:
+            return Document({}, text, 1)
+        mark = getattr(exc, "problem_mark", None)
+        where = f" on line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "it is not valid YAML"
+        raise InvalidContent(
+            f"The front matter (between the --- lines) has an error{where}: {problem}."
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        if not strict:
+            return Document({}, text, 1)
+        raise InvalidContent(
+            "The front matter must be a list of 'key: value' lines (line 2 onwards)."
+        )
+    return Document({str(k): _plain(v) for k, v in data.items()}, body, body_line)
+
+
+def _plain(value: Any) -> Any:
+    """Turn YAML values into JSON-friendly ones (dates become ISO strings)."""
+    if isinstance(value, _dt.datetime | _dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def as_list(value: Any) -> list[str]:
+    """A metadata value as a list of strings ("a, b" or [a, b] -> ["a", "b"])."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value if v is not None and str(v).strip()]
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(value)]

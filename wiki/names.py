@@ -1,0 +1,141 @@
+"""Page name <-> repository path rules; the only place they live.
+
+A page has two identities: its *name* ("WG4/Cluster financing", used in URLs,
+links and titles) and its *path* ("WG4/Cluster financing.md", the file in the
+content repository). Names stay readable in a clone: the path is the name plus
+".md". Names that would break a clone on Windows or macOS are refused.
+
+No Flask imports.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import InvalidPageName
+
+SUFFIX = ".md"
+HOME = "Home"
+MAX_NAME_CHARS = 200  # whole name, without the suffix
+MAX_COMPONENT_BYTES = 120  # per folder or file name, UTF-8 bytes (filesystems allow 255)
+
+_FORBIDDEN_CHARS = set('<>:"|?*\\')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+_RESERVED |= {f"COM{i}" for i in "123456789¹²³"} | {f"LPT{i}" for i in "123456789¹²³"}
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cf") and ch not in ("\u200d",)
+
+
+def normalize(name: str) -> str:
+    """Return the canonical form of a user-typed name (NFC, single slashes, trimmed).
+
+    :raises InvalidPageName: when the name cannot be a page name.
+    """
+    if not isinstance(name, str):
+        raise InvalidPageName("A page name must be text.")
+    name = unicodedata.normalize("NFC", name)
+    parts = [p for p in name.strip().strip("/").split("/")]
+    parts = [_WHITESPACE_RUN.sub(" ", p) if p.strip() else p for p in parts]
+    name = "/".join(parts)
+    validate(name)
+    return name
+
+
+def validate(name: str) -> None:
+    """Check a normalized name against the rules that keep clones portable.
+
+    :raises InvalidPageName: naming the rule that was broken.
+    """
+    if not name:
+        raise InvalidPageName("The page name is empty.")
+    if len(name) > MAX_NAME_CHARS:
+        raise InvalidPageName(f"The page name is too long (at most {MAX_NAME_CHARS} characters).")
+    for part in name.split("/"):
+        _validate_component(part)
+
+
+def _validate_component(part: str) -> None:
+    if part == "":
+        raise InvalidPageName("The page name has an empty folder (two slashes in a row).")
+    if part in (".", ".."):
+        raise InvalidPageName("'.' and '..' cannot be used as page or folder names.")
+    bad = sorted({ch for ch in part if ch in _FORBIDDEN_CHARS})
+    if bad:
+        raise InvalidPageName(
+            "Page names cannot contain " + " ".join(bad) + " (they break clones on Windows)."
+        )
+    if any(_is_control(ch) for ch in part):
+        raise InvalidPageName("Page names cannot contain control or invisible format characters.")
+    if part != part.rstrip(" ."):
+        raise InvalidPageName("A page or folder name cannot end with a dot or a space.")
+    if part != part.lstrip(" "):
+        raise InvalidPageName("A page or folder name cannot start with a space.")
+    if part.startswith("-"):
+        raise InvalidPageName("A page or folder name cannot start with '-'.")
+    if part.startswith("."):
+        raise InvalidPageName("A page or folder name cannot start with '.' (hidden files).")
+    if part.casefold() == ".git" or part.casefold().startswith(".git"):
+        raise InvalidPageName("'.git' is reserved by git.")
+    stem = part.split(".")[0].rstrip(" ").upper()
+    if stem in _RESERVED:
+        raise InvalidPageName(f"'{part}' is a reserved device name on Windows.")
+    if len(part.encode("utf-8")) > MAX_COMPONENT_BYTES:
+        raise InvalidPageName(
+            f"A page or folder name is too long (at most {MAX_COMPONENT_BYTES} bytes each)."
+        )
+
+
+def to_path(name: str) -> str:
+    """Return the repository path of a page name (normalizing and validating it).
+
+    :raises InvalidPageName: when the name breaks a rule.
+    """
+    return normalize(name) + SUFFIX
+
+
+def is_page_path(path: str) -> bool:
+    """Whether a repository path is a page file (a `.md` file not hidden anywhere)."""
+    return path.endswith(SUFFIX) and not any(p.startswith(".") for p in path.split("/"))
+
+
+def to_name(path: str) -> str:
+    """Return the page name of a repository path ("WG4/Foo.md" -> "WG4/Foo")."""
+    if not path.endswith(SUFFIX):
+        raise InvalidPageName(f"'{path}' is not a page file.")
+    return path[: -len(SUFFIX)]
+
+
+def folder(name: str) -> str:
+    """The folder of a name ("WG4/Sub/Page" -> "WG4/Sub"; "Page" -> "")."""
+    return name.rpartition("/")[0]
+
+
+def leaf(name: str) -> str:
+    """The last component of a name ("WG4/Sub/Page" -> "Page")."""
+    return name.rpartition("/")[2]
+
+
+def case_clash(name: str, existing: set[str] | list[str], *, ignore: str | None = None) -> str | None:
+    """Return an existing name (or folder) that differs from `name` only by letter case.
+
+    Such a pair cannot both be checked out on case-insensitive file systems.
+    """
+    wanted = [name]
+    parts = name.split("/")
+    wanted += ["/".join(parts[:i]) for i in range(1, len(parts))]
+    folded = {w.casefold(): w for w in wanted}
+    for other in existing:
+        if other == ignore:
+            continue
+        candidates = [other]
+        oparts = other.split("/")
+        candidates += ["/".join(oparts[:i]) for i in range(1, len(oparts))]
+        for cand in candidates:
+            mine = folded.get(cand.casefold())
+            if mine is not None and mine != cand:
+                return cand
+    return None

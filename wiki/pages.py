@@ -1,0 +1,401 @@
+"""The wiki as a domain service: pages by name, saved, renamed, deleted, restored.
+
+Plain Python: it gets storage and renderer through its constructor and knows
+nothing about HTTP. It decides what follows a write (caches, and later the
+search index) and keeps what only changes on commit (the list of pages, the
+folder tree, rendered HTML) cached against the HEAD commit, so every process
+sharing the repository stays correct without talking to the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from dataclasses import field
+from urllib.parse import quote
+
+from . import frontmatter
+from . import names
+from .errors import InvalidContent
+from .errors import InvalidPageName
+from .errors import PageNotFound
+from .model import Author
+from .model import Revision
+from .render import Rendered
+from .render import Renderer
+from .storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    text: str
+    rendered: Rendered
+    revision: str | None  # the commit the text was read at (HEAD or the requested one)
+    last_change: Revision | None  # the newest commit that changed this page (up to `revision`)
+    is_current: bool = True
+
+    @property
+    def title(self) -> str:
+        return self.rendered.title
+
+    @property
+    def meta(self) -> dict:
+        return self.rendered.meta
+
+
+@dataclass
+class TreeNode:
+    name: str  # full name of the folder or page
+    label: str
+    is_page: bool = False
+    children: dict[str, TreeNode] = field(default_factory=dict)
+
+    def sorted_children(self) -> list[TreeNode]:
+        return sorted(self.children.values(), key=lambda n: (n.label.casefold(), n.label))
+
+    def count(self) -> int:
+        return sum(1 for _ in self.iter_pages())
+
+    def iter_pages(self):
+        for child in self.children.values():
+            if child.is_page:
+                yield child
+            yield from child.iter_pages()
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    revision: Revision | None  # None: nothing changed
+    name: str
+
+    @property
+    def merged_with(self) -> tuple[str, ...]:
+        return self.revision.merged_with if self.revision else ()
+
+
+class Wiki:
+    """Pages by name over a git content repository."""
+
+    def __init__(self, storage: Storage, renderer: Renderer, *, max_page_bytes: int = 1 << 20,
+                 render_cache_size: int = 512) -> None:
+        self.storage = storage
+        self.renderer = renderer
+        self.max_page_bytes = max_page_bytes
+        self._lock = threading.Lock()
+        self._derived_head: str | None = ""
+        self._names: frozenset[str] = frozenset()
+        self._folded: dict[str, str] = {}
+        self._tree: TreeNode = TreeNode("", "")
+        self._render_cache: OrderedDict[tuple, Rendered] = OrderedDict()
+        self._render_cache_size = render_cache_size
+        self._sections: tuple[str | None, list[tuple[str, str]]] = ("", [])
+
+    # -- what exists ---------------------------------------------------------------
+
+    def head(self) -> str | None:
+        return self.storage.head()
+
+    def _refresh(self) -> None:
+        head = self.storage.head()
+        if head == self._derived_head:
+            return
+        with self._lock:
+            if head == self._derived_head:
+                return
+            page_names = frozenset(
+                names.to_name(p) for p in self.storage.files() if names.is_page_path(p)
+            )
+            tree = TreeNode("", "")
+            for name in page_names:
+                node = tree
+                parts = name.split("/")
+                for i, part in enumerate(parts):
+                    full = "/".join(parts[: i + 1])
+                    node = node.children.setdefault(part, TreeNode(full, part))
+                node.is_page = True
+            self._names = page_names
+            self._folded = {n.casefold(): n for n in page_names}
+            self._tree = tree
+            self._render_cache.clear()
+            self._derived_head = head
+
+    def page_names(self) -> frozenset[str]:
+        """Every page name at HEAD (cached until the next commit)."""
+        self._refresh()
+        return self._names
+
+    def exists(self, name: str) -> bool:
+        return name in self.page_names()
+
+    def canonical(self, name: str) -> str | None:
+        """The existing page a name refers to ignoring letter case, if any."""
+        self._refresh()
+        return self._folded.get(name.casefold())
+
+    def tree(self) -> TreeNode:
+        """All pages as folders (cached until the next commit)."""
+        self._refresh()
+        return self._tree
+
+    def sections(self) -> list[tuple[str, str]]:
+        """Top-level folders as (link name, title): the working groups and other spaces."""
+        self._refresh()
+        head = self._derived_head
+        cached = self._sections
+        if cached[0] == head:
+            return cached[1]
+        result = []
+        for node in self._tree.sorted_children():
+            if node.children:
+                home = f"{node.name}/{names.HOME}"
+                title = node.label
+                if home in self._names:
+                    text = self.storage.read(names.to_path(home))
+                    title = self.renderer.title(text, default=node.label)
+                result.append((node.name, title))
+        self._sections = (head, result)
+        return result
+
+    def subtree(self, folder: str) -> TreeNode | None:
+        node = self.tree()
+        if not folder:
+            return node
+        for part in folder.split("/"):
+            node = node.children.get(part)
+            if node is None:
+                return None
+        return node
+
+    # -- reading ---------------------------------------------------------------------
+
+    def page(self, name: str, revision: str | None = None) -> Page:
+        """A page at HEAD, or as it was in `revision`.
+
+        :raises PageNotFound: when there is no such page (or revision).
+        """
+        name = names.normalize(name)
+        path = names.to_path(name)
+        if revision is None:
+            self._refresh()
+            if name not in self._names:
+                raise PageNotFound(f"There is no page called '{name}'.")
+            text = self.storage.read(path)
+            head = self.storage.head()
+            rendered = self.render_cached(text, name, key=self.storage.blob_id(path))
+            return Page(name, path, text, rendered, head, self.storage.last_change(path))
+        commit = self.storage.resolve(revision)
+        text = self.storage.read(path, commit)
+        rendered = self.render(text, name)
+        at = next((r for r in self._history_upto(path, commit)), None)
+        return Page(name, path, text, rendered, commit, at, is_current=False)
+
+    def _history_upto(self, path: str, commit: str):
+        for rev in self.storage.history(path, limit=10_000):
+            if rev.id == commit:
+                yield rev
+                return
+
+    def render(self, text: str, name: str, *, strict: bool = False) -> Rendered:
+        """Render text as the page `name` would show it."""
+        return self.renderer.render(text, name=name, exists=self.exists, strict=strict)
+
+    def render_cached(self, text: str, name: str, *, key: str | None) -> Rendered:
+        """Render, reusing the result while neither the text nor the set of pages changed."""
+        if key is None:
+            return self.render(text, name)
+        cache_key = (key, name, self._derived_head)
+        with self._lock:
+            hit = self._render_cache.get(cache_key)
+            if hit is not None:
+                self._render_cache.move_to_end(cache_key)
+                return hit
+        rendered = self.render(text, name)
+        with self._lock:
+            self._render_cache[cache_key] = rendered
+            while len(self._render_cache) > self._render_cache_size:
+                self._render_cache.popitem(last=False)
+        return rendered
+
+    def source(self, name: str, revision: str | None = None) -> str:
+        """The raw Markdown of a page.
+
+        :raises PageNotFound: when there is none.
+        """
+        path = names.to_path(name)
+        return self.storage.read(path, self.storage.resolve(revision) if revision else None)
+
+    def history(self, name: str, *, limit: int = 50, offset: int = 0) -> list[Revision]:
+        return self.storage.history(names.to_path(name), limit=limit, offset=offset)
+
+    def recent(self, *, limit: int = 50, offset: int = 0) -> list[Revision]:
+        return self.storage.history(None, limit=limit, offset=offset)
+
+    def diff(self, name: str, rev_a: str, rev_b: str) -> tuple[str, str, str, str]:
+        """(text_a, text_b, sha_a, sha_b) of a page in two revisions, following renames."""
+        path = names.to_path(name)
+        sha_a, sha_b = self.storage.resolve(rev_a), self.storage.resolve(rev_b)
+        texts = []
+        for sha in (sha_a, sha_b):
+            texts.append(self._text_in(path, sha))
+        return texts[0], texts[1], sha_a, sha_b
+
+    def _text_in(self, path: str, sha: str) -> str:
+        """The page's text in a commit, under the name it had then (renames)."""
+        try:
+            return self.storage.read(path, sha)
+        except PageNotFound:
+            pass
+        for rev in self.storage.history(path, limit=10_000):
+            if rev.id == sha and rev.path:
+                try:
+                    return self.storage.read(rev.path, sha)
+                except PageNotFound:
+                    return ""
+        return ""
+
+    def path_at(self, name: str, sha: str) -> str | None:
+        """The path the page had in a revision of its history, if any."""
+        for rev in self.storage.history(names.to_path(name), limit=10_000):
+            if rev.id == sha:
+                return rev.path if rev.status != "D" else None
+        return None
+
+    def renamed_to(self, name: str) -> str | None:
+        """Where a page that no longer exists went, following a chain of renames."""
+        try:
+            path = names.to_path(name)
+        except InvalidPageName:
+            return None
+        for _ in range(20):
+            new = self.storage.renamed_to(path)
+            if new is None:
+                return None
+            if self.storage.exists(new):
+                return names.to_name(new)
+            path = new
+        return None
+
+    def backlinks(self, name: str) -> list[str]:
+        """Pages that link to `name` (wikilinks or relative .md links)."""
+        name = names.normalize(name)
+        head = self.storage.head()
+        if head is None:
+            return []
+        leaf = names.leaf(name)
+        patterns = {leaf, quote(leaf), leaf.replace(" ", "%20")}
+        args = ["git", "--git-dir", str(self.storage.git_dir), "grep", "-l", "-F", "-i", "-z"]
+        for pat in sorted(patterns):
+            args += ["-e", pat]
+        args += [head, "--", "*.md"]
+        proc = subprocess.run(args, capture_output=True)
+        found = []
+        for entry in proc.stdout.decode("utf-8", "replace").split("\0"):
+            if not entry:
+                continue
+            path = entry.split(":", 1)[1] if entry.startswith(head + ":") else entry
+            if not names.is_page_path(path):
+                continue
+            other = names.to_name(path)
+            if other == name:
+                continue
+            text = self.storage.read(path)
+            rendered = self.render_cached(text, other, key=self.storage.blob_id(path))
+            if name in rendered.links:
+                found.append(other)
+        return sorted(found, key=str.casefold)
+
+    # -- writing ---------------------------------------------------------------------
+
+    def check_new_name(self, name: str, *, ignore: str | None = None) -> str:
+        """Normalize a name for a new page and refuse names that clash by letter case.
+
+        :raises InvalidPageName: naming the problem.
+        """
+        name = names.normalize(name)
+        if name != ignore and self.exists(name):
+            return name
+        clash = names.case_clash(name, self.page_names(), ignore=ignore)
+        if clash is not None:
+            raise InvalidPageName(
+                f"'{name}' differs only by letter case from the existing '{clash}'; such names "
+                "cannot both exist in a clone on Windows or macOS. Use the existing one."
+            )
+        return name
+
+    def check_text(self, text: str) -> None:
+        """Refuse text that cannot be saved (too large, bad front matter).
+
+        :raises InvalidContent: naming the problem (and the line for YAML errors).
+        """
+        size = len(text.encode("utf-8"))
+        if size > self.max_page_bytes:
+            raise InvalidContent(
+                f"The page is too large ({size // 1024} KiB; at most "
+                f"{self.max_page_bytes // 1024} KiB)."
+            )
+        if "\x00" in text:
+            raise InvalidContent("The text contains a NUL character, which a page cannot hold.")
+        frontmatter.parse(text, strict=True)
+
+    def save_page(self, name: str, text: str, *, author: Author, message: str,
+                  base_revision: str | None) -> SaveResult:
+        """Save a page as one commit (merging concurrent edits).
+
+        :raises InvalidPageName, InvalidContent, EditConflict:
+        """
+        name = self.check_new_name(name)
+        self.check_text(text)
+        if text.strip() == "":
+            raise InvalidContent("The page is empty. To remove a page, delete it instead.")
+        message = message.strip() or (f"Update {name}" if self.exists(name) else f"Create {name}")
+        rev = self.storage.write(names.to_path(name), text, author=author, message=message,
+                                 base_revision=base_revision or None)
+        return SaveResult(rev, name)
+
+    def rename_page(self, name: str, new_name: str, *, author: Author, message: str = "") -> str:
+        """Rename a page in one commit and return the new name.
+
+        :raises PageNotFound, InvalidPageName:
+        """
+        name = names.normalize(name)
+        if not self.exists(name):
+            raise PageNotFound(f"There is no page called '{name}'.")
+        new_name = self.check_new_name(new_name, ignore=name)
+        if new_name == name:
+            raise InvalidPageName("The new name is the same as the old one.")
+        if self.exists(new_name) and new_name.casefold() != name.casefold():
+            raise InvalidPageName(f"A page called '{new_name}' exists already.")
+        self.storage.rename(names.to_path(name), names.to_path(new_name), author=author,
+                            message=message.strip() or f"Rename {name} to {new_name}")
+        return new_name
+
+    def delete_page(self, name: str, *, author: Author, message: str = "") -> Revision:
+        """Delete a page in one commit (it stays in history and can be restored).
+
+        :raises PageNotFound:
+        """
+        name = names.normalize(name)
+        return self.storage.delete(names.to_path(name), author=author,
+                                   message=message.strip() or f"Delete {name}")
+
+    def restore_page(self, name: str, revision: str, *, author: Author) -> SaveResult:
+        """Make an old revision of a page current again, as a new commit.
+
+        :raises PageNotFound: when the page did not exist in that revision.
+        """
+        name = names.normalize(name)
+        sha = self.storage.resolve(revision)
+        path = self.path_at(name, sha) or names.to_path(name)
+        text = self.storage.read(path, sha)
+        head = self.storage.head()
+        rev = self.storage.write(names.to_path(name), text, author=author,
+                                 message=f"Restore {name} to revision {sha[:8]}",
+                                 base_revision=head)
+        return SaveResult(rev, name)

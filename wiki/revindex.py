@@ -1,0 +1,248 @@
+"""A path-to-revisions table in SQLite, kept in step with the git history.
+
+`git log -- PATH` walks the whole history (hundreds of milliseconds on a large
+repository); this table answers page history, "last edited by" and recent
+changes in well under a millisecond. It is a cache: it lives inside the git
+directory, is updated at every commit the wiki makes, catches up with commits
+that arrived another way by reading `git log OLD..NEW`, and can always be
+rebuilt from git. No Flask imports.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+
+from .model import Author
+from .model import Change
+from .model import Revision
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS commits (
+    seq INTEGER PRIMARY KEY,
+    sha TEXT NOT NULL UNIQUE,
+    author_name TEXT NOT NULL,
+    author_email TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    path TEXT NOT NULL,
+    old_path TEXT
+);
+CREATE INDEX IF NOT EXISTS changes_by_path ON changes (path, seq);
+CREATE INDEX IF NOT EXISTS changes_by_old_path ON changes (old_path) WHERE old_path IS NOT NULL;
+CREATE INDEX IF NOT EXISTS changes_by_seq ON changes (seq);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+LogReader = Callable[[str], Iterable[tuple[Revision, list[Change]]]]
+
+
+class RevIndex:
+    """The revision table of one repository (shared by every process using it)."""
+
+    def __init__(self, path: Path, read_log: LogReader) -> None:
+        self.path = path
+        self._read_log = read_log
+        self._local = threading.local()
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    def head(self) -> str | None:
+        row = self._connect().execute("SELECT value FROM meta WHERE key='head'").fetchone()
+        return row[0] if row else None
+
+    # -- writing -----------------------------------------------------------------
+
+    def append(self, rev: Revision, parent: str | None, changes: list[Change]) -> bool:
+        """Record one new commit whose parent is the recorded head; False if it lagged."""
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key='head'").fetchone()
+            if (row[0] if row else None) != parent:
+                db.execute("ROLLBACK")
+                return False
+            self._insert(db, rev, changes)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (rev.id,))
+            db.execute("COMMIT")
+            return True
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def catch_up(
+        self,
+        head: str,
+        is_ancestor: Callable[[str, str], bool],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Read the commits between the recorded head and `head`; rebuild if history was rewritten."""
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")  # one process catches up; the others wait, then see it done
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key='head'").fetchone()
+            old = row[0] if row else None
+            if old == head:
+                db.execute("COMMIT")
+                return 0
+            if old is None or not is_ancestor(old, head):
+                db.execute("DELETE FROM changes")
+                db.execute("DELETE FROM commits")
+                rev_range = head
+            else:
+                rev_range = f"{old}..{head}"
+            count = 0
+            for rev, changes in self._read_log(rev_range):
+                self._insert(db, rev, changes)
+                count += 1
+                if progress is not None and count % 500 == 0:
+                    progress(count)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (head,))
+            db.execute("COMMIT")
+            return count
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def rebuild(self, head: str | None, is_ancestor: Callable[[str, str], bool],
+                progress: Callable[[int], None] | None = None) -> int:
+        """Forget everything and read the whole history again."""
+        db = self._connect()
+        db.execute("DELETE FROM meta WHERE key='head'")
+        if head is None:
+            db.execute("DELETE FROM changes")
+            db.execute("DELETE FROM commits")
+            return 0
+        return self.catch_up(head, is_ancestor, progress)
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, rev: Revision, changes: list[Change]) -> None:
+        cur = db.execute(
+            "INSERT OR IGNORE INTO commits (sha, author_name, author_email, ts, message) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (rev.id, rev.author.name, rev.author.email, int(rev.date.timestamp()), rev.message),
+        )
+        if cur.rowcount == 0:
+            return
+        seq = cur.lastrowid
+        db.executemany(
+            "INSERT INTO changes (seq, status, path, old_path) VALUES (?, ?, ?, ?)",
+            [(seq, c.status, c.path, c.old_path) for c in changes],
+        )
+
+    # -- reading -----------------------------------------------------------------
+
+    def history(self, path: str, *, limit: int, offset: int = 0) -> list[Revision]:
+        """Revisions of a path, newest first, continuing under the old name across renames."""
+        wanted = offset + limit
+        found: list[Revision] = []
+        for rev in self._follow(path):
+            found.append(rev)
+            if len(found) >= wanted:
+                break
+        return found[offset:wanted]
+
+    def _follow(self, path: str) -> Iterator[Revision]:
+        db = self._connect()
+        upper = 1 << 62
+        seen: set[str] = set()
+        while path and path not in seen:
+            seen.add(path)
+            rows = db.execute(
+                "SELECT c.sha, c.author_name, c.author_email, c.ts, c.message, "
+                "ch.status, ch.path, ch.old_path, c.seq FROM changes ch "
+                "JOIN commits c ON c.seq = ch.seq WHERE ch.path = ? AND ch.seq < ? "
+                "ORDER BY ch.seq DESC",
+                (path, upper),
+            )
+            next_path = None
+            for row in rows:
+                yield _revision(row)
+                if row[5] == "R" and row[7]:
+                    next_path, upper = row[7], row[8]
+                    break
+            path = next_path
+
+    def recent(self, *, limit: int, offset: int = 0) -> list[Revision]:
+        """The newest commits with the first page path each touched."""
+        db = self._connect()
+        commits = db.execute(
+            "SELECT seq, sha, author_name, author_email, ts, message FROM commits "
+            "ORDER BY seq DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+        if not commits:
+            return []
+        seqs = [c[0] for c in commits]
+        marks = ",".join("?" * len(seqs))
+        by_seq: dict[int, list[tuple[str, str, str | None]]] = {}
+        for seq, status, path, old in db.execute(
+            f"SELECT seq, status, path, old_path FROM changes WHERE seq IN ({marks}) ORDER BY rowid",
+            seqs,
+        ):
+            by_seq.setdefault(seq, []).append((status, path, old))
+        result = []
+        for seq, sha, name, email, ts, message in commits:
+            changes = by_seq.get(seq, [])
+            status, path, old = changes[0] if changes else ("", None, None)
+            result.append(_revision((sha, name, email, ts, message, status, path, old, seq),
+                                    files=len(changes)))
+        return result
+
+    def changes_of(self, sha: str) -> list[Change]:
+        rows = self._connect().execute(
+            "SELECT ch.status, ch.path, ch.old_path FROM changes ch JOIN commits c "
+            "ON c.seq = ch.seq WHERE c.sha = ? ORDER BY ch.rowid",
+            (sha,),
+        )
+        return [Change(*r) for r in rows]
+
+    def renamed_to(self, path: str) -> str | None:
+        row = self._connect().execute(
+            "SELECT path FROM changes WHERE old_path = ? AND status = 'R' ORDER BY seq DESC LIMIT 1",
+            (path,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def count(self) -> int:
+        return self._connect().execute("SELECT count(*) FROM commits").fetchone()[0]
+
+
+def _revision(row: tuple, files: int = 1) -> Revision:
+    sha, name, email, ts, message, status, path, old, _seq = row
+    return Revision(
+        id=sha,
+        author=Author(name, email),
+        date=datetime.fromtimestamp(ts, UTC),
+        message=message,
+        path=path,
+        status=status,
+        old_path=old,
+        files=files,
+    )

@@ -1,0 +1,619 @@
+"""The git repository holding the page files.
+
+Knows paths, text and commits; nothing about HTTP, users or Markdown, and it
+imports nothing from Flask. Commits are made with git plumbing (objects
+written by GitPython's object database, the branch moved with
+`git update-ref NEW OLD`, an atomic compare-and-swap), never through a work
+tree or the index, so a crashed writer cannot leave an `index.lock` behind and
+many processes can share the repository. Writes are serialized by a thread lock
+plus an advisory file lock (released by the kernel if a process dies).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import logging
+import os
+import re
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+
+import git
+from gitdb.base import IStream
+
+from . import names
+from .errors import EditConflict
+from .errors import InvalidRevision
+from .errors import PageNotFound
+from .errors import StorageError
+from .model import Author
+from .model import Change
+from .model import Revision
+from .revindex import RevIndex
+
+log = logging.getLogger(__name__)
+
+BRANCH = "main"
+REF = f"refs/heads/{BRANCH}"
+ZERO = "0" * 40
+BLOB_MODE = 0o100644
+TREE_MODE = 0o40000
+STALE_LOCK_SECONDS = 10.0
+_REV_RE = re.compile(r"^(?:[0-9a-f]{4,40}|HEAD)$")
+
+
+def validate_revision(rev: str | None) -> str:
+    """Allow only hex object names or HEAD: revisions reach git as arguments.
+
+    :raises InvalidRevision: for anything else.
+    """
+    if not rev or not isinstance(rev, str) or not _REV_RE.match(rev.strip()):
+        raise InvalidRevision("That is not a valid revision id.")
+    return rev.strip()
+
+
+def _check_path(path: str) -> str:
+    if (
+        not path
+        or path.startswith("/")
+        or "\\" in path
+        or "\x00" in path
+        or any(p in ("", ".", "..") or p.casefold().startswith(".git") for p in path.split("/"))
+    ):
+        raise StorageError("Refused a path outside the content repository.")
+    return path
+
+
+class Storage:
+    """A bare git repository of Markdown files, one commit per change."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        try:
+            self.repo = git.Repo(self.root)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+            raise StorageError(
+                f"No content repository at {self.root}: run 'wiki init' first."
+            ) from exc
+        self.git_dir = Path(self.repo.git_dir)
+        self._lock = threading.RLock()
+        self._lock_path = self.git_dir / "wiki-write.lock"
+        self._tree_cache: tuple[str | None, dict[str, str]] = ("", {})
+        cache_dir = self.git_dir / "wiki"
+        cache_dir.mkdir(exist_ok=True)
+        self.revindex = RevIndex(cache_dir / "revindex.sqlite", self._log_changes)
+
+    # -- set-up ------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, root: Path) -> Storage:
+        """Create an empty bare repository whose branch is `main`."""
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        git.Repo.init(root, bare=True, initial_branch=BRANCH)
+        return cls(root)
+
+    def close(self) -> None:
+        """Stop the git helper processes GitPython keeps for this repository."""
+        with self._lock:
+            self.repo.close()
+            self.revindex.close()
+
+    def import_files(self, files: dict[str, bytes], *, author: Author, message: str) -> Revision:
+        """Commit a set of files (path -> bytes) in a single commit."""
+        changes = {}
+        for path, data in files.items():
+            changes[_check_path(path)] = (BLOB_MODE, self._store(b"blob", data))
+        with self._write_lock():
+            head = self.head()
+            return self._commit(head, changes, author=author, message=message)
+
+    # -- reading -----------------------------------------------------------------
+
+    def head(self) -> str | None:
+        """The commit `main` points at, or None in an empty repository."""
+        try:
+            return (self.git_dir / REF).read_text().strip() or None
+        except FileNotFoundError:
+            pass
+        try:
+            packed = (self.git_dir / "packed-refs").read_text()
+        except FileNotFoundError:
+            return None
+        for line in packed.splitlines():
+            if line.endswith(" " + REF):
+                return line.split(" ", 1)[0]
+        return None
+
+    def files(self) -> dict[str, str]:
+        """Every file at HEAD: path -> blob sha (cached until HEAD moves)."""
+        head = self.head()
+        cached_head, cached = self._tree_cache
+        if cached_head == head:
+            return cached
+        result: dict[str, str] = {}
+        if head is not None:
+            out = self._git("ls-tree", "-r", "-z", "--full-tree", head)
+            for record in out.split("\0"):
+                if not record:
+                    continue
+                meta, _, path = record.partition("\t")
+                mode, kind, sha = meta.split(" ")
+                if kind == "blob":
+                    result[path] = sha
+        self._tree_cache = (head, result)
+        return result
+
+    def list_paths(self) -> list[str]:
+        """Sorted paths of every file at HEAD."""
+        return sorted(self.files())
+
+    def exists(self, path: str) -> bool:
+        return path in self.files()
+
+    def read(self, path: str, revision: str | None = None) -> str:
+        """The text of a file at HEAD or at a revision.
+
+        :raises PageNotFound: when the file (or the revision) does not exist.
+        """
+        _check_path(path)
+        data = self.read_bytes(path, revision)
+        return data.decode("utf-8", errors="replace")
+
+    def read_bytes(self, path: str, revision: str | None = None) -> bytes:
+        if revision is None:
+            sha = self.files().get(path)
+            if sha is None:
+                raise PageNotFound(f"There is no page at '{path}'.")
+            return self._read_object(bytes.fromhex(sha))
+        commit = self.resolve(revision)
+        sha = self._blob_in_commit(commit, path)
+        if sha is None:
+            raise PageNotFound(f"'{path}' does not exist in revision {commit[:8]}.")
+        return self._read_object(sha)
+
+    def blob_id(self, path: str) -> str | None:
+        """The blob sha of a file at HEAD (a cheap cache key for its content)."""
+        return self.files().get(path)
+
+    def resolve(self, revision: str) -> str:
+        """The full commit sha for a revision id.
+
+        :raises InvalidRevision: for a malformed id; PageNotFound for an unknown one.
+        """
+        rev = validate_revision(revision)
+        if len(rev) == 40:
+            return rev if self._has_commit(rev) else self._unknown(rev)
+        with self._lock:
+            try:
+                return self.repo.commit(rev).hexsha
+            except (git.BadName, ValueError, git.GitCommandError):
+                return self._unknown(rev)
+
+    def _unknown(self, rev: str) -> str:
+        raise PageNotFound(f"There is no revision {rev[:12]}.")
+
+    def _has_commit(self, sha: str) -> bool:
+        with self._lock:
+            try:
+                info = self.repo.odb.info(bytes.fromhex(sha))
+            except (ValueError, KeyError, git.BadObject, git.GitCommandError):
+                return False
+            except Exception:  # gitdb raises its own BadObject types
+                return False
+            return info.type == b"commit"
+
+    def history(self, path: str | None = None, *, limit: int = 50, offset: int = 0) -> list[Revision]:
+        """Revisions touching a path (following renames), newest first; all when path is None."""
+        self.sync_revindex()
+        if path is None:
+            return self.revindex.recent(limit=limit, offset=offset)
+        return self.revindex.history(_check_path(path), limit=limit, offset=offset)
+
+    def last_change(self, path: str) -> Revision | None:
+        found = self.history(path, limit=1)
+        return found[0] if found else None
+
+    def renamed_to(self, path: str) -> str | None:
+        """Where a path was most recently renamed to, if it was."""
+        self.sync_revindex()
+        return self.revindex.renamed_to(path)
+
+    def sync_revindex(self) -> None:
+        """Bring the revision table up to HEAD (commits may arrive by push or by hand)."""
+        head = self.head()
+        if head is not None and self.revindex.head() != head:
+            with self._lock:
+                self.revindex.catch_up(head, self._is_ancestor)
+
+    def rebuild_revindex(self, progress=None) -> int:
+        """Read the whole history into the revision table again; returns the commit count."""
+        with self._lock:
+            return self.revindex.rebuild(self.head(), self._is_ancestor, progress)
+
+    def commit_count(self) -> int:
+        head = self.head()
+        return int(self._git("rev-list", "--count", head).strip()) if head else 0
+
+    def diff(self, path: str, rev_a: str, rev_b: str) -> tuple[str, str]:
+        """The texts of a page in two revisions (empty where it does not exist)."""
+        texts = []
+        for rev in (rev_a, rev_b):
+            try:
+                texts.append(self.read(path, rev))
+            except PageNotFound:
+                self.resolve(rev)  # an unknown revision is an error, a missing file is ""
+                texts.append("")
+        return texts[0], texts[1]
+
+    def authors_between(self, base: str, head: str, path: str) -> list[str]:
+        """Names of the people who changed a path after `base` up to `head`."""
+        out = self._git("log", "--format=%an", f"{base}..{head}", "--", path)
+        seen: list[str] = []
+        for name in out.splitlines():
+            if name and name not in seen:
+                seen.append(name)
+        return seen
+
+    # -- writing -----------------------------------------------------------------
+
+    def write(
+        self,
+        path: str,
+        text: str,
+        *,
+        author: Author,
+        message: str,
+        base_revision: str | None = None,
+    ) -> Revision | None:
+        """Save text at path as one commit; None when nothing changed.
+
+        With `base_revision` (the commit the editor started from), a change made
+        meanwhile by someone else is merged three-way.
+
+        :raises EditConflict: when both changed the same lines.
+        """
+        _check_path(path)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if base_revision:
+            base_revision = self.resolve(base_revision)
+        with self._write_lock():
+            head = self.head()
+            current = self._text_at(head, path)
+            merged_with: tuple[str, ...] = ()
+            if current is not None and current != text:
+                if not base_revision:
+                    raise EditConflict(
+                        "This page already exists: someone created it while you were writing.",
+                        current_text=current,
+                        current_revision=head,
+                    )
+                base_text = self._text_at(base_revision, path)
+                if base_text != current:
+                    authors = self.authors_between(base_revision, head, path) if head else []
+                    merged, clean = merge3(base_text or "", current, text)
+                    if not clean:
+                        raise EditConflict(
+                            "Someone else changed the same lines while you were editing.",
+                            current_text=current,
+                            current_revision=head,
+                            authors=authors,
+                        )
+                    text = merged
+                    merged_with = tuple(authors)
+            elif current is None and base_revision and self._text_at(base_revision, path):
+                raise EditConflict(
+                    "This page was deleted or renamed while you were editing it.",
+                    current_text="",
+                    current_revision=head,
+                    authors=self.authors_between(base_revision, head, path) if head else [],
+                )
+            if current == text:
+                return None
+            blob = self._store(b"blob", text.encode("utf-8"))
+            rev = self._commit(head, {path: (BLOB_MODE, blob)}, author=author, message=message)
+            if merged_with:
+                rev = dataclasses.replace(rev, merged_with=merged_with)
+            return rev
+
+    def rename(self, old: str, new: str, *, author: Author, message: str) -> Revision:
+        """Move a file in one commit.
+
+        :raises PageNotFound: when `old` does not exist; StorageError when `new` does.
+        """
+        _check_path(old)
+        _check_path(new)
+        with self._write_lock():
+            head = self.head()
+            blob = self._blob_in_commit(head, old) if head else None
+            if blob is None:
+                raise PageNotFound(f"There is no page at '{old}'.")
+            if self._blob_in_commit(head, new) is not None:
+                raise StorageError(f"'{new}' exists already.", status=409)
+            changes = {old: None, new: (BLOB_MODE, blob)}
+            return self._commit(head, changes, author=author, message=message)
+
+    def delete(self, path: str, *, author: Author, message: str) -> Revision:
+        """Remove a file in one commit (it stays in history).
+
+        :raises PageNotFound: when it does not exist.
+        """
+        _check_path(path)
+        with self._write_lock():
+            head = self.head()
+            if head is None or self._blob_in_commit(head, path) is None:
+                raise PageNotFound(f"There is no page at '{path}'.")
+            return self._commit(head, {path: None}, author=author, message=message)
+
+    # -- internals ---------------------------------------------------------------
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        with self._lock:
+            with open(self._lock_path, "a+b") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _git(self, *args: str, input: bytes | None = None) -> str:
+        proc = subprocess.run(
+            ["git", "--git-dir", str(self.git_dir), *args],
+            input=input,
+            capture_output=True,
+            env=_git_env(),
+        )
+        if proc.returncode != 0:
+            raise StorageError(
+                "The content repository could not be read: "
+                + proc.stderr.decode("utf-8", "replace").strip()[:300]
+            )
+        return proc.stdout.decode("utf-8", "replace")
+
+    def _read_object(self, binsha: bytes) -> bytes:
+        with self._lock:
+            return self.repo.odb.stream(binsha).read()
+
+    def _store(self, kind: bytes, data: bytes) -> bytes:
+        with self._lock:
+            return self.repo.odb.store(IStream(kind, len(data), BytesIO(data))).binsha
+
+    def _tree_entries(self, tree: bytes | None) -> dict[bytes, tuple[int, bytes]]:
+        if tree is None:
+            return {}
+        data = self._read_object(tree)
+        entries: dict[bytes, tuple[int, bytes]] = {}
+        pos = 0
+        while pos < len(data):
+            space = data.index(b" ", pos)
+            nul = data.index(b"\0", space)
+            mode = int(data[pos:space], 8)
+            entries[data[space + 1 : nul]] = (mode, data[nul + 1 : nul + 21])
+            pos = nul + 21
+        return entries
+
+    def _commit_tree(self, commit: str) -> bytes:
+        data = self._read_object(bytes.fromhex(commit))
+        return bytes.fromhex(data[5:45].decode())  # "tree <sha>\n..."
+
+    def _blob_in_commit(self, commit: str | None, path: str) -> bytes | None:
+        if commit is None:
+            return None
+        tree: bytes | None = self._commit_tree(commit)
+        parts = path.encode("utf-8").split(b"/")
+        for i, part in enumerate(parts):
+            entry = self._tree_entries(tree).get(part)
+            if entry is None:
+                return None
+            mode, sha = entry
+            if i == len(parts) - 1:
+                return sha if mode >> 12 == 8 else None
+            if mode != TREE_MODE:
+                return None
+            tree = sha
+        return None
+
+    def _text_at(self, commit: str | None, path: str) -> str | None:
+        sha = self._blob_in_commit(commit, path)
+        return None if sha is None else self._read_object(sha).decode("utf-8", "replace")
+
+    def _edit_tree(self, tree: bytes | None, changes: dict[bytes, tuple[int, bytes] | None]) -> bytes | None:
+        entries = self._tree_entries(tree)
+        nested: dict[bytes, dict[bytes, tuple[int, bytes] | None]] = {}
+        for path, value in changes.items():
+            first, slash, rest = path.partition(b"/")
+            if slash:
+                nested.setdefault(first, {})[rest] = value
+            elif value is None:
+                entries.pop(first, None)
+            else:
+                entries[first] = value
+        for folder, sub in nested.items():
+            existing = entries.get(folder)
+            subtree = existing[1] if existing and existing[0] == TREE_MODE else None
+            new = self._edit_tree(subtree, sub)
+            if new is None:
+                entries.pop(folder, None)
+            else:
+                entries[folder] = (TREE_MODE, new)
+        if not entries:
+            return None
+        # git orders tree entries by name, comparing folders as if they ended in "/".
+        ordered = sorted(entries.items(), key=lambda e: e[0] + (b"/" if e[1][0] == TREE_MODE else b""))
+        data = b"".join(b"%o %s\0%s" % (mode, name, sha) for name, (mode, sha) in ordered)
+        return self._store(b"tree", data)
+
+    def _commit(
+        self,
+        head: str | None,
+        changes: dict[str, tuple[int, bytes] | None],
+        *,
+        author: Author,
+        message: str,
+    ) -> Revision:
+        """Write a commit on top of `head` and move the branch (caller holds the lock)."""
+        base_tree = self._commit_tree(head) if head else None
+        tree = self._edit_tree(base_tree, {p.encode("utf-8"): v for p, v in changes.items()})
+        if tree is None:
+            tree = self._store(b"tree", b"")
+        now = datetime.now(UTC).replace(microsecond=0)
+        stamp = f"{int(now.timestamp())} +0000"
+        message = (message.strip() or "Update") + "\n"
+        ident = f"{author.name} <{author.email}> {stamp}"
+        lines = [f"tree {tree.hex()}"]
+        if head:
+            lines.append(f"parent {head}")
+        lines += [f"author {ident}", f"committer {ident}", "", message]
+        sha = self._store(b"commit", "\n".join(lines).encode("utf-8")).hex()
+        self._update_ref(sha, head)
+        self._tree_cache = ("", {})
+        rev = Revision(id=sha, author=author, date=now, message=message.strip())
+        recorded = [Change(status="D" if v is None else "M", path=p) for p, v in changes.items()]
+        self._record(rev, head, recorded)
+        return rev
+
+    def _record(self, rev: Revision, parent: str | None, changes: list[Change]) -> None:
+        """Keep the revision table in step; fall back to reading git if it lagged."""
+        old_paths = [c.path for c in changes if c.status == "D"]
+        new_paths = [c.path for c in changes if c.status != "D"]
+        if len(old_paths) == 1 and len(new_paths) == 1:
+            changes = [Change(status="R", path=new_paths[0], old_path=old_paths[0])]
+        else:
+            existed = set(self._paths_in(parent, [c.path for c in changes])) if parent else set()
+            changes = [
+                c if c.status == "D" else Change("M" if c.path in existed else "A", c.path)
+                for c in changes
+            ]
+        if not self.revindex.append(rev, parent, changes):
+            self.revindex.catch_up(rev.id, self._is_ancestor)
+
+    def _paths_in(self, commit: str, paths: list[str]) -> list[str]:
+        return [p for p in paths if self._blob_in_commit(commit, p) is not None]
+
+    def _update_ref(self, new: str, old: str | None) -> None:
+        for attempt in range(2):
+            proc = subprocess.run(
+                ["git", "--git-dir", str(self.git_dir), "update-ref", REF, new, old or ZERO],
+                capture_output=True,
+                env=_git_env(),
+            )
+            if proc.returncode == 0:
+                return
+            err = proc.stderr.decode("utf-8", "replace")
+            if attempt == 0 and self._clear_stale_ref_lock():
+                continue
+            raise StorageError(
+                "The save could not be recorded because the repository changed at the same "
+                "moment. Please try again.",
+                status=409,
+            ) from RuntimeError(err)
+
+    def _clear_stale_ref_lock(self) -> bool:
+        """Remove a `main.lock` left by a crashed git process (a live one is never that old)."""
+        lock = self.git_dir / (REF + ".lock")
+        try:
+            age = time.time() - lock.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        if age < STALE_LOCK_SECONDS:
+            return False
+        log.warning("removing stale lock %s (%.0f s old)", lock, age)
+        lock.unlink(missing_ok=True)
+        return True
+
+    def _is_ancestor(self, old: str, new: str) -> bool:
+        proc = subprocess.run(
+            ["git", "--git-dir", str(self.git_dir), "merge-base", "--is-ancestor", old, new],
+            capture_output=True,
+            env=_git_env(),
+        )
+        return proc.returncode == 0
+
+    def _log_changes(self, rev_range: str) -> Iterator[tuple[Revision, list[Change]]]:
+        """Commits in a range, oldest first, with the files each changed."""
+        proc = subprocess.Popen(
+            [
+                "git", "--git-dir", str(self.git_dir), "log", "--reverse", "--topo-order",
+                "-M", "--name-status", "-z", "--format=%x1e%H%x1f%an%x1f%ae%x1f%at%x1f%B%x1f",
+                rev_range,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_git_env(),
+        )
+        assert proc.stdout is not None
+        buffer = b""
+        for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):
+            buffer += chunk
+            *records, buffer = buffer.split(b"\x1e")
+            for record in records:
+                if record:
+                    yield _parse_log_record(record)
+        if buffer:
+            yield _parse_log_record(buffer)
+        proc.wait()
+
+
+def _parse_log_record(record: bytes) -> tuple[Revision, list[Change]]:
+    sha, name, email, ts, message, rest = record.decode("utf-8", "replace").split("\x1f", 5)
+    rev = Revision(
+        id=sha,
+        author=Author(name, email),
+        date=datetime.fromtimestamp(int(ts), UTC),
+        message=message.strip(),
+    )
+    fields = [f for f in rest.lstrip("\n\0").split("\0")]
+    changes: list[Change] = []
+    i = 0
+    while i < len(fields):
+        status = fields[i].strip()
+        if not status:
+            i += 1
+            continue
+        if status[0] in "RC":
+            old, new = fields[i + 1], fields[i + 2]
+            changes.append(Change(status[0], new, old if status[0] == "R" else None))
+            if status[0] == "C":
+                changes[-1] = Change("A", new)
+            i += 3
+        else:
+            changes.append(Change(status[0], fields[i + 1]))
+            i += 2
+    return rev, changes
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("GIT_COMMITTER_NAME", "Wiki")
+    env.setdefault("GIT_COMMITTER_EMAIL", "wiki@localhost")
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["LC_ALL"] = "C"
+    return env
+
+
+def merge3(base: str, ours: str, theirs: str) -> tuple[str, bool]:
+    """Three-way merge of texts with `git merge-file`; returns (text, is_clean)."""
+    with tempfile.TemporaryDirectory(prefix="wiki-merge-") as tmp:
+        paths = []
+        for label, text in (("current", ours), ("base", base), ("yours", theirs)):
+            p = Path(tmp) / label
+            p.write_bytes(text.encode("utf-8"))
+            paths.append(str(p))
+        proc = subprocess.run(
+            ["git", "merge-file", "-p", "-L", "current", "-L", "base", "-L", "yours", *paths],
+            capture_output=True,
+            env=_git_env(),
+        )
+    if proc.returncode < 0 or proc.returncode > 127:
+        raise StorageError("The three-way merge failed to run.")
+    return proc.stdout.decode("utf-8", "replace"), proc.returncode == 0

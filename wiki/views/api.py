@@ -1,0 +1,124 @@
+"""Blueprint "api": the JSON API under /-/api/v1/, with the same permissions as the web.
+
+Authentication: the session cookie plus an `X-CSRF-Token` header, or HTTP Basic
+with the account's credentials. Errors are JSON: {"error": "..."}.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import jsonify
+from flask import request
+
+from .. import names
+from ..auth import READ
+from ..auth import WRITE
+from ..auth import current_author
+from ..auth import require
+from ..errors import EditConflict
+from ..errors import InvalidContent
+from ..errors import PageNotFound
+from ..model import Revision
+from . import get_wiki
+
+bp = Blueprint("api", __name__, url_prefix="/-/api/v1")
+MAX_LIMIT = 500
+
+
+def _revision_json(rev: Revision) -> dict:
+    return {
+        "revision": rev.id,
+        "author": rev.author.name,
+        "date": rev.date.isoformat(),
+        "message": rev.message,
+        "path": rev.path,
+    }
+
+
+def _int_arg(key: str, default: int, upper: int) -> int:
+    raw = request.args.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidContent(f"'{key}' must be a whole number.") from None
+    if value < 0:
+        raise InvalidContent(f"'{key}' must not be negative.")
+    return min(value, upper)
+
+
+@bp.get("/pages")
+def list_pages():
+    require(READ)
+    return jsonify(sorted(get_wiki().page_names(), key=str.casefold))
+
+
+@bp.get("/pages/<path:name>")
+def get_page(name: str):
+    name = names.normalize(name)
+    require(READ, name)
+    page = get_wiki().page(name, request.args.get("rev") or None)
+    return jsonify({
+        "name": page.name,
+        "title": page.title,
+        "content": page.text,
+        "revision": page.last_change.id if page.last_change else page.revision,
+        "meta": page.meta,
+    })
+
+
+@bp.put("/pages/<path:name>")
+def put_page(name: str):
+    name = names.normalize(name)
+    require(WRITE, name)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("content"), str):
+        raise InvalidContent('Send JSON with a "content" string (and "message", "base_revision").')
+    message = data.get("message") or ""
+    base = data.get("base_revision") or None
+    if not isinstance(message, str) or (base is not None and not isinstance(base, str)):
+        raise InvalidContent('"message" and "base_revision" must be strings.')
+    wiki = get_wiki()
+    existed = wiki.exists(name)
+    try:
+        result = wiki.save_page(name, data["content"], author=current_author(), message=message,
+                                base_revision=base)
+    except EditConflict as conflict:
+        return jsonify({
+            "error": "conflict",
+            "message": conflict.message,
+            "current_revision": conflict.current_revision,
+            "current_content": conflict.current_text,
+        }), 409
+    rev = result.revision
+    return jsonify({
+        "name": result.name,
+        "revision": rev.id if rev else wiki.head(),
+        "changed": rev is not None,
+        "merged": bool(result.merged_with),
+        "merged_with": list(result.merged_with),
+    }), (201 if rev and not existed else 200)
+
+
+@bp.delete("/pages/<path:name>")
+def delete_page(name: str):
+    name = names.normalize(name)
+    require(WRITE, name)
+    wiki = get_wiki()
+    if not wiki.exists(name):
+        raise PageNotFound(f"There is no page called '{name}'.")
+    rev = wiki.delete_page(name, author=current_author(), message=request.args.get("message", ""))
+    return jsonify({"revision": rev.id, "deleted": name})
+
+
+@bp.get("/pages/<path:name>/history")
+def page_history(name: str):
+    name = names.normalize(name)
+    require(READ, name)
+    limit = _int_arg("limit", 50, MAX_LIMIT)
+    offset = _int_arg("offset", 0, 10**9)
+    revisions = get_wiki().history(name, limit=limit, offset=offset)
+    if not revisions and offset == 0:
+        raise PageNotFound(f"There is no history for '{name}'.")
+    return jsonify([_revision_json(r) for r in revisions])

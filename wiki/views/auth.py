@@ -1,0 +1,44 @@
+"""Blueprint "auth": login and logout."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask_login import login_user
+from flask_login import logout_user
+
+from ..auth import get_users
+from ..auth import is_safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/-/login", methods=["GET", "POST"])
+def login():
+    target = request.values.get("next", "")
+    if not is_safe_next(target):
+        target = "/"
+    if request.method == "GET":
+        return render_template("auth/login.html", next=target, username="")
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    user = get_users().authenticate(username, password) if username and password else None
+    if user is None:
+        flash("Wrong user name or password.", "error")
+        return render_template("auth/login.html", next=target, username=username), 401
+    session.clear()  # a fresh session (and CSRF token) at login: no fixation
+    login_user(user)
+    flash(f"Welcome, {user.display_name}.", "success")
+    return redirect(target)
+
+
+@bp.post("/-/logout")
+def logout():
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect("/")

@@ -1,0 +1,61 @@
+"""Error handlers: WikiError and HTTP errors become themed pages (or JSON under /-/api/)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask import flash
+from flask import jsonify
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from jinja2 import TemplateNotFound
+from werkzeug.exceptions import HTTPException
+
+from ..auth import LoginRequired
+from ..errors import WikiError
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/-/api/")
+
+
+def _render(status: int, message: str, **extra):
+    if _wants_json():
+        return jsonify({"error": message}), status
+    try:
+        return render_template(f"errors/{status}.html", status=status, message=message,
+                               **extra), status
+    except TemplateNotFound:
+        return render_template("errors/error.html", status=status, message=message,
+                               **extra), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(WikiError)
+    def wiki_error(error: WikiError):
+        if isinstance(error, LoginRequired) and not _wants_json() and request.method == "GET":
+            flash(error.message, "info")
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if error.status >= 500:
+            log.error("wiki error on %s: %s", request.path, error.message, exc_info=error)
+        return _render(error.status, error.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {
+            404: "There is nothing at this address.",
+            405: "This address does not accept that kind of request.",
+            413: "What you sent is too large.",
+        }
+        return _render(error.code or 500, messages.get(error.code or 500, error.description or ""))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unexpected error on %s", request.path)
+        return _render(500, "Something went wrong on our side. It has been logged; please try "
+                            "again, and tell an administrator if it keeps happening.")

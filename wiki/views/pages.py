@@ -1,0 +1,277 @@
+"""Blueprint "pages": view, edit, preview, history, diff, restore, rename, delete, backlinks."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from .. import names
+from ..auth import READ
+from ..auth import WRITE
+from ..auth import current_author
+from ..auth import require
+from ..diffs import line_diff
+from ..errors import EditConflict
+from ..errors import InvalidContent
+from ..errors import InvalidPageName
+from ..errors import InvalidRevision
+from ..errors import PageNotFound
+from ..errors import StorageError
+from . import get_wiki
+from . import page_url
+
+bp = Blueprint("pages", __name__)
+
+
+def _name(name: str) -> str:
+    """Normalize a name from the URL (a bad one is a 400 with the rule it broke)."""
+    return names.normalize(name)
+
+
+def _page_int(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
+@bp.get("/")
+def home():
+    return view(names.HOME)
+
+
+@bp.get("/<path:name>")
+def view(name: str):
+    wiki = get_wiki()
+    try:
+        name = _name(name)
+    except InvalidPageName:
+        raise PageNotFound("There is no page with that name.") from None
+    require(READ, name)
+    rev = request.args.get("rev")
+    try:
+        page = wiki.page(name, rev) if rev else wiki.page(name)
+    except PageNotFound:
+        if rev:
+            raise
+        return _missing(name)
+    return render_template("pages/view.html", page=page, name=name,
+                           breadcrumbs=_breadcrumbs(name))
+
+
+def _missing(name: str):
+    """A missing page: redirect where it moved, or offer to create it (404)."""
+    wiki = get_wiki()
+    canonical = wiki.canonical(name)
+    if canonical and canonical != name:
+        return redirect(page_url(canonical), 301)
+    moved = wiki.renamed_to(name)
+    if moved:
+        return redirect(page_url(moved), 301)
+    home = f"{name}/{names.HOME}"
+    if wiki.exists(home):
+        return redirect(page_url(home))
+    last = wiki.storage.last_change(names.to_path(name))
+    folder = wiki.subtree(name)
+    return render_template("pages/missing.html", name=name, deleted=last,
+                           folder=folder if folder and folder.children else None,
+                           breadcrumbs=_breadcrumbs(name)), 404
+
+
+def _breadcrumbs(name: str) -> list[tuple[str, str]]:
+    parts = name.split("/")
+    return [("/".join(parts[: i + 1]), part) for i, part in enumerate(parts)]
+
+
+@bp.route("/-/edit/<path:name>", methods=["GET", "POST"])
+def edit(name: str):
+    wiki = get_wiki()
+    name = _name(name)
+    require(WRITE, name)
+    if request.method == "GET":
+        try:
+            text = wiki.source(name)
+            base = wiki.head()
+            is_new = False
+        except PageNotFound:
+            wiki.check_new_name(name)
+            text, base, is_new = _template_for(name), wiki.head(), True
+        return render_template("pages/edit.html", name=name, text=text, base_revision=base or "",
+                               message="", is_new=is_new, breadcrumbs=_breadcrumbs(name))
+    text = request.form.get("content", "")
+    message = request.form.get("message", "")
+    base = request.form.get("base_revision", "")
+    is_new = not wiki.exists(name)
+    if g.get("csrf_failed"):
+        flash("Your session expired before saving. Your text is below: save again.", "error")
+        return _edit_again(name, text, message, base, is_new, status=400)
+    try:
+        result = wiki.save_page(name, text, author=current_author(), message=message,
+                                base_revision=base)
+    except EditConflict as conflict:
+        flash(conflict.message + " Your text is kept below, beside theirs.", "error")
+        return _edit_again(name, text, message, conflict.current_revision or "", is_new,
+                           status=409, conflict=conflict)
+    except (InvalidContent, InvalidPageName, InvalidRevision) as problem:
+        flash(problem.message, "error")
+        return _edit_again(name, text, message, base, is_new, status=400)
+    except StorageError as problem:
+        if problem.status >= 500:
+            raise
+        flash(problem.message, "error")
+        return _edit_again(name, text, message, base, is_new, status=problem.status)
+    if result.revision is None:
+        flash("No changes to save.", "info")
+    elif result.merged_with:
+        flash("Saved. Your edit was merged with changes by "
+              + ", ".join(result.merged_with) + " made while you were editing.", "info")
+    else:
+        flash("Saved.", "success")
+    return redirect(page_url(result.name))
+
+
+def _edit_again(name, text, message, base, is_new, *, status, conflict=None):
+    diff = line_diff(conflict.current_text, text) if conflict else None
+    return render_template("pages/edit.html", name=name, text=text, message=message,
+                           base_revision=base, is_new=is_new, conflict=conflict, diff=diff,
+                           breadcrumbs=_breadcrumbs(name)), status
+
+
+def _template_for(name: str) -> str:
+    title = names.leaf(name)
+    return f"# {title}\n\n"
+
+
+@bp.post("/-/preview")
+def preview():
+    require(READ)
+    name = request.form.get("name", "")
+    try:
+        name = _name(name) if name else ""
+    except InvalidPageName:
+        name = ""
+    text = request.form.get("content", "")
+    try:
+        rendered = get_wiki().render(text, name, strict=True)
+    except InvalidContent as problem:
+        return Response(render_template("pages/_preview_error.html", message=problem.message),
+                        status=200, mimetype="text/html")
+    return render_template("pages/_preview.html", rendered=rendered)
+
+
+@bp.get("/-/raw/<path:name>")
+def raw(name: str):
+    name = _name(name)
+    require(READ, name)
+    rev = request.args.get("rev")
+    text = get_wiki().source(name, rev)
+    return Response(text, mimetype="text/plain", headers={"X-Content-Type-Options": "nosniff"})
+
+
+@bp.get("/-/history/<path:name>")
+def history(name: str):
+    from flask import current_app
+
+    name = _name(name)
+    require(READ, name)
+    size = current_app.config["HISTORY_PAGE_SIZE"]
+    page = _page_int(request.args.get("page"))
+    revisions = get_wiki().history(name, limit=size + 1, offset=(page - 1) * size)
+    if not revisions and page == 1:
+        raise PageNotFound(f"There is no history for '{name}'.")
+    has_next = len(revisions) > size
+    return render_template("pages/history.html", name=name, revisions=revisions[:size],
+                           page=page, has_next=has_next, breadcrumbs=_breadcrumbs(name),
+                           exists=get_wiki().exists(name))
+
+
+@bp.get("/-/diff/<path:name>")
+def diff(name: str):
+    name = _name(name)
+    require(READ, name)
+    wiki = get_wiki()
+    rev_to = request.args.get("to") or wiki.head()
+    rev_from = request.args.get("from")
+    if not rev_to:
+        raise PageNotFound("This wiki has no revisions yet.")
+    if not rev_from:
+        # compare a revision with the one before it in the page's history
+        history = wiki.history(name, limit=10_000)
+        sha_to = wiki.storage.resolve(rev_to)
+        ids = [r.id for r in history]
+        if sha_to in ids and ids.index(sha_to) + 1 < len(ids):
+            rev_from = ids[ids.index(sha_to) + 1]
+        else:
+            rev_from = sha_to
+    old, new, sha_from, sha_to = wiki.diff(name, rev_from, rev_to)
+    return render_template("pages/diff.html", name=name, diff=line_diff(old, new),
+                           rev_from=sha_from, rev_to=sha_to, breadcrumbs=_breadcrumbs(name))
+
+
+@bp.post("/-/restore/<path:name>")
+def restore(name: str):
+    name = _name(name)
+    require(WRITE, name)
+    revision = request.form.get("revision", "")
+    result = get_wiki().restore_page(name, revision, author=current_author())
+    if result.revision is None:
+        flash("That revision is the same as the current page: nothing to restore.", "info")
+    else:
+        flash(f"Restored the page as it was in revision {revision[:8]}.", "success")
+    return redirect(page_url(name))
+
+
+@bp.route("/-/rename/<path:name>", methods=["GET", "POST"])
+def rename(name: str):
+    wiki = get_wiki()
+    name = _name(name)
+    require(WRITE, name)
+    if not wiki.exists(name):
+        raise PageNotFound(f"There is no page called '{name}'.")
+    if request.method == "GET":
+        return render_template("pages/rename.html", name=name, new_name=name,
+                               breadcrumbs=_breadcrumbs(name))
+    new_name = request.form.get("new_name", "")
+    try:
+        require(WRITE, new_name)
+        new_name = wiki.rename_page(name, new_name, author=current_author(),
+                                    message=request.form.get("message", ""))
+    except InvalidPageName as problem:
+        flash(problem.message, "error")
+        return render_template("pages/rename.html", name=name, new_name=new_name,
+                               breadcrumbs=_breadcrumbs(name)), 400
+    flash(f"Renamed to '{new_name}'. The old address leads here.", "success")
+    return redirect(page_url(new_name))
+
+
+@bp.route("/-/delete/<path:name>", methods=["GET", "POST"])
+def delete(name: str):
+    wiki = get_wiki()
+    name = _name(name)
+    require(WRITE, name)
+    if not wiki.exists(name):
+        raise PageNotFound(f"There is no page called '{name}'.")
+    if request.method == "GET":
+        return render_template("pages/delete.html", name=name, breadcrumbs=_breadcrumbs(name))
+    wiki.delete_page(name, author=current_author(), message=request.form.get("message", ""))
+    flash(f"Deleted '{name}'. Its history keeps every revision; restore it from there.",
+          "success")
+    return redirect(url_for("pages.history", name=name))
+
+
+@bp.get("/-/backlinks/<path:name>")
+def backlinks(name: str):
+    name = _name(name)
+    require(READ, name)
+    wiki = get_wiki()
+    if not wiki.exists(name):
+        abort(404)
+    return render_template("pages/backlinks.html", name=name, pages=wiki.backlinks(name),
+                           breadcrumbs=_breadcrumbs(name))

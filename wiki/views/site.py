@@ -1,0 +1,113 @@
+"""Blueprint "site": recent changes (HTML and Atom), the page tree, search, health."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC
+from datetime import datetime
+
+from flask import Blueprint
+from flask import Response
+from flask import current_app
+from flask import jsonify
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from .. import names
+from ..auth import READ
+from ..auth import require
+from . import get_wiki
+from . import page_url
+
+bp = Blueprint("site", __name__)
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def _page_int(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
+@bp.get("/-/recent")
+def recent():
+    require(READ)
+    size = current_app.config["HISTORY_PAGE_SIZE"]
+    page = _page_int(request.args.get("page"))
+    revisions = get_wiki().recent(limit=size + 1, offset=(page - 1) * size)
+    return render_template("site/recent.html", revisions=revisions[:size], page=page,
+                           has_next=len(revisions) > size)
+
+
+@bp.get("/-/recent.atom")
+def recent_feed():
+    require(READ)
+    wiki = get_wiki()
+    revisions = wiki.recent(limit=current_app.config["FEED_SIZE"])
+    root_url = request.url_root.rstrip("/")
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = (
+        current_app.config["SITE_NAME"] + ": recent changes")
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = root_url + url_for("site.recent_feed")
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=request.url)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=root_url + url_for("site.recent"))
+    updated = revisions[0].date if revisions else datetime.now(UTC)
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated.isoformat()
+    for rev in revisions:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        name = names.to_name(rev.path) if rev.path and names.is_page_path(rev.path) else None
+        label = name or "(files)"
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = f"{label}: {rev.summary}"
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = f"urn:git:{rev.id}"
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = rev.date.isoformat()
+        author = ET.SubElement(entry, f"{{{ATOM}}}author")
+        ET.SubElement(author, f"{{{ATOM}}}name").text = rev.author.name
+        if name:
+            link = url_for("pages.diff", name=name, to=rev.id)
+            ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=root_url + link)
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = rev.message
+    body = ET.tostring(feed, encoding="unicode", xml_declaration=True)
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/-/pages")
+def pages():
+    require(READ)
+    wiki = get_wiki()
+    folder = request.args.get("folder", "").strip("/")
+    node = wiki.subtree(folder) if folder else wiki.tree()
+    if node is None:
+        folder, node = "", wiki.tree()
+    return render_template("site/pages.html", tree=node, folder=folder,
+                           total=len(wiki.page_names()))
+
+
+@bp.get("/-/search")
+def search():
+    require(READ)
+    query = request.args.get("q", "").strip()
+    results: list[str] = []
+    if query:
+        words = query.casefold().split()
+        for name in sorted(get_wiki().page_names(), key=str.casefold):
+            if all(w in name.casefold() for w in words):
+                results.append(name)
+                if len(results) >= 100:
+                    break
+    return render_template("site/search.html", query=query, results=results)
+
+
+@bp.get("/-/health")
+def health():
+    return jsonify({"status": "ok", "head": get_wiki().head()})
+
+
+@bp.get("/-/go")
+def go():
+    """Jump to a page by name (the "new page" box)."""
+    require(READ)
+    name = request.args.get("name", "")
+    return Response(status=302, headers={"Location": page_url(names.normalize(name))})
