@@ -32,9 +32,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     storage = Storage(Path(app.config["CONTENT_DIR"]))
     app.extensions["wiki"] = Wiki(storage, Renderer(link_base="/", edit_base="/-/edit/"),
                                   max_page_bytes=app.config["MAX_PAGE_BYTES"])
-    app.extensions["wiki.users"] = UserStore(Path(app.config["USERS_DB"]))
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.extensions["wiki.users"] = UserStore(
+        Path(app.config["USERS_DB"]), hash_method=app.config["PASSWORD_HASH_METHOD"])
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_NAME"] = "wiki_session"
     themes.init_app(app)
     auth.init_app(app)

@@ -199,7 +199,7 @@ def _users():
         app = configured_app()
     except WikiError as error:
         raise _fail(error) from None
-    return UserStore(Path(app.config["USERS_DB"]))
+    return UserStore(Path(app.config["USERS_DB"]), hash_method=app.config["PASSWORD_HASH_METHOD"])
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_INDEX_DIR": None,
     # SQLite file holding the accounts; default <instance>/users.sqlite.
     "USERS_DB": None,
+    # werkzeug password hash method for new passwords ("scrypt", or "pbkdf2:sha256:600000").
+    "PASSWORD_HASH_METHOD": "scrypt",
     # Who may read: "anonymous" (everyone) or "registered" (logged-in users only).
     "READ_ACCESS": "anonymous",
     # The name in the header, the page titles and the Atom feed.

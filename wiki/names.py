@@ -23,7 +23,7 @@ MAX_COMPONENT_BYTES = 120  # per folder or file name, UTF-8 bytes (filesystems a
 _FORBIDDEN_CHARS = set('<>:"|?*\\')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
 _RESERVED |= {f"COM{i}" for i in "123456789¹²³"} | {f"LPT{i}" for i in "123456789¹²³"}
-_WHITESPACE_RUN = re.compile(r"\s+")
+_WHITESPACE_RUN = re.compile(r" {2,}")
 
 
 def _is_control(ch: str) -> bool:

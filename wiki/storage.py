@@ -541,27 +541,23 @@ class Storage:
 
     def _log_changes(self, rev_range: str) -> Iterator[tuple[Revision, list[Change]]]:
         """Commits in a range, oldest first, with the files each changed."""
-        proc = subprocess.Popen(
-            [
-                "git", "--git-dir", str(self.git_dir), "log", "--reverse", "--topo-order",
-                "-M", "--name-status", "-z", "--format=%x1e%H%x1f%an%x1f%ae%x1f%at%x1f%B%x1f",
-                rev_range,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=_git_env(),
-        )
-        assert proc.stdout is not None
-        buffer = b""
-        for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):
-            buffer += chunk
-            *records, buffer = buffer.split(b"\x1e")
-            for record in records:
-                if record:
-                    yield _parse_log_record(record)
-        if buffer:
-            yield _parse_log_record(buffer)
-        proc.wait()
+        args = [
+            "git", "--git-dir", str(self.git_dir), "log", "--reverse", "--topo-order",
+            "-M", "--name-status", "-z", "--format=%x1e%H%x1f%an%x1f%ae%x1f%at%x1f%B%x1f",
+            rev_range,
+        ]
+        with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              env=_git_env()) as proc:
+            assert proc.stdout is not None
+            buffer = b""
+            for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):
+                buffer += chunk
+                *records, buffer = buffer.split(b"\x1e")
+                for record in records:
+                    if record:
+                        yield _parse_log_record(record)
+            if buffer:
+                yield _parse_log_record(buffer)
 
 
 def _parse_log_record(record: bytes) -> tuple[Revision, list[Change]]:

@@ -77,8 +77,9 @@ class User(UserMixin):
 class UserStore:
     """The account database (one SQLite file in the instance folder)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, hash_method: str = "scrypt") -> None:
         self.path = Path(path)
+        self.hash_method = hash_method
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._db().executescript(_SCHEMA)
@@ -119,7 +120,7 @@ class UserStore:
                 "INSERT INTO users (username, display_name, email, password_hash, role, "
                 "session_version, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (username, display_name.strip() or username, email,
-                 generate_password_hash(password), role, secrets.token_hex(8),
+                 generate_password_hash(password, self.hash_method), role, secrets.token_hex(8),
                  datetime.now(UTC).isoformat()),
             )
         except sqlite3.IntegrityError:
@@ -170,7 +171,8 @@ class UserStore:
         _check_password(password)
         cur = self._db().execute(
             "UPDATE users SET password_hash = ?, session_version = ? WHERE username = ?",
-            (generate_password_hash(password), secrets.token_hex(8), username.strip()),
+            (generate_password_hash(password, self.hash_method), secrets.token_hex(8),
+             username.strip()),
         )
         if cur.rowcount == 0:
             raise AccountError(f"There is no user called '{username}'.")

@@ -93,40 +93,49 @@ def _breadcrumbs(name: str) -> list[tuple[str, str]]:
 @bp.route("/-/edit/<path:name>", methods=["GET", "POST"])
 def edit(name: str):
     wiki = get_wiki()
-    name = _name(name)
-    require(WRITE, name)
     if request.method == "GET":
+        name = _name(name)
+        require(WRITE, name)
         try:
             text = wiki.source(name)
-            base = wiki.head()
             is_new = False
         except PageNotFound:
             wiki.check_new_name(name)
-            text, base, is_new = _template_for(name), wiki.head(), True
-        return render_template("pages/edit.html", name=name, text=text, base_revision=base or "",
-                               message="", is_new=is_new, breadcrumbs=_breadcrumbs(name))
+            text, is_new = _template_for(name), True
+        return render_template("pages/edit.html", name=name, text=text,
+                               base_revision=wiki.head() or "", message="", is_new=is_new,
+                               breadcrumbs=_breadcrumbs(name))
+    # A new page's name can be changed in the form; an existing page keeps its address.
     text = request.form.get("content", "")
     message = request.form.get("message", "")
     base = request.form.get("base_revision", "")
-    is_new = not wiki.exists(name)
+    target = request.form.get("name", name)
+    try:
+        target = _name(target)
+    except InvalidPageName as problem:
+        require(WRITE)
+        flash(problem.message, "error")
+        return _edit_again(target, text, message, base, True, status=400)
+    require(WRITE, target)
+    is_new = not wiki.exists(target)
     if g.get("csrf_failed"):
         flash("Your session expired before saving. Your text is below: save again.", "error")
-        return _edit_again(name, text, message, base, is_new, status=400)
+        return _edit_again(target, text, message, base, is_new, status=400)
     try:
-        result = wiki.save_page(name, text, author=current_author(), message=message,
+        result = wiki.save_page(target, text, author=current_author(), message=message,
                                 base_revision=base)
     except EditConflict as conflict:
         flash(conflict.message + " Your text is kept below, beside theirs.", "error")
-        return _edit_again(name, text, message, conflict.current_revision or "", is_new,
+        return _edit_again(target, text, message, conflict.current_revision or "", is_new,
                            status=409, conflict=conflict)
     except (InvalidContent, InvalidPageName, InvalidRevision) as problem:
         flash(problem.message, "error")
-        return _edit_again(name, text, message, base, is_new, status=400)
+        return _edit_again(target, text, message, base, is_new, status=400)
     except StorageError as problem:
         if problem.status >= 500:
             raise
         flash(problem.message, "error")
-        return _edit_again(name, text, message, base, is_new, status=problem.status)
+        return _edit_again(target, text, message, base, is_new, status=problem.status)
     if result.revision is None:
         flash("No changes to save.", "info")
     elif result.merged_with:
@@ -138,10 +147,11 @@ def edit(name: str):
 
 
 def _edit_again(name, text, message, base, is_new, *, status, conflict=None):
+    """The edit form again, with everything the user typed (status 400 or 409)."""
     diff = line_diff(conflict.current_text, text) if conflict else None
     return render_template("pages/edit.html", name=name, text=text, message=message,
                            base_revision=base, is_new=is_new, conflict=conflict, diff=diff,
-                           breadcrumbs=_breadcrumbs(name)), status
+                           breadcrumbs=None), status
 
 
 def _template_for(name: str) -> str:

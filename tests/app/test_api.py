@@ -1,0 +1,116 @@
+import base64
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.conftest import csrf_of
+
+
+def basic(user="editor", password=PASSWORD):
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def test_list_and_get(client):
+    assert client.get("/-/api/v1/pages").get_json() == ["Home", "WG4/Guarantees", "WG4/Home"]
+    data = client.get("/-/api/v1/pages/WG4/Home").get_json()
+    assert data["name"] == "WG4/Home" and data["title"] == "WG4 Financing"
+    assert data["meta"] == {"title": "WG4 Financing", "wg": "WG4", "tags": ["financing"]}
+    assert data["content"].startswith("---\n") and len(data["revision"]) == 40
+
+
+def test_get_missing_is_json_404(client):
+    r = client.get("/-/api/v1/pages/Nope")
+    assert r.status_code == 404 and "Nope" in r.get_json()["error"]
+
+
+def test_put_with_basic_auth_creates_and_updates(client, app):
+    r = client.put("/-/api/v1/pages/WG2/Eco", json={"content": "# Eco\n", "message": "new"},
+                   headers=basic())
+    assert r.status_code == 201
+    rev = r.get_json()["revision"]
+    assert r.get_json()["merged"] is False
+    r = client.put("/-/api/v1/pages/WG2/Eco", json={"content": "# Eco 2\n", "base_revision": rev},
+                   headers=basic())
+    assert r.status_code == 200 and r.get_json()["changed"] is True
+    history = client.get("/-/api/v1/pages/WG2/Eco/history").get_json()
+    assert [h["message"] for h in history] == ["Update WG2/Eco", "new"]
+    assert history[0]["author"] == "Edit Őrző"
+
+
+def test_put_conflict_and_merge(client):
+    base = client.get("/-/api/v1/pages/Home").get_json()["revision"]
+    r = client.put("/-/api/v1/pages/Home", headers=basic("editor2"),
+                   json={"content": "# Home of friends\n\nWelcome. See [[WG4/Home]] and "
+                                    "[[Missing page]].\n", "base_revision": base})
+    assert r.status_code == 200
+    r = client.put("/-/api/v1/pages/Home", headers=basic(),
+                   json={"content": "# My home\n\nWelcome. See [[WG4/Home]] and "
+                                    "[[Missing page]].\n", "base_revision": base})
+    assert r.status_code == 409
+    body = r.get_json()
+    assert body["error"] == "conflict" and "friends" in body["current_content"]
+    assert len(body["current_revision"]) == 40
+    r = client.put("/-/api/v1/pages/Home", headers=basic(),
+                   json={"content": "# Home\n\nWelcome. See [[WG4/Home]] and [[Missing page]].\n\n"
+                                    "Appended.\n", "base_revision": base})
+    assert r.status_code == 200 and r.get_json()["merged"] is True
+
+
+def test_put_without_base_on_an_existing_page_is_a_conflict(client):
+    r = client.put("/-/api/v1/pages/Home", json={"content": "overwrite\n"}, headers=basic())
+    assert r.status_code == 409
+
+
+@pytest.mark.parametrize("body", [None, {}, {"content": 5}, {"content": "x", "message": 3},
+                                  {"content": "x", "base_revision": "HEAD~1"},
+                                  {"content": "---\na: [\n---\n"}])
+def test_put_bad_input_is_json_400(client, body):
+    r = client.put("/-/api/v1/pages/New", json=body, headers=basic())
+    assert r.status_code == 400 and r.get_json()["error"]
+
+
+def test_put_bad_name_is_400(client):
+    r = client.put("/-/api/v1/pages/CON", json={"content": "x"}, headers=basic())
+    assert r.status_code == 400 and "reserved" in r.get_json()["error"]
+
+
+def test_api_permissions(client):
+    assert client.put("/-/api/v1/pages/X", json={"content": "x"}).status_code == 400  # no CSRF
+    assert client.put("/-/api/v1/pages/X", json={"content": "x"},
+                      headers=basic("reader")).status_code == 403
+    assert client.put("/-/api/v1/pages/X", json={"content": "x"},
+                      headers=basic("editor", "wrong-password")).status_code == 401
+    assert client.delete("/-/api/v1/pages/Home", headers=basic("reader")).status_code == 403
+
+
+def test_session_plus_csrf_header(client, auth):
+    auth.login("editor")
+    token = csrf_of(client)
+    r = client.put("/-/api/v1/pages/Via session", json={"content": "# s\n"})
+    assert r.status_code == 400
+    r = client.put("/-/api/v1/pages/Via session", json={"content": "# s\n"},
+                   headers={"X-CSRF-Token": token})
+    assert r.status_code == 201
+
+
+def test_delete(client):
+    r = client.delete("/-/api/v1/pages/WG4/Guarantees", headers=basic())
+    assert r.status_code == 200 and r.get_json()["deleted"] == "WG4/Guarantees"
+    assert client.get("/-/api/v1/pages/WG4/Guarantees").status_code == 404
+    assert client.delete("/-/api/v1/pages/WG4/Guarantees", headers=basic()).status_code == 404
+
+
+def test_history_paging_arguments(client):
+    assert client.get("/-/api/v1/pages/Home/history?limit=1&offset=0").status_code == 200
+    assert client.get("/-/api/v1/pages/Home/history?limit=x").status_code == 400
+    assert client.get("/-/api/v1/pages/Home/history?offset=-1").status_code == 400
+    assert client.get("/-/api/v1/pages/Nope/history").status_code == 404
+
+
+def test_old_revision(client, app):
+    first = client.get("/-/api/v1/pages/Home").get_json()["revision"]
+    client.put("/-/api/v1/pages/Home", json={"content": "new\n", "base_revision": first},
+               headers=basic())
+    old = client.get(f"/-/api/v1/pages/Home?rev={first}").get_json()
+    assert old["content"].startswith("# Home")

@@ -1,0 +1,111 @@
+import pytest
+
+from tests.conftest import TEST_AUTHOR
+from wiki.errors import EditConflict
+from wiki.errors import InvalidContent
+from wiki.errors import InvalidPageName
+from wiki.errors import PageNotFound
+from wiki.pages import Wiki
+from wiki.render import Renderer
+
+
+@pytest.fixture
+def wiki(content_repo):
+    return Wiki(content_repo, Renderer(), max_page_bytes=10_000)
+
+
+def test_page_has_title_meta_and_last_change(wiki):
+    page = wiki.page("WG4/Home")
+    assert page.title == "WG4 Financing"
+    assert page.meta["wg"] == "WG4"
+    assert page.last_change.author.name == TEST_AUTHOR.name
+
+
+def test_missing_links_follow_new_pages(wiki):
+    assert "missing" in str(wiki.page("Home").rendered.html)
+    wiki.save_page("Missing page", "# Here now\n", author=TEST_AUTHOR, message="", base_revision=None)
+    assert "wikilink missing" not in str(wiki.page("Home").rendered.html)
+
+
+def test_save_rejects_case_clashes_and_bad_front_matter(wiki):
+    with pytest.raises(InvalidPageName) as err:
+        wiki.save_page("wg4/Other", "x\n", author=TEST_AUTHOR, message="", base_revision=None)
+    assert "letter case" in err.value.message
+    with pytest.raises(InvalidContent) as err:
+        wiki.save_page("New", "---\ntitle: [\n---\n", author=TEST_AUTHOR, message="",
+                       base_revision=None)
+    assert "line 2" in err.value.message
+    with pytest.raises(InvalidContent):
+        wiki.save_page("Big", "x" * 20_000, author=TEST_AUTHOR, message="", base_revision=None)
+    with pytest.raises(InvalidContent):
+        wiki.save_page("Empty", "  \n", author=TEST_AUTHOR, message="", base_revision=None)
+
+
+def test_default_messages(wiki):
+    wiki.save_page("Fresh", "a\n", author=TEST_AUTHOR, message="", base_revision=None)
+    wiki.save_page("Fresh", "b\n", author=TEST_AUTHOR, message=" ", base_revision=wiki.head())
+    assert [r.message for r in wiki.history("Fresh")] == ["Update Fresh", "Create Fresh"]
+
+
+def test_rename_and_the_old_name_leads_to_the_new(wiki):
+    new = wiki.rename_page("WG4/Guarantees", "WG4/Guarantee funds", author=TEST_AUTHOR)
+    assert new == "WG4/Guarantee funds"
+    assert not wiki.exists("WG4/Guarantees")
+    assert wiki.renamed_to("WG4/Guarantees") == "WG4/Guarantee funds"
+    wiki.rename_page("WG4/Guarantee funds", "Archive/Guarantees", author=TEST_AUTHOR)
+    assert wiki.renamed_to("WG4/Guarantees") == "Archive/Guarantees"  # follows the chain
+    with pytest.raises(InvalidPageName):
+        wiki.rename_page("Archive/Guarantees", "Home", author=TEST_AUTHOR)
+
+
+def test_restore_makes_a_new_revision(wiki):
+    first = wiki.history("Home")[0].id
+    wiki.save_page("Home", "changed\n", author=TEST_AUTHOR, message="", base_revision=wiki.head())
+    result = wiki.restore_page("Home", first, author=TEST_AUTHOR)
+    assert wiki.source("Home").startswith("# Home")
+    assert len(wiki.history("Home")) == 3
+    assert "Restore" in result.revision.message
+
+
+def test_restore_a_deleted_and_a_renamed_page(wiki):
+    wiki.delete_page("WG4/Guarantees", author=TEST_AUTHOR)
+    old = wiki.history("WG4/Guarantees")[1].id
+    wiki.restore_page("WG4/Guarantees", old, author=TEST_AUTHOR)
+    assert wiki.exists("WG4/Guarantees")
+    wiki.rename_page("WG4/Guarantees", "WG4/Moved", author=TEST_AUTHOR)
+    wiki.save_page("WG4/Moved", "new text\n", author=TEST_AUTHOR, message="",
+                   base_revision=wiki.head())
+    seed = wiki.history("WG4/Moved")[-1].id
+    wiki.restore_page("WG4/Moved", seed, author=TEST_AUTHOR)  # from before the rename
+    assert wiki.source("WG4/Moved").startswith("# Guarantees")
+
+
+def test_diff_follows_renames(wiki):
+    seed = wiki.history("WG4/Guarantees")[0].id
+    wiki.rename_page("WG4/Guarantees", "Moved", author=TEST_AUTHOR)
+    old, new, _, _ = wiki.diff("Moved", seed, wiki.head())
+    assert old == new and old.startswith("# Guarantees")
+
+
+def test_backlinks(wiki):
+    assert wiki.backlinks("WG4/Home") == ["Home", "WG4/Guarantees"]
+    assert wiki.backlinks("WG4/Guarantees") == []
+
+
+def test_tree_and_sections(wiki):
+    tree = wiki.tree()
+    assert set(tree.children) == {"Home", "WG4"}
+    assert tree.children["WG4"].count() == 2
+    assert wiki.sections() == [("WG4", "WG4 Financing")]
+
+
+def test_conflict_from_the_domain(wiki):
+    base = wiki.head()
+    wiki.save_page("Home", "theirs\n", author=TEST_AUTHOR, message="", base_revision=base)
+    with pytest.raises(EditConflict):
+        wiki.save_page("Home", "mine\n", author=TEST_AUTHOR, message="", base_revision=base)
+
+
+def test_missing_page(wiki):
+    with pytest.raises(PageNotFound):
+        wiki.page("Nope")
