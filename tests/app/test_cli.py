@@ -1,0 +1,80 @@
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from wiki.cli import main
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("WIKI_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("WIKI_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    return tmp_path
+
+
+def test_help_lists_commands():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("init", "serve", "reindex", "user"):
+        assert command in result.output
+    assert "--password-stdin" in CliRunner().invoke(main, ["user", "add", "--help"]).output
+    assert "--workers" in CliRunner().invoke(main, ["serve", "--help"]).output
+
+
+def test_init_imports_starter_content_in_one_commit(env):
+    runner = CliRunner()
+    result = runner.invoke(main, ["init"])
+    assert result.exit_code == 0, result.output
+    assert "Created the content repository" in result.output
+    assert "wiki user add admin --role admin" in result.output
+    repo = env / "instance" / "content"
+    count = subprocess.run(["git", "--git-dir", str(repo), "rev-list", "--count", "HEAD"],
+                           capture_output=True, text=True).stdout.strip()
+    assert count == "1"
+    files = subprocess.run(["git", "--git-dir", str(repo), "ls-tree", "-r", "-z", "--name-only",
+                            "HEAD"], capture_output=True).stdout.decode().split("\0")
+    assert "Home.md" in files and "WG4/Home.md" in files
+    assert "WG4/Klaszterfinanszírozás – összefoglaló.md" in files
+    assert "WG3/Διεθνής συνεργασία συστάδων.md" in files
+    again = runner.invoke(main, ["init"])
+    assert again.exit_code == 0 and "(exists)" in again.output
+
+
+def test_user_commands(env):
+    runner = CliRunner()
+    runner.invoke(main, ["init"])
+    result = runner.invoke(main, ["user", "add", "maria", "--role", "admin", "--email",
+                                  "maria@example.org", "--display-name", "Maria Rossi",
+                                  "--password-stdin"], input="a-good-password\n")
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(main, ["user", "list"]).output
+    assert "maria\tadmin\tMaria Rossi <maria@example.org>" in listed
+    assert "No administrator yet" not in runner.invoke(main, ["init"]).output
+    dup = runner.invoke(main, ["user", "add", "maria", "--password-stdin"], input="another-pass\n")
+    assert dup.exit_code != 0 and "taken" in dup.output
+    short = runner.invoke(main, ["user", "add", "bob", "--password-stdin"], input="short\n")
+    assert short.exit_code != 0 and "at least 8" in short.output
+    bad = runner.invoke(main, ["user", "add", "bad name", "--password-stdin"], input="long-enough\n")
+    assert bad.exit_code != 0 and "user name" in bad.output
+    changed = runner.invoke(main, ["user", "passwd", "maria", "--password-stdin"],
+                            input="newer-password\n")
+    assert changed.exit_code == 0
+    missing = runner.invoke(main, ["user", "passwd", "nobody", "--password-stdin"],
+                            input="newer-password\n")
+    assert missing.exit_code != 0 and "no user" in missing.output
+    assert runner.invoke(main, ["user", "role", "maria", "reader"]).exit_code == 0
+    assert "maria\treader" in runner.invoke(main, ["user", "list"]).output
+
+
+def test_reindex_rebuilds_the_revision_table(env):
+    runner = CliRunner()
+    runner.invoke(main, ["init"])
+    result = runner.invoke(main, ["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 1 commits." in result.output
+
+
+def test_serve_without_repository_says_what_to_do(env):
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code != 0 and "wiki init" in result.output

@@ -1,0 +1,45 @@
+import pytest
+
+
+@pytest.fixture
+def broken_app(app):
+    @app.get("/-/boom")
+    def boom():
+        raise RuntimeError("secret /srv/repo path and git output")
+
+    return app
+
+
+def test_unexpected_errors_show_no_traceback(broken_app):
+    app = broken_app
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = app.test_client()
+    r = client.get("/-/boom")
+    assert r.status_code == 500
+    body = r.get_data(as_text=True)
+    assert "Something went wrong" in body
+    assert "Traceback" not in body and "secret" not in body and "RuntimeError" not in body
+
+
+def test_api_errors_are_json(client):
+    r = client.get("/-/api/v1/nothing-here")
+    assert r.status_code == 404 and r.is_json and r.get_json()["error"]
+
+
+def test_method_not_allowed_is_themed(client):
+    r = client.post("/-/recent")
+    assert r.status_code in (400, 405)
+
+
+def test_invalid_name_in_url_is_4xx(client, auth):
+    assert client.get("/CON").status_code == 404
+    auth.login("editor")
+    r = client.get("/-/edit/a:b")
+    assert r.status_code == 400 and "cannot contain" in r.get_data(as_text=True)
+    assert client.get("/-/history/a%00b").status_code == 400
+
+
+def test_large_history_offsets_are_fine(client):
+    assert client.get("/-/history/Home?page=999999").status_code == 200
+    assert client.get("/-/history/Home?page=abc").status_code == 200
+    assert client.get("/-/recent?page=-5").status_code == 200

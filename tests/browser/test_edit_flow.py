@@ -1,0 +1,100 @@
+"""Log in, create a page, edit with live preview, save, history, diff, restore: in Chromium."""
+
+from urllib.parse import quote
+
+import pytest
+
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def test_create_edit_history_diff_restore(page):
+    login(page)
+    name = "WG4/Garancia – őszi terv"
+    page.goto("/-/edit/" + quote(name))
+    editor = page.locator("textarea[name=content]")
+    editor.fill("# Garancia\n\nFirst **version** with [[Partnership]] and [[Nowhere yet]].\n")
+    # the live preview renders the Markdown, wikilinks included
+    preview = page.locator("#preview")
+    preview.locator("strong", has_text="version").wait_for()
+    assert preview.locator("a.wikilink[href='/Partnership']").count() == 1
+    assert preview.locator("a.wikilink.missing").count() == 1
+    page.fill("#message", "First draft")
+    page.keyboard.press("Control+s")  # Ctrl+S saves
+    page.wait_for_url(lambda url: "/-/edit/" not in url)
+    assert page.locator("h1", has_text="Garancia").is_visible()
+    assert page.locator(".flash", has_text="Saved.").is_visible()
+
+    # second version through the Edit button
+    page.click("nav.actions >> text=Edit")
+    editor = page.locator("textarea[name=content]")
+    editor.fill("# Garancia\n\nSecond version, rewritten.\n")
+    page.fill("#message", "Rewrite")
+    page.click("form#editor button[type=submit]")
+    page.wait_for_selector("text=Second version, rewritten.")
+
+    # history lists both, with authors and summaries
+    page.click("nav.actions >> text=History")
+    rows = page.locator("table.revisions tbody tr")
+    assert rows.count() == 2
+    assert "Rewrite" in rows.nth(0).inner_text() and "Maria Rossi" in rows.nth(0).inner_text()
+    assert "First draft" in rows.nth(1).inner_text()
+
+    # compare the two revisions
+    page.click("text=Compare selected revisions")
+    page.wait_for_selector("table.diff")
+    assert "First **version**" in page.locator("table.diff tr.del").first.inner_text()
+    assert "Second version" in page.locator("table.diff tr.add").first.inner_text()
+
+    # restore the first version from history
+    page.click("text=history")
+    page.locator("table.revisions tbody tr").nth(1).locator("text=restore").click()
+    page.wait_for_selector("text=Restored the page")
+    assert page.locator(".markdown strong", has_text="version").is_visible()
+    page.goto("/-/history/" + quote(name))
+    assert page.locator("table.revisions tbody tr").count() == 3
+
+
+def test_leaving_with_unsaved_changes_asks_first(page):
+    login(page)
+    page.goto("/-/edit/Help")
+    page.locator("textarea[name=content]").fill("changed but not saved")
+    dialogs = []
+
+    def on_dialog(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.locator("a.button", has_text="Cancel").click()
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]
+    assert "/-/edit/Help" in page.url
+
+
+def test_conflicting_edit_keeps_my_text(browser, server):
+    first = browser.new_context(base_url=server).new_page()
+    second = browser.new_context(base_url=server).new_page()
+    for p in (first, second):
+        login(p)
+        p.goto("/-/edit/Partnership")
+    first.locator("textarea[name=content]").fill("# The partnership\n\nTheirs.\n")
+    first.click("form#editor button[type=submit]")
+    first.wait_for_selector("text=Theirs.")
+    second.locator("textarea[name=content]").fill("# The partnership\n\nMine, typed for an hour.\n")
+    second.click("form#editor button[type=submit]")
+    second.wait_for_selector("section.conflict")
+    assert "Mine, typed for an hour." in second.locator("textarea[name=content]").input_value()
+    assert "Theirs." in second.locator("#current-text").input_value()
+    first.context.close()
+    second.context.close()
+
+
+def test_phone_layout_stacks_the_sidebar_below(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/WG4/Home")
+    main_box = page.locator("main").bounding_box()
+    side_box = page.locator("#sidebar").bounding_box()
+    assert side_box["y"] > main_box["y"] + main_box["height"] - 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

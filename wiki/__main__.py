@@ -1,0 +1,5 @@
+"""`python -m wiki` is the `wiki` command."""
+
+from .cli import main
+
+main()
