@@ -56,12 +56,20 @@ class TreeNode:
     label: str
     is_page: bool = False
     children: dict[str, TreeNode] = field(default_factory=dict)
+    _sorted: list[TreeNode] | None = field(default=None, repr=False, compare=False)
+    _count: int | None = field(default=None, repr=False, compare=False)
 
     def sorted_children(self) -> list[TreeNode]:
-        return sorted(self.children.values(), key=lambda n: (n.label.casefold(), n.label))
+        # a tree is built once per commit and never changed, so the order is kept
+        if self._sorted is None:
+            self._sorted = sorted(self.children.values(),
+                                  key=lambda n: (n.label.casefold(), n.label))
+        return self._sorted
 
     def count(self) -> int:
-        return sum(1 for _ in self.iter_pages())
+        if self._count is None:
+            self._count = sum(1 for _ in self.iter_pages())
+        return self._count
 
     def iter_pages(self):
         for child in self.children.values():
@@ -84,7 +92,7 @@ class Wiki:
     """Pages by name over a git content repository."""
 
     def __init__(self, storage: Storage, renderer: Renderer, *, max_page_bytes: int = 1 << 20,
-                 render_cache_size: int = 512) -> None:
+                 render_cache_size: int = 2048) -> None:
         self.storage = storage
         self.renderer = renderer
         self.max_page_bytes = max_page_bytes
@@ -93,7 +101,7 @@ class Wiki:
         self._names: frozenset[str] = frozenset()
         self._folded: dict[str, str] = {}
         self._tree: TreeNode = TreeNode("", "")
-        self._render_cache: OrderedDict[tuple, Rendered] = OrderedDict()
+        self._render_cache: OrderedDict[tuple, tuple[Rendered, tuple]] = OrderedDict()
         self._render_cache_size = render_cache_size
         self._sections: tuple[str | None, list[tuple[str, str]]] = ("", [])
 
@@ -123,7 +131,6 @@ class Wiki:
             self._names = page_names
             self._folded = {n.casefold(): n for n in page_names}
             self._tree = tree
-            self._render_cache.clear()
             self._derived_head = head
 
     def page_names(self) -> frozenset[str]:
@@ -207,18 +214,26 @@ class Wiki:
         return self.renderer.render(text, name=name, exists=self.exists, strict=strict)
 
     def render_cached(self, text: str, name: str, *, key: str | None) -> Rendered:
-        """Render, reusing the result while neither the text nor the set of pages changed."""
+        """Render, reusing the result while the text and its links' targets are unchanged.
+
+        The cache survives commits: an entry stays valid as long as every page it
+        links to still exists (or still does not), so a save elsewhere costs nothing.
+        """
         if key is None:
             return self.render(text, name)
-        cache_key = (key, name, self._derived_head)
+        cache_key = (key, name)
+        page_names = self.page_names()
         with self._lock:
             hit = self._render_cache.get(cache_key)
             if hit is not None:
-                self._render_cache.move_to_end(cache_key)
-                return hit
+                rendered, links = hit
+                if all((link in page_names) == existed for link, existed in links):
+                    self._render_cache.move_to_end(cache_key)
+                    return rendered
         rendered = self.render(text, name)
+        links = tuple((link, link in page_names) for link in set(rendered.links))
         with self._lock:
-            self._render_cache[cache_key] = rendered
+            self._render_cache[cache_key] = (rendered, links)
             while len(self._render_cache) > self._render_cache_size:
                 self._render_cache.popitem(last=False)
         return rendered

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from urllib.parse import quote
+from urllib.parse import urlencode
 
 from flask import Flask
 from flask import current_app
-from flask import url_for
+from flask import render_template
+from flask import request
+from markupsafe import Markup
+from markupsafe import escape
 
 from .. import names
 from ..pages import Wiki
@@ -18,19 +22,37 @@ def get_wiki() -> Wiki:
 
 
 def page_url(name: str, **params: str) -> str:
-    """The URL of a page: `/<name>`, with `/` for Home."""
+    """The URL of a page: `/<name>`, with `/` for Home.
+
+    Built by hand rather than with url_for: the sidebar and page lists call it
+    dozens of times per request, and a page URL is just the quoted name.
+    """
+    root = request.script_root
     if name == names.HOME and not params:
-        return "/"
-    return url_for("pages.view", name=name, **params)
+        return root + "/"
+    url = root + "/" + quote(name)
+    return url + "?" + urlencode(params) if params else url
 
 
-def action_url(action: str, name: str, **params: str) -> str:
-    """The URL of a page action (`/-/edit/<name>` ...)."""
-    base = f"/-/{action}/" + quote(name)
-    if params:
-        from urllib.parse import urlencode
-        base += "?" + urlencode(params)
-    return base
+def folder_listing(folder: str, current: str = "") -> Markup | None:
+    """The sidebar list of a folder's pages, rendered once per commit and folder."""
+    wiki = get_wiki()
+    node = wiki.subtree(folder) if folder else None
+    if node is None or not node.children:
+        return None
+    cache = current_app.extensions.setdefault("wiki.sidebar", {})
+    key = (wiki.head(), request.script_root, folder)
+    html = cache.get(key)
+    if html is None:
+        if len(cache) > 256:
+            cache.clear()
+        html = render_template("_folder_list.html", node=node, folder=folder, limit=60)
+        cache[key] = html
+    if current:
+        # mark the current page without rendering the list again
+        link = f'href="{escape(page_url(current))}"'
+        html = html.replace(link + ">", link + ' aria-current="page">', 1)
+    return Markup(html)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -52,9 +74,9 @@ def register_blueprints(app: Flask) -> None:
         return {
             "site_name": app.config["SITE_NAME"],
             "page_url": page_url,
-            "action_url": action_url,
             "sections": wiki.sections,
             "subtree": wiki.subtree,
+            "folder_listing": folder_listing,
             "folder_of": names.folder,
             "HOME": names.HOME,
         }

@@ -1,0 +1,165 @@
+"""Generate a benchmark content repository with `git fast-import`.
+
+Default: 10,000 pages in several languages with front matter, tables, lists and
+wikilinks between pages, written by 20,000 commits from a dozen authors; one
+page ("Public/Hot page") has 2,000 revisions.
+
+    python bench/generate.py OUT_DIR [--pages N] [--commits N] [--hot N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+WORDS = {
+    "en": "cluster policy innovation region smart specialisation financing guarantee fund "
+          "network cooperation partner study trip benchmark practice transfer skills jobs "
+          "research development enterprise programme strategy impact foresight analysis "
+          "sustainability eco-innovation internationalisation members support growth".split(),
+    "hu": "klaszter politika innováció régió intelligens szakosodás finanszírozás garancia "
+          "alap hálózat együttműködés partner tanulmányút gyakorlat átadás készségek "
+          "munkahely kutatás fejlesztés vállalkozás program stratégia hatás elemzés".split(),
+    "de": "Cluster Politik Innovation Region intelligente Spezialisierung Finanzierung "
+          "Garantie Fonds Netzwerk Zusammenarbeit Partner Studienreise Praxis Transfer "
+          "Fähigkeiten Arbeitsplätze Forschung Entwicklung Unternehmen Programm Strategie "
+          "Maßnahmen Förderung Wachstum".split(),
+    "el": "συστάδα πολιτική καινοτομία περιφέρεια έξυπνη εξειδίκευση χρηματοδότηση εγγύηση "
+          "ταμείο δίκτυο συνεργασία εταίρος μελέτη πρακτική μεταφορά δεξιότητες θέσεις "
+          "έρευνα ανάπτυξη επιχείρηση πρόγραμμα στρατηγική".split(),
+    "it": "distretto politica innovazione regione specializzazione intelligente finanziamento "
+          "garanzia fondo rete cooperazione partner viaggio studio pratica trasferimento "
+          "competenze lavoro ricerca sviluppo impresa programma strategia".split(),
+    "ro": "cluster politică inovare regiune specializare inteligentă finanțare garanție "
+          "fond rețea cooperare partener vizită studiu practică transfer competențe "
+          "locuri muncă cercetare dezvoltare întreprindere program strategie".split(),
+}
+LANGS = list(WORDS)
+FOLDERS = ["WG1", "WG2", "WG3", "WG4", "WG5", "WG6", "Public", "Training"]
+COUNTRIES = ["Italy", "Hungary", "Slovenia", "Bulgaria", "Greece", "Austria", "Romania",
+             "Slovakia", "Croatia", "Albania", "Serbia", "Moldova"]
+TYPES = ["best-practice", "policy-note", "study-trip", "swot", "event", "institution"]
+AUTHORS = [("Maria Rossi", "maria@example.org"), ("Kovács Anna", "anna@example.org"),
+           ("Jana Novak", "jana@example.org"), ("Georgios Papadakis", "georgios@example.org"),
+           ("Ivan Petrov", "ivan@example.org"), ("Lena Huber", "lena@example.org"),
+           ("Andrei Popescu", "andrei@example.org"), ("Zuzana Kováčová", "zuzana@example.org"),
+           ("Marko Horvat", "marko@example.org"), ("Elira Hoxha", "elira@example.org"),
+           ("Nikola Jovanović", "nikola@example.org"), ("Ion Rusu", "ion@example.org")]
+
+
+def page_names(count: int, rng: random.Random) -> list[str]:
+    names = ["Public/Hot page"]
+    seen = set(names)
+    while len(names) < count:
+        lang = rng.choice(LANGS)
+        words = rng.sample(WORDS[lang], 3)
+        name = f"{rng.choice(FOLDERS)}/{' '.join(words).capitalize()} {len(names)}"
+        if name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return names
+
+
+def page_text(name: str, names: list[str], rng: random.Random, revision: int) -> str:
+    lang = rng.choice(LANGS)
+    words = WORDS[lang]
+
+    def sentence(n: int) -> str:
+        return " ".join(rng.choice(words) for _ in range(n)).capitalize() + "."
+
+    links = " ".join(f"[[{rng.choice(names)}]]" for _ in range(3))
+    parts = [
+        "---",
+        f"title: {name.rsplit('/', 1)[1]}",
+        f"lang: {lang}",
+        f"type: {rng.choice(TYPES)}",
+        f"wg: {name.split('/')[0]}",
+        f"country: {rng.choice(COUNTRIES)}",
+        f"tags: [{', '.join(rng.sample(words, 2))}]",
+        "---",
+        f"# {name.rsplit('/', 1)[1]}",
+        "",
+        " ".join(sentence(rng.randint(8, 16)) for _ in range(5)),
+        "",
+        "## " + sentence(3)[:-1],
+        "",
+        *[f"- {sentence(rng.randint(5, 10))}" for _ in range(5)],
+        "",
+        f"See also {links}.",
+        "",
+        "| Indicator | Value |",
+        "| --- | --- |",
+        *[f"| {rng.choice(words)} | {rng.randint(1, 999)} |" for _ in range(4)],
+        "",
+        "## " + sentence(2)[:-1],
+        "",
+        " ".join(sentence(rng.randint(8, 16)) for _ in range(12)),
+        "",
+        f"Revision {revision}.",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def generate(out: Path, pages: int, commits: int, hot: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(out)], check=True)
+    names = page_names(pages, rng)
+    started = time.time()
+    proc = subprocess.Popen(["git", "--git-dir", str(out), "fast-import", "--quiet"],
+                            stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    ts = 1_336_000_000  # May 2012
+    edits = commits - pages
+    if edits < hot:
+        raise SystemExit("--commits must be at least --pages + --hot")
+    plan = [("create", n) for n in names]
+    other = [("edit", rng.choice(names[1:])) for _ in range(edits - hot)]
+    hot_edits = [("edit", names[0])] * hot
+    edit_plan = other + hot_edits
+    rng.shuffle(edit_plan)
+    plan += edit_plan
+    revision = 0
+    for i, (_, name) in enumerate(plan, start=1):
+        author, email = AUTHORS[rng.randrange(len(AUTHORS))]
+        ts += rng.randint(60, 3000)
+        revision += 1
+        message = f"{'Create' if i <= pages else 'Update'} {name}".encode()
+        text = page_text(name, names, rng, revision).encode()
+        path = (name + ".md").encode()
+        chunk = b"".join([
+            b"commit refs/heads/main\n",
+            b"author %s <%s> %d +0000\n" % (author.encode(), email.encode(), ts),
+            b"committer %s <%s> %d +0000\n" % (author.encode(), email.encode(), ts),
+            b"data %d\n%s\n" % (len(message), message),
+            b"M 100644 inline \"%s\"\n" % path.replace(b"\\", b"\\\\").replace(b'"', b'\\"'),
+            b"data %d\n%s\n\n" % (len(text), text),
+        ])
+        proc.stdin.write(chunk)
+        if i % 2000 == 0:
+            print(f"  {i}/{len(plan)} commits", file=sys.stderr)
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise SystemExit("git fast-import failed")
+    subprocess.run(["git", "--git-dir", str(out), "gc", "-q"], check=True)
+    print(f"generated {pages} pages and {len(plan)} commits in {time.time() - started:.1f} s",
+          file=sys.stderr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--pages", type=int, default=10_000)
+    parser.add_argument("--commits", type=int, default=20_000)
+    parser.add_argument("--hot", type=int, default=2_000)
+    args = parser.parse_args()
+    generate(args.out, args.pages, args.commits, args.hot)
+
+
+if __name__ == "__main__":
+    main()

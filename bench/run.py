@@ -1,0 +1,270 @@
+"""Benchmarks of the wiki under gunicorn (2 workers) on a generated corpus.
+
+    python bench/run.py [--pages 10000] [--commits 20000] [--hot 2000] [--fresh]
+
+Generates the corpus once into bench/out/ (git-ignored), then measures over
+HTTP on 127.0.0.1: page views (latency and throughput), saves, history of the
+page with 2,000 revisions, recent changes, and cold start. Prints a Markdown
+table and writes bench/out/results.json. Every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+PASSWORD = "bench-password-1"
+sys.path.insert(0, str(HERE.parent))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Client:
+    """A tiny HTTP client with a cookie (gunicorn's sync workers close every connection)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookie = ""
+        self.csrf = ""
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict | None = None) -> tuple[int, bytes, dict]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        hdrs = dict(headers or {})
+        if self.cookie:
+            hdrs["Cookie"] = self.cookie
+        conn.request(method, urllib.parse.quote(path, safe="/?=&%-"), body=body, headers=hdrs)
+        resp = conn.getresponse()
+        data = resp.read()
+        set_cookie = resp.getheader("Set-Cookie")
+        if set_cookie:
+            self.cookie = set_cookie.split(";", 1)[0]
+        conn.close()
+        return resp.status, data, dict(resp.getheaders())
+
+    def login(self, username: str, password: str) -> None:
+        _, html, _ = self.request("GET", "/-/login")
+        token = re.search(rb'name="csrf_token" value="([^"]+)"', html).group(1).decode()
+        body = urllib.parse.urlencode({"username": username, "password": password,
+                                       "csrf_token": token}).encode()
+        status, _, _ = self.request("POST", "/-/login", body,
+                                    {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 302, status
+        _, html, _ = self.request("GET", "/-/login")
+        self.csrf = re.search(rb'name="csrf-token" content="([^"]+)"', html).group(1).decode()
+
+
+def timed(fn, count: int, limit_s: float = 120.0) -> list[float]:
+    """Milliseconds of each call, for at most `count` calls or `limit_s` seconds."""
+    times = []
+    deadline = time.time() + limit_s
+    for _ in range(count):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+        if time.time() > deadline:
+            break
+    return times
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def summary(values: list[float]) -> dict:
+    return {"n": len(values), "p50_ms": round(pct(values, 50), 1),
+            "p95_ms": round(pct(values, 95), 1), "mean_ms": round(statistics.mean(values), 1)}
+
+
+def start_server(env: dict, port: int) -> tuple[subprocess.Popen, float]:
+    """Start `wiki serve` and return it with the seconds until the first page answered."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "wiki", "serve", "--port", str(port),
+                             "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    client = Client(port)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            status, _, _ = client.request("GET", "/Public/Hot page")
+            if status == 200:
+                return proc, time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.01)
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def throughput(port: int, paths: list[str], threads: int = 4, seconds: float = 10.0) -> float:
+    count = [0]
+    lock = threading.Lock()
+    stop_at = time.time() + seconds
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        client = Client(port)
+        done = 0
+        while time.time() < stop_at:
+            status, _, _ = client.request("GET", "/" + rng.choice(paths))
+            assert status == 200, status
+            done += 1
+        with lock:
+            count[0] += done
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    begun = time.time()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return count[0] / (time.time() - begun)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=10_000)
+    parser.add_argument("--commits", type=int, default=20_000)
+    parser.add_argument("--hot", type=int, default=2_000)
+    parser.add_argument("--fresh", action="store_true", help="generate the corpus again")
+    args = parser.parse_args()
+
+    from bench.generate import generate
+
+    tag = f"{args.pages}p-{args.commits}c"
+    corpus = OUT / f"corpus-{tag}"
+    if args.fresh and corpus.exists():
+        shutil.rmtree(corpus)
+    if not corpus.exists():
+        print(f"generating {corpus} ...", file=sys.stderr)
+        generate(corpus, args.pages, args.commits, args.hot)
+    pristine_head = subprocess.run(["git", "--git-dir", str(corpus), "rev-parse", "HEAD"],
+                                   capture_output=True, text=True).stdout.strip()
+    # every run starts from the generated history (earlier runs' saves are dropped)
+    subprocess.run(["git", "--git-dir", str(corpus), "update-ref", "refs/heads/main",
+                    pristine_head], check=True)
+    instance = OUT / f"instance-{tag}"
+    shutil.rmtree(instance, ignore_errors=True)
+    env = {**os.environ, "WIKI_INSTANCE": str(instance), "WIKI_CONTENT_DIR": str(corpus),
+           "PYTHONPATH": str(HERE.parent)}
+    shutil.rmtree(corpus / "wiki", ignore_errors=True)
+    results: dict = {"pages": args.pages, "commits": args.commits, "hot_revisions": args.hot}
+
+    subprocess.run([sys.executable, "-m", "wiki", "user", "add", "bench", "--role", "editor",
+                    "--password-stdin"], env=env, input=PASSWORD + "\n", text=True, check=True,
+                   capture_output=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "wiki", "reindex"], env=env, check=True,
+                   capture_output=True)
+    results["revision_table_build_s"] = round(time.perf_counter() - start, 2)
+
+    port = free_port()
+    proc, cold = start_server(env, port)
+    results["cold_start_s"] = round(cold, 2)
+    try:
+        client = Client(port)
+        names = json.loads(client.request("GET", "/-/api/v1/pages")[1])
+        rng = random.Random(1)
+        sample = [rng.choice(names) for _ in range(1000)]
+        it = iter(sample)
+        results["page_view"] = summary(timed(lambda: client.request("GET", "/" + next(it)), 1000))
+        hot_page = "Public/Hot page"
+        results["page_view_hot"] = summary(timed(lambda: client.request("GET", "/" + hot_page), 300))
+        results["throughput_pages_per_s"] = round(throughput(port, names), 1)
+        results["history_first_page"] = summary(
+            timed(lambda: client.request("GET", "/-/history/" + hot_page), 200))
+        results["history_api_2000"] = summary(
+            timed(lambda: client.request("GET", f"/-/api/v1/pages/{hot_page}/history?limit=500"), 50))
+        results["recent_changes"] = summary(timed(lambda: client.request("GET", "/-/recent"), 200))
+        results["atom_feed"] = summary(timed(lambda: client.request("GET", "/-/recent.atom"), 200))
+        results["page_tree"] = summary(timed(lambda: client.request("GET", "/-/pages?folder=WG4"), 100))
+
+        client.login("bench", PASSWORD)
+        counter = [0]
+        save_names = [rng.choice(names) for _ in range(200)]
+
+        def save() -> None:
+            counter[0] += 1
+            name = save_names[counter[0] % len(save_names)]
+            base = json.loads(client.request("GET", "/-/health")[1])["head"]
+            text = f"# Saved {counter[0]}\n\nBenchmark save number {counter[0]}.\n".encode()
+            body = json.dumps({"content": text.decode(), "message": f"bench {counter[0]}",
+                               "base_revision": base}).encode()
+            start = time.perf_counter()
+            status, data, _ = client.request("PUT", "/-/api/v1/pages/" + name, body,
+                                             {"Content-Type": "application/json",
+                                              "X-CSRF-Token": client.csrf})
+            save_times.append((time.perf_counter() - start) * 1000)
+            assert status in (200, 201), (status, data[:200])
+
+        save_times: list[float] = []
+        for _ in range(200):
+            save()
+        results["save"] = summary(save_times)
+        results["page_view_after_saves"] = summary(
+            timed(lambda: client.request("GET", "/" + rng.choice(names)), 300))
+    finally:
+        stop(proc)
+
+    # cold start again, now with the revision table warm on disk (a restart)
+    proc, cold2 = start_server(env, free_port())
+    stop(proc)
+    results["restart_s"] = round(cold2, 2)
+
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"results-{tag}.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+    print_table(results)
+
+
+def print_table(r: dict) -> None:
+    rows = [
+        ("page view (random page, uncached render)", r["page_view"]),
+        ("page view (same page, cached render)", r["page_view_hot"]),
+        ("page view right after 200 saves", r["page_view_after_saves"]),
+        ("save (commit) through the API", r["save"]),
+        (f"history, first page ({r['hot_revisions']} revisions)", r["history_first_page"]),
+        ("history API, 500 entries", r["history_api_2000"]),
+        ("recent changes", r["recent_changes"]),
+        ("Atom feed", r["atom_feed"]),
+        ("page tree of a folder", r["page_tree"]),
+    ]
+    print(f"\n{r['pages']} pages, {r['commits']} commits, gunicorn 2 workers\n")
+    print("| measure | p50 ms | p95 ms | n |\n| --- | --- | --- | --- |")
+    for label, s in rows:
+        print(f"| {label} | {s['p50_ms']} | {s['p95_ms']} | {s['n']} |")
+    print(f"\nthroughput: {r['throughput_pages_per_s']} pages/s (4 client threads, 10 s)")
+    print(f"cold start to first page: {r['cold_start_s']} s; restart: {r['restart_s']} s")
+    print(f"revision table built from git in {r['revision_table_build_s']} s")
+
+
+if __name__ == "__main__":
+    main()
