@@ -25,13 +25,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import views
     from .pages import Wiki
     from .render import Renderer
+    from .rendercache import RenderCache
     from .storage import Storage
     from .users import UserStore
 
     app = configured_app(config)
     storage = Storage(Path(app.config["CONTENT_DIR"]))
+    render_store = RenderCache(storage.git_dir / "wiki" / "render-cache.sqlite")
     app.extensions["wiki"] = Wiki(storage, Renderer(link_base="/", edit_base="/-/edit/"),
-                                  max_page_bytes=app.config["MAX_PAGE_BYTES"])
+                                  max_page_bytes=app.config["MAX_PAGE_BYTES"],
+                                  render_store=render_store)
     app.extensions["wiki.users"] = UserStore(
         Path(app.config["USERS_DB"]), hash_method=app.config["PASSWORD_HASH_METHOD"])
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
@@ -42,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     views.register_blueprints(app)
     atexit.register(storage.close)
+    atexit.register(render_store.close)
     return app
 
 

@@ -26,6 +26,7 @@ from .model import Author
 from .model import Revision
 from .render import Rendered
 from .render import Renderer
+from .rendercache import RenderCache
 from .storage import Storage
 
 log = logging.getLogger(__name__)
@@ -92,12 +93,14 @@ class Wiki:
     """Pages by name over a git content repository."""
 
     def __init__(self, storage: Storage, renderer: Renderer, *, max_page_bytes: int = 1 << 20,
-                 render_cache_size: int = 2048) -> None:
+                 render_cache_size: int = 2048, render_store: RenderCache | None = None) -> None:
         self.storage = storage
         self.renderer = renderer
+        self.render_store = render_store
         self.max_page_bytes = max_page_bytes
         self._lock = threading.Lock()
         self._derived_head: str | None = ""
+        self._files: dict[str, str] = {}
         self._names: frozenset[str] = frozenset()
         self._folded: dict[str, str] = {}
         self._tree: TreeNode = TreeNode("", "")
@@ -111,26 +114,30 @@ class Wiki:
         return self.storage.head()
 
     def _refresh(self) -> None:
+        """Bring the page list and tree to HEAD, changing only what the new commits touched."""
         head = self.storage.head()
         if head == self._derived_head:
             return
         with self._lock:
             if head == self._derived_head:
                 return
-            page_names = frozenset(
-                names.to_name(p) for p in self.storage.files() if names.is_page_path(p)
-            )
-            tree = TreeNode("", "")
-            for name in page_names:
-                node = tree
-                parts = name.split("/")
-                for i, part in enumerate(parts):
-                    full = "/".join(parts[: i + 1])
-                    node = node.children.setdefault(part, TreeNode(full, part))
-                node.is_page = True
-            self._names = page_names
-            self._folded = {n.casefold(): n for n in page_names}
-            self._tree = tree
+            files = self.storage.files()
+            old = self._files
+            added = [names.to_name(p) for p in files.keys() - old.keys() if names.is_page_path(p)]
+            removed = [names.to_name(p) for p in old.keys() - files.keys() if names.is_page_path(p)]
+            if not old or len(added) + len(removed) > len(files) // 2:
+                self._names = frozenset(names.to_name(p) for p in files if names.is_page_path(p))
+                self._tree = _tree_with(TreeNode("", ""), self._names, ())
+                self._folded = {n.casefold(): n for n in self._names}
+            elif added or removed:
+                self._names = (self._names - frozenset(removed)) | frozenset(added)
+                self._tree = _tree_with(self._tree, added, removed)
+                folded = dict(self._folded)
+                for name in removed:
+                    folded.pop(name.casefold(), None)
+                folded.update((name.casefold(), name) for name in added)
+                self._folded = folded
+            self._files = files
             self._derived_head = head
 
     def page_names(self) -> frozenset[str]:
@@ -216,22 +223,31 @@ class Wiki:
     def render_cached(self, text: str, name: str, *, key: str | None) -> Rendered:
         """Render, reusing the result while the text and its links' targets are unchanged.
 
-        The cache survives commits: an entry stays valid as long as every page it
-        links to still exists (or still does not), so a save elsewhere costs nothing.
+        Results are kept in memory and, when a render store is configured, on disk
+        for every worker. An entry stays valid as long as every page it links to
+        still exists (or still does not), so a save elsewhere costs nothing.
         """
         if key is None:
             return self.render(text, name)
         cache_key = (key, name)
         page_names = self.page_names()
+
+        def valid(links: tuple) -> bool:
+            return all((link in page_names) == existed for link, existed in links)
+
         with self._lock:
             hit = self._render_cache.get(cache_key)
-            if hit is not None:
-                rendered, links = hit
-                if all((link in page_names) == existed for link, existed in links):
-                    self._render_cache.move_to_end(cache_key)
-                    return rendered
-        rendered = self.render(text, name)
-        links = tuple((link, link in page_names) for link in set(rendered.links))
+            if hit is not None and valid(hit[1]):
+                self._render_cache.move_to_end(cache_key)
+                return hit[0]
+        stored = self.render_store.get(key, name) if self.render_store else None
+        if stored is not None and valid(stored[1]):
+            rendered, links = stored
+        else:
+            rendered = self.render(text, name)
+            links = tuple((link, link in page_names) for link in sorted(set(rendered.links)))
+            if self.render_store is not None:
+                self.render_store.put(key, name, rendered, links)
         with self._lock:
             self._render_cache[cache_key] = (rendered, links)
             while len(self._render_cache) > self._render_cache_size:
@@ -414,3 +430,49 @@ class Wiki:
                                  message=f"Restore {name} to revision {sha[:8]}",
                                  base_revision=head)
         return SaveResult(rev, name)
+
+
+def _tree_with(root: TreeNode, added, removed) -> TreeNode:
+    """A new tree with pages added and removed; nodes off the changed paths are shared.
+
+    Trees are never changed in place, so a request still holding the old one
+    (and its cached orderings) sees a consistent picture.
+    """
+    new_root = TreeNode(root.name, root.label, root.is_page, dict(root.children))
+    fresh = {id(new_root)}
+
+    def own(parent: TreeNode, part: str, full: str) -> TreeNode:
+        child = parent.children.get(part)
+        if child is None:
+            child = TreeNode(full, part)
+        elif id(child) not in fresh:
+            child = TreeNode(child.name, child.label, child.is_page, dict(child.children))
+        else:
+            return child
+        fresh.add(id(child))
+        parent.children[part] = child
+        return child
+
+    for name in removed:
+        parts = name.split("/")
+        trail = [new_root]
+        node = new_root
+        for i, part in enumerate(parts):
+            if part not in node.children:
+                break
+            node = own(node, part, "/".join(parts[: i + 1]))
+            trail.append(node)
+        else:
+            node.is_page = False
+            for parent, child, part in zip(reversed(trail[:-1]), reversed(trail[1:]),
+                                           reversed(parts)):
+                if child.is_page or child.children:
+                    break
+                del parent.children[part]
+    for name in added:
+        parts = name.split("/")
+        node = new_root
+        for i, part in enumerate(parts):
+            node = own(node, part, "/".join(parts[: i + 1]))
+        node.is_page = True
+    return new_root

@@ -135,11 +135,21 @@ class Storage:
         return None
 
     def files(self) -> dict[str, str]:
-        """Every file at HEAD: path -> blob sha (cached until HEAD moves)."""
+        """Every file at HEAD: path -> blob sha (cached; updated incrementally as HEAD moves)."""
         head = self.head()
         cached_head, cached = self._tree_cache
         if cached_head == head:
             return cached
+        result: dict[str, str] | None = None
+        if cached_head and head:
+            result = self._patched_files(cached_head, head, cached)
+        if result is None:
+            result = self._all_files(head)
+        with self._lock:
+            self._tree_cache = (head, result)
+        return result
+
+    def _all_files(self, head: str | None) -> dict[str, str]:
         result: dict[str, str] = {}
         if head is not None:
             out = self._git("ls-tree", "-r", "-z", "--full-tree", head)
@@ -150,7 +160,25 @@ class Storage:
                 mode, kind, sha = meta.split(" ")
                 if kind == "blob":
                     result[path] = sha
-        self._tree_cache = (head, result)
+        return result
+
+    def _patched_files(self, old: str, new: str, files: dict[str, str]) -> dict[str, str] | None:
+        """The file map of `new`, from the one of `old` and the diff between them."""
+        try:
+            out = self._git("diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", old, new)
+        except StorageError:
+            return None  # `old` vanished (history rewritten): read everything
+        result = dict(files)
+        fields = out.split("\0")
+        for i in range(0, len(fields) - 1, 2):
+            meta, path = fields[i], fields[i + 1]
+            if not meta.startswith(":"):
+                continue
+            _, new_mode, _, new_sha, status = meta[1:].split(" ")
+            if status == "D" or new_mode.startswith("16"):  # deleted, or a submodule
+                result.pop(path, None)
+            else:
+                result[path] = new_sha
         return result
 
     def list_paths(self) -> list[str]:
@@ -476,7 +504,15 @@ class Storage:
         lines += [f"author {ident}", f"committer {ident}", "", message]
         sha = self._store(b"commit", "\n".join(lines).encode("utf-8")).hex()
         self._update_ref(sha, head)
-        self._tree_cache = ("", {})
+        cached_head, cached = self._tree_cache
+        if cached_head == head:  # keep the file map current without reading the tree again
+            files = dict(cached)
+            for path, value in changes.items():
+                if value is None:
+                    files.pop(path, None)
+                else:
+                    files[path] = value[1].hex()
+            self._tree_cache = (sha, files)
         rev = Revision(id=sha, author=author, date=now, message=message.strip())
         recorded = [Change(status="D" if v is None else "M", path=p) for p, v in changes.items()]
         self._record(rev, head, recorded)

@@ -109,3 +109,45 @@ def test_conflict_from_the_domain(wiki):
 def test_missing_page(wiki):
     with pytest.raises(PageNotFound):
         wiki.page("Nope")
+
+
+def _shape(node):
+    return (node.name, node.is_page, {k: _shape(v) for k, v in node.children.items()})
+
+
+def test_incremental_tree_matches_a_fresh_one(wiki, content_repo):
+    wiki.tree()  # built once, then only patched
+    wiki.save_page("A/B/C", "x\n", author=TEST_AUTHOR, message="", base_revision=None)
+    wiki.save_page("A/B", "x\n", author=TEST_AUTHOR, message="", base_revision=None)
+    wiki.rename_page("WG4/Guarantees", "A/B/D", author=TEST_AUTHOR)
+    wiki.delete_page("A/B/C", author=TEST_AUTHOR)
+    old_tree = wiki.tree()
+    wiki.delete_page("WG4/Home", author=TEST_AUTHOR)
+    fresh = Wiki(content_repo, Renderer())
+    assert _shape(wiki.tree()) == _shape(fresh.tree())
+    assert "WG4" not in wiki.tree().children
+    assert "WG4" in old_tree.children  # the previous tree was not changed in place
+    assert wiki.page_names() == fresh.page_names() == {"Home", "A/B", "A/B/D"}
+
+
+def test_rendered_pages_are_stored_for_other_workers(content_repo, tmp_path):
+    from wiki.rendercache import RenderCache
+
+    store = RenderCache(tmp_path / "render.sqlite")
+    first = Wiki(content_repo, Renderer(), render_store=store)
+    html = first.page("Home").rendered.html
+    calls = []
+
+    class CountingRenderer(Renderer):
+        def render(self, *args, **kwargs):
+            calls.append(1)
+            return super().render(*args, **kwargs)
+
+    second = Wiki(content_repo, CountingRenderer(), render_store=store)
+    assert second.page("Home").rendered.html == html
+    assert calls == []  # read from the store, not rendered again
+    # creating the page a link pointed at invalidates the stored rendering
+    second.save_page("Missing page", "# now here\n", author=TEST_AUTHOR, message="",
+                     base_revision=None)
+    assert "wikilink missing" not in str(second.page("Home").rendered.html)
+    assert calls == [1]
