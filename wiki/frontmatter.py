@@ -16,6 +16,7 @@ import yaml
 
 from .errors import InvalidContent
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FENCE = "---"
 _CLOSERS = ("---", "...")
 
@@ -51,10 +52,12 @@ def parse(text: str, *, strict: bool = True) -> Document:
     if raw is None:
         return Document({}, body, 1)
     try:
-        data = yaml.safe_load(raw) if raw.strip() else {}
+        # libyaml's C loader when present: the same safe subset, ten times faster
+        data = yaml.load(raw, Loader=_LOADER) if raw.strip() else {}
     except yaml.YAMLError as exc:
         if not strict:
             return Document({}, text, 1)
+        exc = _python_loader_error(raw) or exc  # its line numbers point nearer the mistake
         mark = getattr(exc, "problem_mark", None)
         where = f" on line {mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "it is not valid YAML"
@@ -70,6 +73,14 @@ def parse(text: str, *, strict: bool = True) -> Document:
             "The front matter must be a list of 'key: value' lines (line 2 onwards)."
         )
     return Document({str(k): _plain(v) for k, v in data.items()}, body, body_line)
+
+
+def _python_loader_error(raw: str) -> yaml.YAMLError | None:
+    try:
+        yaml.load(raw, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        return exc
+    return None
 
 
 def _plain(value: Any) -> Any:

@@ -113,7 +113,11 @@ def _wikilink_plugin(md: mistune.Markdown) -> None:
         r"\[\[\s*(?P<wl_target>[^\]\[\n|#\\]*?)\s*(?:#(?P<wl_section>[^\]\[\n|\\]*?))?"
         r"\s*(?:\\?\|\s*(?P<wl_label>[^\]\[\n]+?)\s*)?\]\]"
     )
-    md.inline.register("wikilink", pattern, parse, before="link")
+    try:
+        # telling mistune the rule can only start at "[" keeps its fast path for plain text
+        md.inline.register("wikilink", pattern, parse, before="link", start_chars="[")
+    except TypeError:  # mistune before start_chars existed
+        md.inline.register("wikilink", pattern, parse, before="link")
 
 
 class Renderer:
