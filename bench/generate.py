@@ -147,6 +147,9 @@ def generate(out: Path, pages: int, commits: int, hot: int, seed: int = 7) -> No
     if proc.wait() != 0:
         raise SystemExit("git fast-import failed")
     subprocess.run(["git", "--git-dir", str(out), "gc", "-q"], check=True)
+    head = subprocess.run(["git", "--git-dir", str(out), "rev-parse", "HEAD"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    (out / "bench-generated-head").write_text(head + "\n")  # runs reset to it
     print(f"generated {pages} pages and {len(plan)} commits in {time.time() - started:.1f} s",
           file=sys.stderr)
 

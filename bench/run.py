@@ -166,8 +166,12 @@ def main() -> None:
     if not corpus.exists():
         print(f"generating {corpus} ...", file=sys.stderr)
         generate(corpus, args.pages, args.commits, args.hot)
-    pristine_head = subprocess.run(["git", "--git-dir", str(corpus), "rev-parse", "HEAD"],
-                                   capture_output=True, text=True).stdout.strip()
+    marker = corpus / "bench-generated-head"
+    if not marker.exists():  # a corpus generated before the marker existed: its first 20k commits
+        rev = subprocess.run(["git", "--git-dir", str(corpus), "rev-list", "--reverse", "HEAD"],
+                             capture_output=True, text=True).stdout.split()
+        marker.write_text(rev[args.commits - 1] + "\n")
+    pristine_head = marker.read_text().strip()
     # every run starts from the generated history (earlier runs' saves are dropped)
     subprocess.run(["git", "--git-dir", str(corpus), "update-ref", "refs/heads/main",
                     pristine_head], check=True)

@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import git
 from gitdb.base import IStream
+from gitdb.db.loose import LooseObjectDB
 
 from . import names
 from .errors import EditConflict
@@ -88,6 +90,8 @@ class Storage:
         self._lock = threading.RLock()
         self._lock_path = self.git_dir / "wiki-write.lock"
         self._tree_cache: tuple[str | None, dict[str, str]] = ("", {})
+        self._trees: OrderedDict[bytes, dict[bytes, tuple[int, bytes]]] = OrderedDict()
+        self._loose = LooseObjectDB(str(self.git_dir / "objects"))
         cache_dir = self.git_dir / "wiki"
         cache_dir.mkdir(exist_ok=True)
         self.revindex = RevIndex(cache_dir / "revindex.sqlite", self._log_changes)
@@ -413,12 +417,20 @@ class Storage:
             return self.repo.odb.stream(binsha).read()
 
     def _store(self, kind: bytes, data: bytes) -> bytes:
+        # Written in-process as a loose object (GitPython's own store runs
+        # `git hash-object`, a process per object).
         with self._lock:
-            return self.repo.odb.store(IStream(kind, len(data), BytesIO(data))).binsha
+            return self._loose.store(IStream(kind, len(data), BytesIO(data))).binsha
 
     def _tree_entries(self, tree: bytes | None) -> dict[bytes, tuple[int, bytes]]:
+        """The entries of a tree object (a fresh dict the caller may change)."""
         if tree is None:
             return {}
+        with self._lock:
+            cached = self._trees.get(tree)
+            if cached is not None:
+                self._trees.move_to_end(tree)
+                return dict(cached)
         data = self._read_object(tree)
         entries: dict[bytes, tuple[int, bytes]] = {}
         pos = 0
@@ -428,7 +440,11 @@ class Storage:
             mode = int(data[pos:space], 8)
             entries[data[space + 1 : nul]] = (mode, data[nul + 1 : nul + 21])
             pos = nul + 21
-        return entries
+        with self._lock:  # trees never change, so parsed ones are kept by their sha
+            self._trees[tree] = entries
+            while len(self._trees) > 256:
+                self._trees.popitem(last=False)
+        return dict(entries)
 
     def _commit_tree(self, commit: str) -> bytes:
         data = self._read_object(bytes.fromhex(commit))

@@ -96,6 +96,11 @@ def test_registered_read_access_lets_readers_in(private_app):
     assert client.get("/-/health").status_code == 200
 
 
+def test_preview_is_for_writers(client, auth):
+    auth.login("reader")
+    assert auth.post("/-/preview", {"content": "x"}).status_code == 403
+
+
 def test_preview_needs_read_access(private_app):
     client = private_app.test_client()
     from tests.conftest import AuthActions

@@ -156,6 +156,17 @@ def test_preview_renders_sanitized_html(client, auth):
     assert "front matter" in r.get_data(as_text=True)
 
 
+def test_oversized_requests_are_refused(client, auth, app):
+    auth.login("editor")
+    head = app.extensions["wiki"].head()
+    big = "x" * (app.config["MAX_PAGE_BYTES"] + 10)
+    r = auth.post("/-/edit/Home", {"content": big, "base_revision": head})
+    assert r.status_code == 400 and "too large" in r.get_data(as_text=True)
+    r = auth.post("/-/edit/Home", {"content": big * 5, "base_revision": head})
+    assert r.status_code == 413
+    assert app.extensions["wiki"].head() == head
+
+
 def test_history_pagination_diff_and_old_revision(client, auth, app):
     app.config["HISTORY_PAGE_SIZE"] = 2
     wiki = app.extensions["wiki"]

@@ -34,6 +34,14 @@ def page_url(name: str, **params: str) -> str:
     return url + "?" + urlencode(params) if params else url
 
 
+def page_number() -> int:
+    """The `?page=` of a paginated list (1 for anything that is not a positive number)."""
+    try:
+        return max(1, int(request.args.get("page") or 1))
+    except ValueError:
+        return 1
+
+
 def folder_listing(folder: str, current: str = "") -> Markup | None:
     """The sidebar list of a folder's pages, rendered once per commit and folder."""
     wiki = get_wiki()

@@ -25,6 +25,7 @@ from ..errors import InvalidRevision
 from ..errors import PageNotFound
 from ..errors import StorageError
 from . import get_wiki
+from . import page_number
 from . import page_url
 
 bp = Blueprint("pages", __name__)
@@ -33,13 +34,6 @@ bp = Blueprint("pages", __name__)
 def _name(name: str) -> str:
     """Normalize a name from the URL (a bad one is a 400 with the rule it broke)."""
     return names.normalize(name)
-
-
-def _page_int(value: str | None) -> int:
-    try:
-        return max(1, int(value or 1))
-    except ValueError:
-        return 1
 
 
 @bp.get("/")
@@ -161,7 +155,7 @@ def _template_for(name: str) -> str:
 
 @bp.post("/-/preview")
 def preview():
-    require(READ)
+    require(WRITE)  # previews are for people writing; they render arbitrary text
     name = request.form.get("name", "")
     try:
         name = _name(name) if name else ""
@@ -169,6 +163,7 @@ def preview():
         name = ""
     text = request.form.get("content", "")
     try:
+        get_wiki().check_text(text)
         rendered = get_wiki().render(text, name, strict=True)
     except InvalidContent as problem:
         return Response(render_template("pages/_preview_error.html", message=problem.message),
@@ -192,7 +187,7 @@ def history(name: str):
     name = _name(name)
     require(READ, name)
     size = current_app.config["HISTORY_PAGE_SIZE"]
-    page = _page_int(request.args.get("page"))
+    page = page_number()
     revisions = get_wiki().history(name, limit=size + 1, offset=(page - 1) * size)
     if not revisions and page == 1:
         raise PageNotFound(f"There is no history for '{name}'.")

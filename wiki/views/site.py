@@ -18,24 +18,18 @@ from .. import names
 from ..auth import READ
 from ..auth import require
 from . import get_wiki
+from . import page_number
 from . import page_url
 
 bp = Blueprint("site", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-def _page_int(value: str | None) -> int:
-    try:
-        return max(1, int(value or 1))
-    except ValueError:
-        return 1
-
-
 @bp.get("/-/recent")
 def recent():
     require(READ)
     size = current_app.config["HISTORY_PAGE_SIZE"]
-    page = _page_int(request.args.get("page"))
+    page = page_number()
     revisions = get_wiki().recent(limit=size + 1, offset=(page - 1) * size)
     return render_template("site/recent.html", revisions=revisions[:size], page=page,
                            has_next=len(revisions) > size)
@@ -103,11 +97,3 @@ def search():
 @bp.get("/-/health")
 def health():
     return jsonify({"status": "ok", "head": get_wiki().head()})
-
-
-@bp.get("/-/go")
-def go():
-    """Jump to a page by name (the "new page" box)."""
-    require(READ)
-    name = request.args.get("name", "")
-    return Response(status=302, headers={"Location": page_url(names.normalize(name))})
