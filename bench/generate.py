@@ -18,37 +18,57 @@ from pathlib import Path
 
 WORDS = {
     "en": "cluster policy innovation region smart specialisation financing guarantee fund "
-          "network cooperation partner study trip benchmark practice transfer skills jobs "
-          "research development enterprise programme strategy impact foresight analysis "
-          "sustainability eco-innovation internationalisation members support growth".split(),
+    "network cooperation partner study trip benchmark practice transfer skills jobs "
+    "research development enterprise programme strategy impact foresight analysis "
+    "sustainability eco-innovation internationalisation members support growth".split(),
     "hu": "klaszter politika innováció régió intelligens szakosodás finanszírozás garancia "
-          "alap hálózat együttműködés partner tanulmányút gyakorlat átadás készségek "
-          "munkahely kutatás fejlesztés vállalkozás program stratégia hatás elemzés".split(),
+    "alap hálózat együttműködés partner tanulmányút gyakorlat átadás készségek "
+    "munkahely kutatás fejlesztés vállalkozás program stratégia hatás elemzés".split(),
     "de": "Cluster Politik Innovation Region intelligente Spezialisierung Finanzierung "
-          "Garantie Fonds Netzwerk Zusammenarbeit Partner Studienreise Praxis Transfer "
-          "Fähigkeiten Arbeitsplätze Forschung Entwicklung Unternehmen Programm Strategie "
-          "Maßnahmen Förderung Wachstum".split(),
+    "Garantie Fonds Netzwerk Zusammenarbeit Partner Studienreise Praxis Transfer "
+    "Fähigkeiten Arbeitsplätze Forschung Entwicklung Unternehmen Programm Strategie "
+    "Maßnahmen Förderung Wachstum".split(),
     "el": "συστάδα πολιτική καινοτομία περιφέρεια έξυπνη εξειδίκευση χρηματοδότηση εγγύηση "
-          "ταμείο δίκτυο συνεργασία εταίρος μελέτη πρακτική μεταφορά δεξιότητες θέσεις "
-          "έρευνα ανάπτυξη επιχείρηση πρόγραμμα στρατηγική".split(),
+    "ταμείο δίκτυο συνεργασία εταίρος μελέτη πρακτική μεταφορά δεξιότητες θέσεις "
+    "έρευνα ανάπτυξη επιχείρηση πρόγραμμα στρατηγική".split(),
     "it": "distretto politica innovazione regione specializzazione intelligente finanziamento "
-          "garanzia fondo rete cooperazione partner viaggio studio pratica trasferimento "
-          "competenze lavoro ricerca sviluppo impresa programma strategia".split(),
+    "garanzia fondo rete cooperazione partner viaggio studio pratica trasferimento "
+    "competenze lavoro ricerca sviluppo impresa programma strategia".split(),
     "ro": "cluster politică inovare regiune specializare inteligentă finanțare garanție "
-          "fond rețea cooperare partener vizită studiu practică transfer competențe "
-          "locuri muncă cercetare dezvoltare întreprindere program strategie".split(),
+    "fond rețea cooperare partener vizită studiu practică transfer competențe "
+    "locuri muncă cercetare dezvoltare întreprindere program strategie".split(),
 }
 LANGS = list(WORDS)
 FOLDERS = ["WG1", "WG2", "WG3", "WG4", "WG5", "WG6", "Public", "Training"]
-COUNTRIES = ["Italy", "Hungary", "Slovenia", "Bulgaria", "Greece", "Austria", "Romania",
-             "Slovakia", "Croatia", "Albania", "Serbia", "Moldova"]
+COUNTRIES = [
+    "Italy",
+    "Hungary",
+    "Slovenia",
+    "Bulgaria",
+    "Greece",
+    "Austria",
+    "Romania",
+    "Slovakia",
+    "Croatia",
+    "Albania",
+    "Serbia",
+    "Moldova",
+]
 TYPES = ["best-practice", "policy-note", "study-trip", "swot", "event", "institution"]
-AUTHORS = [("Maria Rossi", "maria@example.org"), ("Kovács Anna", "anna@example.org"),
-           ("Jana Novak", "jana@example.org"), ("Georgios Papadakis", "georgios@example.org"),
-           ("Ivan Petrov", "ivan@example.org"), ("Lena Huber", "lena@example.org"),
-           ("Andrei Popescu", "andrei@example.org"), ("Zuzana Kováčová", "zuzana@example.org"),
-           ("Marko Horvat", "marko@example.org"), ("Elira Hoxha", "elira@example.org"),
-           ("Nikola Jovanović", "nikola@example.org"), ("Ion Rusu", "ion@example.org")]
+AUTHORS = [
+    ("Maria Rossi", "maria@example.org"),
+    ("Kovács Anna", "anna@example.org"),
+    ("Jana Novak", "jana@example.org"),
+    ("Georgios Papadakis", "georgios@example.org"),
+    ("Ivan Petrov", "ivan@example.org"),
+    ("Lena Huber", "lena@example.org"),
+    ("Andrei Popescu", "andrei@example.org"),
+    ("Zuzana Kováčová", "zuzana@example.org"),
+    ("Marko Horvat", "marko@example.org"),
+    ("Elira Hoxha", "elira@example.org"),
+    ("Nikola Jovanović", "nikola@example.org"),
+    ("Ion Rusu", "ion@example.org"),
+]
 
 
 def page_names(count: int, rng: random.Random) -> list[str]:
@@ -111,8 +131,9 @@ def generate(out: Path, pages: int, commits: int, hot: int, seed: int = 7) -> No
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(out)], check=True)
     names = page_names(pages, rng)
     started = time.time()
-    proc = subprocess.Popen(["git", "--git-dir", str(out), "fast-import", "--quiet"],
-                            stdin=subprocess.PIPE)
+    proc = subprocess.Popen(
+        ["git", "--git-dir", str(out), "fast-import", "--quiet"], stdin=subprocess.PIPE
+    )
     assert proc.stdin is not None
     ts = 1_336_000_000  # May 2012
     edits = commits - pages
@@ -132,14 +153,16 @@ def generate(out: Path, pages: int, commits: int, hot: int, seed: int = 7) -> No
         message = f"{'Create' if i <= pages else 'Update'} {name}".encode()
         text = page_text(name, names, rng, revision).encode()
         path = (name + ".md").encode()
-        chunk = b"".join([
-            b"commit refs/heads/main\n",
-            b"author %s <%s> %d +0000\n" % (author.encode(), email.encode(), ts),
-            b"committer %s <%s> %d +0000\n" % (author.encode(), email.encode(), ts),
-            b"data %d\n%s\n" % (len(message), message),
-            b"M 100644 inline \"%s\"\n" % path.replace(b"\\", b"\\\\").replace(b'"', b'\\"'),
-            b"data %d\n%s\n\n" % (len(text), text),
-        ])
+        chunk = b"".join(
+            [
+                b"commit refs/heads/main\n",
+                b"author %s <%s> %d +0000\n" % (author.encode(), email.encode(), ts),
+                b"committer %s <%s> %d +0000\n" % (author.encode(), email.encode(), ts),
+                b"data %d\n%s\n" % (len(message), message),
+                b'M 100644 inline "%s"\n' % path.replace(b"\\", b"\\\\").replace(b'"', b'\\"'),
+                b"data %d\n%s\n\n" % (len(text), text),
+            ]
+        )
         proc.stdin.write(chunk)
         if i % 2000 == 0:
             print(f"  {i}/{len(plan)} commits", file=sys.stderr)
@@ -147,11 +170,17 @@ def generate(out: Path, pages: int, commits: int, hot: int, seed: int = 7) -> No
     if proc.wait() != 0:
         raise SystemExit("git fast-import failed")
     subprocess.run(["git", "--git-dir", str(out), "gc", "-q"], check=True)
-    head = subprocess.run(["git", "--git-dir", str(out), "rev-parse", "HEAD"], check=True,
-                          capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "--git-dir", str(out), "rev-parse", "HEAD"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     (out / "bench-generated-head").write_text(head + "\n")  # runs reset to it
-    print(f"generated {pages} pages and {len(plan)} commits in {time.time() - started:.1f} s",
-          file=sys.stderr)
+    print(
+        f"generated {pages} pages and {len(plan)} commits in {time.time() - started:.1f} s",
+        file=sys.stderr,
+    )
 
 
 def main() -> None:

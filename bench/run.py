@@ -46,8 +46,9 @@ class Client:
         self.cookie = ""
         self.csrf = ""
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict | None = None) -> tuple[int, bytes, dict]:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
+    ) -> tuple[int, bytes, dict]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         hdrs = dict(headers or {})
         if self.cookie:
@@ -64,10 +65,12 @@ class Client:
     def login(self, username: str, password: str) -> None:
         _, html, _ = self.request("GET", "/-/login")
         token = re.search(rb'name="csrf_token" value="([^"]+)"', html).group(1).decode()
-        body = urllib.parse.urlencode({"username": username, "password": password,
-                                       "csrf_token": token}).encode()
-        status, _, _ = self.request("POST", "/-/login", body,
-                                    {"Content-Type": "application/x-www-form-urlencoded"})
+        body = urllib.parse.urlencode(
+            {"username": username, "password": password, "csrf_token": token}
+        ).encode()
+        status, _, _ = self.request(
+            "POST", "/-/login", body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
         assert status == 302, status
         _, html, _ = self.request("GET", "/-/login")
         self.csrf = re.search(rb'name="csrf-token" content="([^"]+)"', html).group(1).decode()
@@ -92,16 +95,23 @@ def pct(values: list[float], q: float) -> float:
 
 
 def summary(values: list[float]) -> dict:
-    return {"n": len(values), "p50_ms": round(pct(values, 50), 1),
-            "p95_ms": round(pct(values, 95), 1), "mean_ms": round(statistics.mean(values), 1)}
+    return {
+        "n": len(values),
+        "p50_ms": round(pct(values, 50), 1),
+        "p95_ms": round(pct(values, 95), 1),
+        "mean_ms": round(statistics.mean(values), 1),
+    }
 
 
 def start_server(env: dict, port: int) -> tuple[subprocess.Popen, float]:
     """Start `wiki serve` and return it with the seconds until the first page answered."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "wiki", "serve", "--port", str(port),
-                             "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wiki", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     client = Client(port)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -168,26 +178,51 @@ def main() -> None:
         generate(corpus, args.pages, args.commits, args.hot)
     marker = corpus / "bench-generated-head"
     if not marker.exists():  # a corpus generated before the marker existed: its first 20k commits
-        rev = subprocess.run(["git", "--git-dir", str(corpus), "rev-list", "--reverse", "HEAD"],
-                             capture_output=True, text=True).stdout.split()
+        rev = subprocess.run(
+            ["git", "--git-dir", str(corpus), "rev-list", "--reverse", "HEAD"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
         marker.write_text(rev[args.commits - 1] + "\n")
     pristine_head = marker.read_text().strip()
     # every run starts from the generated history (earlier runs' saves are dropped)
-    subprocess.run(["git", "--git-dir", str(corpus), "update-ref", "refs/heads/main",
-                    pristine_head], check=True)
+    subprocess.run(
+        ["git", "--git-dir", str(corpus), "update-ref", "refs/heads/main", pristine_head],
+        check=True,
+    )
     instance = OUT / f"instance-{tag}"
     shutil.rmtree(instance, ignore_errors=True)
-    env = {**os.environ, "WIKI_INSTANCE": str(instance), "WIKI_CONTENT_DIR": str(corpus),
-           "PYTHONPATH": str(HERE.parent)}
+    env = {
+        **os.environ,
+        "WIKI_INSTANCE": str(instance),
+        "WIKI_CONTENT_DIR": str(corpus),
+        "PYTHONPATH": str(HERE.parent),
+    }
     shutil.rmtree(corpus / "wiki", ignore_errors=True)
     results: dict = {"pages": args.pages, "commits": args.commits, "hot_revisions": args.hot}
 
-    subprocess.run([sys.executable, "-m", "wiki", "user", "add", "bench", "--role", "editor",
-                    "--password-stdin"], env=env, input=PASSWORD + "\n", text=True, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wiki",
+            "user",
+            "add",
+            "bench",
+            "--role",
+            "editor",
+            "--password-stdin",
+        ],
+        env=env,
+        input=PASSWORD + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "wiki", "reindex"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "wiki", "reindex"], env=env, check=True, capture_output=True
+    )
     results["revision_table_build_s"] = round(time.perf_counter() - start, 2)
 
     port = free_port()
@@ -203,18 +238,27 @@ def main() -> None:
         rng.shuffle(sample)
         it = iter(sample)
         results["page_view_warm"] = summary(
-            timed(lambda: client.request("GET", "/" + next(it)), 1000))
+            timed(lambda: client.request("GET", "/" + next(it)), 1000)
+        )
         hot_page = "Public/Hot page"
-        results["page_view_hot"] = summary(timed(lambda: client.request("GET", "/" + hot_page), 300))
+        results["page_view_hot"] = summary(
+            timed(lambda: client.request("GET", "/" + hot_page), 300)
+        )
         results["throughput_pages_per_s"] = round(throughput(port, sample), 1)
         results["throughput_cold_pages_per_s"] = round(throughput(port, names, seconds=5), 1)
         results["history_first_page"] = summary(
-            timed(lambda: client.request("GET", "/-/history/" + hot_page), 200))
+            timed(lambda: client.request("GET", "/-/history/" + hot_page), 200)
+        )
         results["history_api_2000"] = summary(
-            timed(lambda: client.request("GET", f"/-/api/v1/pages/{hot_page}/history?limit=500"), 50))
+            timed(
+                lambda: client.request("GET", f"/-/api/v1/pages/{hot_page}/history?limit=500"), 50
+            )
+        )
         results["recent_changes"] = summary(timed(lambda: client.request("GET", "/-/recent"), 200))
         results["atom_feed"] = summary(timed(lambda: client.request("GET", "/-/recent.atom"), 200))
-        results["page_tree"] = summary(timed(lambda: client.request("GET", "/-/pages?folder=WG4"), 100))
+        results["page_tree"] = summary(
+            timed(lambda: client.request("GET", "/-/pages?folder=WG4"), 100)
+        )
 
         client.login("bench", PASSWORD)
         counter = [0]
@@ -225,12 +269,16 @@ def main() -> None:
             name = save_names[counter[0] % len(save_names)]
             base = json.loads(client.request("GET", "/-/health")[1])["head"]
             text = f"# Saved {counter[0]}\n\nBenchmark save number {counter[0]}.\n".encode()
-            body = json.dumps({"content": text.decode(), "message": f"bench {counter[0]}",
-                               "base_revision": base}).encode()
+            body = json.dumps(
+                {"content": text.decode(), "message": f"bench {counter[0]}", "base_revision": base}
+            ).encode()
             start = time.perf_counter()
-            status, data, _ = client.request("PUT", "/-/api/v1/pages/" + name, body,
-                                             {"Content-Type": "application/json",
-                                              "X-CSRF-Token": client.csrf})
+            status, data, _ = client.request(
+                "PUT",
+                "/-/api/v1/pages/" + name,
+                body,
+                {"Content-Type": "application/json", "X-CSRF-Token": client.csrf},
+            )
             save_times.append((time.perf_counter() - start) * 1000)
             assert status in (200, 201), (status, data[:200])
 
@@ -239,7 +287,8 @@ def main() -> None:
             save()
         results["save"] = summary(save_times)
         results["page_view_after_saves"] = summary(
-            timed(lambda: client.request("GET", "/" + rng.choice(names)), 300))
+            timed(lambda: client.request("GET", "/" + rng.choice(names)), 300)
+        )
     finally:
         stop(proc)
 
@@ -271,9 +320,11 @@ def print_table(r: dict) -> None:
     print("| measure | p50 ms | p95 ms | n |\n| --- | --- | --- | --- |")
     for label, s in rows:
         print(f"| {label} | {s['p50_ms']} | {s['p95_ms']} | {s['n']} |")
-    print(f"\nthroughput: {r['throughput_pages_per_s']} pages/s over 1,000 viewed pages, "
-          f"{r['throughput_cold_pages_per_s']} pages/s over all pages (mostly first views); "
-          "4 client threads")
+    print(
+        f"\nthroughput: {r['throughput_pages_per_s']} pages/s over 1,000 viewed pages, "
+        f"{r['throughput_cold_pages_per_s']} pages/s over all pages (mostly first views); "
+        "4 client threads"
+    )
     print(f"cold start to first page: {r['cold_start_s']} s; restart: {r['restart_s']} s")
     print(f"revision table built from git in {r['revision_table_build_s']} s")
 

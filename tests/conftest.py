@@ -22,8 +22,9 @@ SEED = {
 @pytest.fixture
 def content_repo(tmp_path):
     storage = Storage.init(tmp_path / "content")
-    storage.import_files({k: v.encode() for k, v in SEED.items()}, author=TEST_AUTHOR,
-                         message="seed")
+    storage.import_files(
+        {k: v.encode() for k, v in SEED.items()}, author=TEST_AUTHOR, message="seed"
+    )
     yield storage
     storage.close()
 
@@ -81,8 +82,9 @@ class AuthActions:
 
     def login(self, username: str = "editor", password: str = PASSWORD):
         token = csrf_of(self.client)
-        return self.client.post("/-/login", data={"username": username, "password": password,
-                                                  "csrf_token": token})
+        return self.client.post(
+            "/-/login", data={"username": username, "password": password, "csrf_token": token}
+        )
 
     def logout(self):
         return self.client.post("/-/logout", data={"csrf_token": csrf_of(self.client)})

@@ -32,11 +32,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = configured_app(config)
     storage = Storage(Path(app.config["CONTENT_DIR"]))
     render_store = RenderCache(storage.git_dir / "wiki" / "render-cache.sqlite")
-    app.extensions["wiki"] = Wiki(storage, Renderer(link_base="/", edit_base="/-/edit/"),
-                                  max_page_bytes=app.config["MAX_PAGE_BYTES"],
-                                  render_store=render_store)
+    app.extensions["wiki"] = Wiki(
+        storage,
+        Renderer(link_base="/", edit_base="/-/edit/"),
+        max_page_bytes=app.config["MAX_PAGE_BYTES"],
+        render_store=render_store,
+    )
     app.extensions["wiki.users"] = UserStore(
-        Path(app.config["USERS_DB"]), hash_method=app.config["PASSWORD_HASH_METHOD"])
+        Path(app.config["USERS_DB"]), hash_method=app.config["PASSWORD_HASH_METHOD"]
+    )
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
@@ -56,8 +60,12 @@ def configured_app(config: Mapping[str, Any] | None = None) -> Flask:
     instance = os.environ.get("WIKI_INSTANCE") or None
     if config is not None and config.get("INSTANCE_PATH"):
         instance = str(config["INSTANCE_PATH"])
-    app = Flask(__name__, instance_path=instance and os.path.abspath(instance),
-                instance_relative_config=True, static_folder=None)
+    app = Flask(
+        __name__,
+        instance_path=instance and os.path.abspath(instance),
+        instance_relative_config=True,
+        static_folder=None,
+    )
     app.config.from_mapping(DEFAULTS)
     if config is None:
         app.config.from_pyfile("config.py", silent=True)

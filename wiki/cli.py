@@ -32,8 +32,11 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--source", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to import (default: CONTENT_SOURCE, the starter content).")
+@click.option(
+    "--source",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to import (default: CONTENT_SOURCE, the starter content).",
+)
 def init(source: Path | None) -> None:
     """Create the content repository from the starter content, if there is none."""
     from .storage import Storage
@@ -52,11 +55,14 @@ def init(source: Path | None) -> None:
             raise click.ClickException(f"No starter content at {source}: pass --source FOLDER.")
         files = _collect(source)
         storage = Storage.init(content_dir)
-        rev = storage.import_files(files, author=STARTER_AUTHOR,
-                                   message="Starter content of the learning platform")
+        rev = storage.import_files(
+            files, author=STARTER_AUTHOR, message="Starter content of the learning platform"
+        )
         storage.close()
-        click.echo(f"Created the content repository {content_dir} with {len(files)} files "
-                   f"(commit {rev.short}).")
+        click.echo(
+            f"Created the content repository {content_dir} with {len(files)} files "
+            f"(commit {rev.short})."
+        )
     users = UserStore(Path(app.config["USERS_DB"]))
     if users.count("admin") == 0:
         click.echo(
@@ -78,8 +84,13 @@ def _collect(source: Path) -> dict[str, bytes]:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="gunicorn worker processes.")
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="gunicorn worker processes.",
+)
 @click.option("--debug", is_flag=True, help="Flask's development server with the debugger.")
 def serve(host: str, port: int, workers: int, debug: bool) -> None:
     """Serve the wiki with gunicorn (or the development server with --debug)."""
@@ -111,8 +122,10 @@ def serve(host: str, port: int, workers: int, debug: bool) -> None:
 def _admin_hint(app) -> None:
     users = app.extensions["wiki.users"]
     if users.count("admin") == 0:
-        click.echo("No administrator yet: stop the server (Ctrl-C) and create one with\n"
-                   "  .venv/bin/wiki user add admin --role admin --email you@example.org")
+        click.echo(
+            "No administrator yet: stop the server (Ctrl-C) and create one with\n"
+            "  .venv/bin/wiki user add admin --role admin --email you@example.org"
+        )
 
 
 @main.command()
@@ -143,8 +156,9 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "editor", "reader"]), default="editor",
-              show_default=True)
+@click.option(
+    "--role", type=click.Choice(["admin", "editor", "reader"]), default="editor", show_default=True
+)
 @click.option("--email", default="", help="E-mail address (used as git author e-mail).")
 @click.option("--display-name", default="", help="Name shown in history (default: USERNAME).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")

@@ -36,7 +36,9 @@ def line_diff(old: str, new: str, *, context: int = 3) -> Diff:
             lines.append(DiffLine("gap", None, None, ""))
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
-                lines += [DiffLine("same", i1 + k + 1, j1 + k + 1, a[i1 + k]) for k in range(i2 - i1)]
+                lines += [
+                    DiffLine("same", i1 + k + 1, j1 + k + 1, a[i1 + k]) for k in range(i2 - i1)
+                ]
                 continue
             if tag in ("replace", "delete"):
                 lines += [DiffLine("del", i + 1, None, a[i]) for i in range(i1, i2)]
@@ -49,5 +51,8 @@ def line_diff(old: str, new: str, *, context: int = 3) -> Diff:
 
 def unified(old: str, new: str, old_label: str, new_label: str) -> str:
     """A unified diff as text (for the API and for people who like patches)."""
-    return "".join(difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), old_label, new_label))
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True), old_label, new_label
+        )
+    )

@@ -119,7 +119,9 @@ def leaf(name: str) -> str:
     return name.rpartition("/")[2]
 
 
-def case_clash(name: str, existing: set[str] | list[str], *, ignore: str | None = None) -> str | None:
+def case_clash(
+    name: str, existing: set[str] | list[str], *, ignore: str | None = None
+) -> str | None:
     """Return an existing name (or folder) that differs from `name` only by letter case.
 
     Such a pair cannot both be checked out on case-insensitive file systems.

@@ -63,8 +63,9 @@ class TreeNode:
     def sorted_children(self) -> list[TreeNode]:
         # a tree is built once per commit and never changed, so the order is kept
         if self._sorted is None:
-            self._sorted = sorted(self.children.values(),
-                                  key=lambda n: (n.label.casefold(), n.label))
+            self._sorted = sorted(
+                self.children.values(), key=lambda n: (n.label.casefold(), n.label)
+            )
         return self._sorted
 
     def count(self) -> int:
@@ -92,8 +93,15 @@ class SaveResult:
 class Wiki:
     """Pages by name over a git content repository."""
 
-    def __init__(self, storage: Storage, renderer: Renderer, *, max_page_bytes: int = 1 << 20,
-                 render_cache_size: int = 2048, render_store: RenderCache | None = None) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        renderer: Renderer,
+        *,
+        max_page_bytes: int = 1 << 20,
+        render_cache_size: int = 2048,
+        render_store: RenderCache | None = None,
+    ) -> None:
         self.storage = storage
         self.renderer = renderer
         self.render_store = render_store
@@ -375,8 +383,9 @@ class Wiki:
             raise InvalidContent("The text contains a NUL character, which a page cannot hold.")
         frontmatter.parse(text, strict=True)
 
-    def save_page(self, name: str, text: str, *, author: Author, message: str,
-                  base_revision: str | None) -> SaveResult:
+    def save_page(
+        self, name: str, text: str, *, author: Author, message: str, base_revision: str | None
+    ) -> SaveResult:
         """Save a page as one commit (merging concurrent edits).
 
         :raises InvalidPageName, InvalidContent, EditConflict:
@@ -386,8 +395,13 @@ class Wiki:
         if text.strip() == "":
             raise InvalidContent("The page is empty. To remove a page, delete it instead.")
         message = message.strip() or (f"Update {name}" if self.exists(name) else f"Create {name}")
-        rev = self.storage.write(names.to_path(name), text, author=author, message=message,
-                                 base_revision=base_revision or None)
+        rev = self.storage.write(
+            names.to_path(name),
+            text,
+            author=author,
+            message=message,
+            base_revision=base_revision or None,
+        )
         return SaveResult(rev, name)
 
     def rename_page(self, name: str, new_name: str, *, author: Author, message: str = "") -> str:
@@ -403,8 +417,12 @@ class Wiki:
             raise InvalidPageName("The new name is the same as the old one.")
         if self.exists(new_name) and new_name.casefold() != name.casefold():
             raise InvalidPageName(f"A page called '{new_name}' exists already.")
-        self.storage.rename(names.to_path(name), names.to_path(new_name), author=author,
-                            message=message.strip() or f"Rename {name} to {new_name}")
+        self.storage.rename(
+            names.to_path(name),
+            names.to_path(new_name),
+            author=author,
+            message=message.strip() or f"Rename {name} to {new_name}",
+        )
         return new_name
 
     def delete_page(self, name: str, *, author: Author, message: str = "") -> Revision:
@@ -413,8 +431,9 @@ class Wiki:
         :raises PageNotFound:
         """
         name = names.normalize(name)
-        return self.storage.delete(names.to_path(name), author=author,
-                                   message=message.strip() or f"Delete {name}")
+        return self.storage.delete(
+            names.to_path(name), author=author, message=message.strip() or f"Delete {name}"
+        )
 
     def restore_page(self, name: str, revision: str, *, author: Author) -> SaveResult:
         """Make an old revision of a page current again, as a new commit.
@@ -426,9 +445,13 @@ class Wiki:
         path = self.path_at(name, sha) or names.to_path(name)
         text = self.storage.read(path, sha)
         head = self.storage.head()
-        rev = self.storage.write(names.to_path(name), text, author=author,
-                                 message=f"Restore {name} to revision {sha[:8]}",
-                                 base_revision=head)
+        rev = self.storage.write(
+            names.to_path(name),
+            text,
+            author=author,
+            message=f"Restore {name} to revision {sha[:8]}",
+            base_revision=head,
+        )
         return SaveResult(rev, name)
 
 
@@ -464,8 +487,9 @@ def _tree_with(root: TreeNode, added, removed) -> TreeNode:
             trail.append(node)
         else:
             node.is_page = False
-            for parent, child, part in zip(reversed(trail[:-1]), reversed(trail[1:]),
-                                           reversed(parts)):
+            for parent, child, part in zip(
+                reversed(trail[:-1]), reversed(trail[1:]), reversed(parts), strict=True
+            ):
                 if child.is_page or child.children:
                     break
                 del parent.children[part]

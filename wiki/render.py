@@ -35,10 +35,55 @@ from . import names
 PLUGINS = ["table", "footnotes", "strikethrough", "task_lists", "def_list", "url"]
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div",
-    "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "ins",
-    "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "section", "small", "span", "strong",
-    "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "section",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title", "lang", "dir"},
@@ -140,21 +185,27 @@ class Renderer:
             attribute_filter=_filter_attribute,
         )
 
-    def render(self, text: str, *, name: str = "", exists: Exists | None = None,
-               strict: bool = False) -> Rendered:
+    def render(
+        self, text: str, *, name: str = "", exists: Exists | None = None, strict: bool = False
+    ) -> Rendered:
         """Render a page's text; `name` places relative links, `exists` marks missing pages.
 
         :raises InvalidContent: with `strict`, for front matter that does not parse.
         """
         doc = frontmatter.parse(text, strict=strict)
         tokens, state = self._parse.parse(_escape_table_wikilinks(doc.body))
-        ctx = _Context(name=name, exists=exists or (lambda _n: True), base=self.link_base,
-                       edit=self.edit_base)
+        ctx = _Context(
+            name=name, exists=exists or (lambda _n: True), base=self.link_base, edit=self.edit_base
+        )
         ctx.walk(tokens)
         title = str(doc.meta.get("title") or "").strip() or (ctx.h1 or names.leaf(name) or name)
         first = next((t for t in tokens if t.get("type") != "blank_line"), None)
-        if first is not None and first.get("type") == "heading" and first["attrs"]["level"] == 1 \
-                and _plain(first.get("children", [])) == title:
+        if (
+            first is not None
+            and first.get("type") == "heading"
+            and first["attrs"]["level"] == 1
+            and _plain(first.get("children", [])) == title
+        ):
             tokens = [t for t in tokens if t is not first]  # the page header shows it already
         html = self._html(tokens, state)
         safe = self._cleaner.clean(html)
@@ -274,8 +325,9 @@ class _Context:
         # a relative link between .md files, as it reads in a clone: point it at the wiki page
         here = names.folder(self.name)
         path = unquote(parts.path)
-        joined = posixpath.normpath(path.lstrip("/") if path.startswith("/") else
-                                    posixpath.join(here, path))
+        joined = posixpath.normpath(
+            path.lstrip("/") if path.startswith("/") else posixpath.join(here, path)
+        )
         if joined.startswith("..") or joined.startswith("/"):
             return
         try:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from pathlib import Path
 
 from markupsafe import Markup
 
 from .render import Heading
 from .render import Rendered
+from .sqlite import Database
 
 # Bump when rendering output changes, so old entries are ignored.
 RENDER_VERSION = "1"
@@ -35,24 +35,13 @@ CREATE TABLE IF NOT EXISTS renders (
 class RenderCache:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._local = threading.local()
         self._writes = 0
-        self._db().executescript(_SCHEMA)
-
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=OFF")  # a lost entry is only re-rendered
-            self._local.db = db
-        return db
+        # synchronous=OFF: an entry lost in a crash is only rendered again
+        self._database = Database(self.path, schema=_SCHEMA, timeout=10, synchronous="OFF")
+        self._db = self._database.connection
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._database.close()
 
     @staticmethod
     def _key(blob: str, name: str) -> str:
@@ -61,8 +50,11 @@ class RenderCache:
     def get(self, blob: str, name: str) -> tuple[Rendered, tuple] | None:
         """A stored rendering and its link signature ((target, existed), ...), if any."""
         try:
-            row = self._db().execute("SELECT data FROM renders WHERE key = ?",
-                                     (self._key(blob, name),)).fetchone()
+            row = (
+                self._db()
+                .execute("SELECT data FROM renders WHERE key = ?", (self._key(blob, name),))
+                .fetchone()
+            )
         except sqlite3.Error:
             return None
         if row is None:
@@ -79,18 +71,30 @@ class RenderCache:
         return rendered, tuple((link, existed) for link, existed in data["sig"])
 
     def put(self, blob: str, name: str, rendered: Rendered, sig: tuple) -> None:
-        data = json.dumps({
-            "html": str(rendered.html), "title": rendered.title, "meta": rendered.meta,
-            "toc": [[h.level, h.text, h.id] for h in rendered.toc], "links": rendered.links,
-            "text": rendered.text, "sig": [list(s) for s in sig],
-        }, ensure_ascii=False, default=str)
+        data = json.dumps(
+            {
+                "html": str(rendered.html),
+                "title": rendered.title,
+                "meta": rendered.meta,
+                "toc": [[h.level, h.text, h.id] for h in rendered.toc],
+                "links": rendered.links,
+                "text": rendered.text,
+                "sig": [list(s) for s in sig],
+            },
+            ensure_ascii=False,
+            default=str,
+        )
         try:
             db = self._db()
-            db.execute("INSERT OR REPLACE INTO renders (key, data) VALUES (?, ?)",
-                       (self._key(blob, name), data))
+            db.execute(
+                "INSERT OR REPLACE INTO renders (key, data) VALUES (?, ?)",
+                (self._key(blob, name), data),
+            )
             self._writes += 1
             if self._writes % 1000 == 0:
-                db.execute("DELETE FROM renders WHERE rowid <= "
-                           "(SELECT max(rowid) FROM renders) - ?", (MAX_ROWS,))
+                db.execute(
+                    "DELETE FROM renders WHERE rowid <= (SELECT max(rowid) FROM renders) - ?",
+                    (MAX_ROWS,),
+                )
         except sqlite3.Error:
             pass  # a busy or read-only cache must never break a page view

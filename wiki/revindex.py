@@ -11,7 +11,6 @@ rebuilt from git. No Flask imports.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from pathlib import Path
 from .model import Author
 from .model import Change
 from .model import Revision
+from .sqlite import Database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS commits (
@@ -54,24 +54,11 @@ class RevIndex:
     def __init__(self, path: Path, read_log: LogReader) -> None:
         self.path = path
         self._read_log = read_log
-        self._local = threading.local()
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-        return db
+        self._database = Database(path, schema=_SCHEMA)
+        self._connect = self._database.connection
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._database.close()
 
     def head(self) -> str | None:
         row = self._connect().execute("SELECT value FROM meta WHERE key='head'").fetchone()
@@ -102,7 +89,7 @@ class RevIndex:
         is_ancestor: Callable[[str, str], bool],
         progress: Callable[[int], None] | None = None,
     ) -> int:
-        """Read the commits between the recorded head and `head`; rebuild if history was rewritten."""
+        """Read the commits from the recorded head to `head` (all, if history was rewritten)."""
         db = self._connect()
         db.execute("BEGIN IMMEDIATE")  # one process catches up; the others wait, then see it done
         try:
@@ -130,8 +117,12 @@ class RevIndex:
             db.execute("ROLLBACK")
             raise
 
-    def rebuild(self, head: str | None, is_ancestor: Callable[[str, str], bool],
-                progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(
+        self,
+        head: str | None,
+        is_ancestor: Callable[[str, str], bool],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
         """Forget everything and read the whole history again."""
         db = self._connect()
         db.execute("DELETE FROM meta WHERE key='head'")
@@ -203,7 +194,8 @@ class RevIndex:
         marks = ",".join("?" * len(seqs))
         by_seq: dict[int, list[tuple[str, str, str | None]]] = {}
         for seq, status, path, old in db.execute(
-            f"SELECT seq, status, path, old_path FROM changes WHERE seq IN ({marks}) ORDER BY rowid",
+            f"SELECT seq, status, path, old_path FROM changes WHERE seq IN ({marks}) "
+            "ORDER BY rowid",
             seqs,
         ):
             by_seq.setdefault(seq, []).append((status, path, old))
@@ -211,8 +203,11 @@ class RevIndex:
         for seq, sha, name, email, ts, message in commits:
             changes = by_seq.get(seq, [])
             status, path, old = changes[0] if changes else ("", None, None)
-            result.append(_revision((sha, name, email, ts, message, status, path, old, seq),
-                                    files=len(changes)))
+            result.append(
+                _revision(
+                    (sha, name, email, ts, message, status, path, old, seq), files=len(changes)
+                )
+            )
         return result
 
     def changes_of(self, sha: str) -> list[Change]:
@@ -224,10 +219,15 @@ class RevIndex:
         return [Change(*r) for r in rows]
 
     def renamed_to(self, path: str) -> str | None:
-        row = self._connect().execute(
-            "SELECT path FROM changes WHERE old_path = ? AND status = 'R' ORDER BY seq DESC LIMIT 1",
-            (path,),
-        ).fetchone()
+        row = (
+            self._connect()
+            .execute(
+                "SELECT path FROM changes WHERE old_path = ? AND status = 'R' "
+                "ORDER BY seq DESC LIMIT 1",
+                (path,),
+            )
+            .fetchone()
+        )
         return row[0] if row else None
 
     def count(self) -> int:

@@ -32,7 +32,6 @@ import git
 from gitdb.base import IStream
 from gitdb.db.loose import LooseObjectDB
 
-from . import names
 from .errors import EditConflict
 from .errors import InvalidRevision
 from .errors import PageNotFound
@@ -244,7 +243,9 @@ class Storage:
                 return False
             return info.type == b"commit"
 
-    def history(self, path: str | None = None, *, limit: int = 50, offset: int = 0) -> list[Revision]:
+    def history(
+        self, path: str | None = None, *, limit: int = 50, offset: int = 0
+    ) -> list[Revision]:
         """Revisions touching a path (following renames), newest first; all when path is None."""
         self.sync_revindex()
         if path is None:
@@ -471,7 +472,9 @@ class Storage:
         sha = self._blob_in_commit(commit, path)
         return None if sha is None else self._read_object(sha).decode("utf-8", "replace")
 
-    def _edit_tree(self, tree: bytes | None, changes: dict[bytes, tuple[int, bytes] | None]) -> bytes | None:
+    def _edit_tree(
+        self, tree: bytes | None, changes: dict[bytes, tuple[int, bytes] | None]
+    ) -> bytes | None:
         entries = self._tree_entries(tree)
         nested: dict[bytes, dict[bytes, tuple[int, bytes] | None]] = {}
         for path, value in changes.items():
@@ -493,7 +496,9 @@ class Storage:
         if not entries:
             return None
         # git orders tree entries by name, comparing folders as if they ended in "/".
-        ordered = sorted(entries.items(), key=lambda e: e[0] + (b"/" if e[1][0] == TREE_MODE else b""))
+        ordered = sorted(
+            entries.items(), key=lambda e: e[0] + (b"/" if e[1][0] == TREE_MODE else b"")
+        )
         data = b"".join(b"%o %s\0%s" % (mode, name, sha) for name, (mode, sha) in ordered)
         return self._store(b"tree", data)
 
@@ -594,12 +599,21 @@ class Storage:
     def _log_changes(self, rev_range: str) -> Iterator[tuple[Revision, list[Change]]]:
         """Commits in a range, oldest first, with the files each changed."""
         args = [
-            "git", "--git-dir", str(self.git_dir), "log", "--reverse", "--topo-order",
-            "-M", "--name-status", "-z", "--format=%x1e%H%x1f%an%x1f%ae%x1f%at%x1f%B%x1f",
+            "git",
+            "--git-dir",
+            str(self.git_dir),
+            "log",
+            "--reverse",
+            "--topo-order",
+            "-M",
+            "--name-status",
+            "-z",
+            "--format=%x1e%H%x1f%an%x1f%ae%x1f%at%x1f%B%x1f",
             rev_range,
         ]
-        with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              env=_git_env()) as proc:
+        with subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_git_env()
+        ) as proc:
             assert proc.stdout is not None
             buffer = b""
             for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):

@@ -43,10 +43,14 @@ def theme_chain(themes_dir: Path, name: str) -> list[Path]:
 
 def init_app(app: Flask) -> None:
     chain = theme_chain(Path(app.config["THEMES_DIR"]), app.config["THEME"])
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader([str(p / "templates") for p in chain]),
-        PrefixLoader({"default": FileSystemLoader(str(chain[-1] / "templates"))}, delimiter=":"),
-    ])
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader([str(p / "templates") for p in chain]),
+            PrefixLoader(
+                {"default": FileSystemLoader(str(chain[-1] / "templates"))}, delimiter=":"
+            ),
+        ]
+    )
     static_dirs = [p / "static" for p in chain if (p / "static").is_dir()]
     versions: dict[str, str] = {}
 

@@ -10,7 +10,6 @@ import functools
 import re
 import secrets
 import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
@@ -21,6 +20,7 @@ from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
 from .errors import WikiError
+from .sqlite import Database
 
 ROLES = ("admin", "editor", "reader")
 MIN_PASSWORD = 8
@@ -81,25 +81,21 @@ class UserStore:
         self.path = Path(path)
         self.hash_method = hash_method
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._db().executescript(_SCHEMA)
-
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            self._local.db = db
-        return db
+        self._database = Database(self.path, schema=_SCHEMA)
+        self._db = self._database.connection
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._database.close()
 
-    def add(self, username: str, password: str, *, role: str = "editor", email: str = "",
-            display_name: str = "") -> User:
+    def add(
+        self,
+        username: str,
+        password: str,
+        *,
+        role: str = "editor",
+        email: str = "",
+        display_name: str = "",
+    ) -> User:
         """Create an account.
 
         :raises AccountError: for a taken or malformed name, a bad role, e-mail or password.
@@ -119,9 +115,15 @@ class UserStore:
             cur = self._db().execute(
                 "INSERT INTO users (username, display_name, email, password_hash, role, "
                 "session_version, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (username, display_name.strip() or username, email,
-                 generate_password_hash(password, self.hash_method), role, secrets.token_hex(8),
-                 datetime.now(UTC).isoformat()),
+                (
+                    username,
+                    display_name.strip() or username,
+                    email,
+                    generate_password_hash(password, self.hash_method),
+                    role,
+                    secrets.token_hex(8),
+                    datetime.now(UTC).isoformat(),
+                ),
             )
         except sqlite3.IntegrityError:
             raise AccountError(f"The user name '{username}' is taken.") from None
@@ -130,14 +132,23 @@ class UserStore:
         return user
 
     def get(self, user_id: int) -> User | None:
-        row = self._db().execute(
-            "SELECT id, username, display_name, email, role, disabled, session_version "
-            "FROM users WHERE id = ?", (user_id,)).fetchone()
+        row = (
+            self._db()
+            .execute(
+                "SELECT id, username, display_name, email, role, disabled, session_version "
+                "FROM users WHERE id = ?",
+                (user_id,),
+            )
+            .fetchone()
+        )
         return User(*row[:5], bool(row[5]), row[6]) if row else None
 
     def by_name(self, username: str) -> User | None:
-        row = self._db().execute(
-            "SELECT id FROM users WHERE username = ?", (username.strip(),)).fetchone()
+        row = (
+            self._db()
+            .execute("SELECT id FROM users WHERE username = ?", (username.strip(),))
+            .fetchone()
+        )
         return self.get(row[0]) if row else None
 
     def load(self, session_id: str) -> User | None:
@@ -152,9 +163,11 @@ class UserStore:
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The account if the password is right and it is not disabled."""
-        row = self._db().execute(
-            "SELECT id, password_hash FROM users WHERE username = ?", (username.strip(),)
-        ).fetchone()
+        row = (
+            self._db()
+            .execute("SELECT id, password_hash FROM users WHERE username = ?", (username.strip(),))
+            .fetchone()
+        )
         if row is None:
             check_password_hash(_dummy_hash(), password)  # same time either way
             return None
@@ -171,8 +184,11 @@ class UserStore:
         _check_password(password)
         cur = self._db().execute(
             "UPDATE users SET password_hash = ?, session_version = ? WHERE username = ?",
-            (generate_password_hash(password, self.hash_method), secrets.token_hex(8),
-             username.strip()),
+            (
+                generate_password_hash(password, self.hash_method),
+                secrets.token_hex(8),
+                username.strip(),
+            ),
         )
         if cur.rowcount == 0:
             raise AccountError(f"There is no user called '{username}'.")
@@ -180,8 +196,9 @@ class UserStore:
     def set_role(self, username: str, role: str) -> None:
         if role not in ROLES:
             raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
-        cur = self._db().execute("UPDATE users SET role = ? WHERE username = ?",
-                                 (role, username.strip()))
+        cur = self._db().execute(
+            "UPDATE users SET role = ? WHERE username = ?", (role, username.strip())
+        )
         if cur.rowcount == 0:
             raise AccountError(f"There is no user called '{username}'.")
 
@@ -192,8 +209,9 @@ class UserStore:
     def count(self, role: str | None = None) -> int:
         if role is None:
             return self._db().execute("SELECT count(*) FROM users").fetchone()[0]
-        return self._db().execute("SELECT count(*) FROM users WHERE role = ?",
-                                  (role,)).fetchone()[0]
+        return (
+            self._db().execute("SELECT count(*) FROM users WHERE role = ?", (role,)).fetchone()[0]
+        )
 
 
 def _check_password(password: str) -> None:

@@ -25,13 +25,17 @@ def test_get_missing_is_json_404(client):
 
 
 def test_put_with_basic_auth_creates_and_updates(client, app):
-    r = client.put("/-/api/v1/pages/WG2/Eco", json={"content": "# Eco\n", "message": "new"},
-                   headers=basic())
+    r = client.put(
+        "/-/api/v1/pages/WG2/Eco", json={"content": "# Eco\n", "message": "new"}, headers=basic()
+    )
     assert r.status_code == 201
     rev = r.get_json()["revision"]
     assert r.get_json()["merged"] is False
-    r = client.put("/-/api/v1/pages/WG2/Eco", json={"content": "# Eco 2\n", "base_revision": rev},
-                   headers=basic())
+    r = client.put(
+        "/-/api/v1/pages/WG2/Eco",
+        json={"content": "# Eco 2\n", "base_revision": rev},
+        headers=basic(),
+    )
     assert r.status_code == 200 and r.get_json()["changed"] is True
     history = client.get("/-/api/v1/pages/WG2/Eco/history").get_json()
     assert [h["message"] for h in history] == ["Update WG2/Eco", "new"]
@@ -40,20 +44,35 @@ def test_put_with_basic_auth_creates_and_updates(client, app):
 
 def test_put_conflict_and_merge(client):
     base = client.get("/-/api/v1/pages/Home").get_json()["revision"]
-    r = client.put("/-/api/v1/pages/Home", headers=basic("editor2"),
-                   json={"content": "# Home of friends\n\nWelcome. See [[WG4/Home]] and "
-                                    "[[Missing page]].\n", "base_revision": base})
+    r = client.put(
+        "/-/api/v1/pages/Home",
+        headers=basic("editor2"),
+        json={
+            "content": "# Home of friends\n\nWelcome. See [[WG4/Home]] and [[Missing page]].\n",
+            "base_revision": base,
+        },
+    )
     assert r.status_code == 200
-    r = client.put("/-/api/v1/pages/Home", headers=basic(),
-                   json={"content": "# My home\n\nWelcome. See [[WG4/Home]] and "
-                                    "[[Missing page]].\n", "base_revision": base})
+    r = client.put(
+        "/-/api/v1/pages/Home",
+        headers=basic(),
+        json={
+            "content": "# My home\n\nWelcome. See [[WG4/Home]] and [[Missing page]].\n",
+            "base_revision": base,
+        },
+    )
     assert r.status_code == 409
     body = r.get_json()
     assert body["error"] == "conflict" and "friends" in body["current_content"]
     assert len(body["current_revision"]) == 40
-    r = client.put("/-/api/v1/pages/Home", headers=basic(),
-                   json={"content": "# Home\n\nWelcome. See [[WG4/Home]] and [[Missing page]].\n\n"
-                                    "Appended.\n", "base_revision": base})
+    r = client.put(
+        "/-/api/v1/pages/Home",
+        headers=basic(),
+        json={
+            "content": "# Home\n\nWelcome. See [[WG4/Home]] and [[Missing page]].\n\nAppended.\n",
+            "base_revision": base,
+        },
+    )
     assert r.status_code == 200 and r.get_json()["merged"] is True
 
 
@@ -62,9 +81,17 @@ def test_put_without_base_on_an_existing_page_is_a_conflict(client):
     assert r.status_code == 409
 
 
-@pytest.mark.parametrize("body", [None, {}, {"content": 5}, {"content": "x", "message": 3},
-                                  {"content": "x", "base_revision": "HEAD~1"},
-                                  {"content": "---\na: [\n---\n"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        {},
+        {"content": 5},
+        {"content": "x", "message": 3},
+        {"content": "x", "base_revision": "HEAD~1"},
+        {"content": "---\na: [\n---\n"},
+    ],
+)
 def test_put_bad_input_is_json_400(client, body):
     r = client.put("/-/api/v1/pages/New", json=body, headers=basic())
     assert r.status_code == 400 and r.get_json()["error"]
@@ -77,10 +104,16 @@ def test_put_bad_name_is_400(client):
 
 def test_api_permissions(client):
     assert client.put("/-/api/v1/pages/X", json={"content": "x"}).status_code == 400  # no CSRF
-    assert client.put("/-/api/v1/pages/X", json={"content": "x"},
-                      headers=basic("reader")).status_code == 403
-    assert client.put("/-/api/v1/pages/X", json={"content": "x"},
-                      headers=basic("editor", "wrong-password")).status_code == 401
+    assert (
+        client.put("/-/api/v1/pages/X", json={"content": "x"}, headers=basic("reader")).status_code
+        == 403
+    )
+    assert (
+        client.put(
+            "/-/api/v1/pages/X", json={"content": "x"}, headers=basic("editor", "wrong-password")
+        ).status_code
+        == 401
+    )
     assert client.delete("/-/api/v1/pages/Home", headers=basic("reader")).status_code == 403
 
 
@@ -89,8 +122,9 @@ def test_session_plus_csrf_header(client, auth):
     token = csrf_of(client)
     r = client.put("/-/api/v1/pages/Via session", json={"content": "# s\n"})
     assert r.status_code == 400
-    r = client.put("/-/api/v1/pages/Via session", json={"content": "# s\n"},
-                   headers={"X-CSRF-Token": token})
+    r = client.put(
+        "/-/api/v1/pages/Via session", json={"content": "# s\n"}, headers={"X-CSRF-Token": token}
+    )
     assert r.status_code == 201
 
 
@@ -110,7 +144,8 @@ def test_history_paging_arguments(client):
 
 def test_old_revision(client, app):
     first = client.get("/-/api/v1/pages/Home").get_json()["revision"]
-    client.put("/-/api/v1/pages/Home", json={"content": "new\n", "base_revision": first},
-               headers=basic())
+    client.put(
+        "/-/api/v1/pages/Home", json={"content": "new\n", "base_revision": first}, headers=basic()
+    )
     old = client.get(f"/-/api/v1/pages/Home?rev={first}").get_json()
     assert old["content"].startswith("# Home")

@@ -9,12 +9,27 @@ WRITE_FORMS = [
     ("/-/rename/WG4/Guarantees", {"new_name": "X"}),
     ("/-/delete/WG4/Guarantees", {}),
 ]
-WRITE_PAGES = ["/-/edit/Home", "/-/edit/New page", "/-/rename/WG4/Guarantees",
-               "/-/delete/WG4/Guarantees"]
-READ_PAGES = ["/", "/WG4/Home", "/-/history/Home", "/-/diff/Home", "/-/recent",
-              "/-/recent.atom", "/-/pages", "/-/backlinks/WG4/Home", "/-/raw/Home",
-              "/-/search?q=x", "/-/api/v1/pages", "/-/api/v1/pages/Home",
-              "/-/api/v1/pages/Home/history"]
+WRITE_PAGES = [
+    "/-/edit/Home",
+    "/-/edit/New page",
+    "/-/rename/WG4/Guarantees",
+    "/-/delete/WG4/Guarantees",
+]
+READ_PAGES = [
+    "/",
+    "/WG4/Home",
+    "/-/history/Home",
+    "/-/diff/Home",
+    "/-/recent",
+    "/-/recent.atom",
+    "/-/pages",
+    "/-/backlinks/WG4/Home",
+    "/-/raw/Home",
+    "/-/search?q=x",
+    "/-/api/v1/pages",
+    "/-/api/v1/pages/Home",
+    "/-/api/v1/pages/Home/history",
+]
 
 
 @pytest.mark.parametrize("url", READ_PAGES)
@@ -53,8 +68,10 @@ def test_writes_are_refused_without_the_right(client, auth, app, role, expected,
 @pytest.mark.parametrize("role", ["editor", "admin"])
 def test_editors_and_admins_write(client, auth, app, role):
     auth.login(role)
-    r = auth.post("/-/edit/Home", {"content": "# by " + role + "\n",
-                                   "base_revision": app.extensions["wiki"].head()})
+    r = auth.post(
+        "/-/edit/Home",
+        {"content": "# by " + role + "\n", "base_revision": app.extensions["wiki"].head()},
+    )
     assert r.status_code == 302
     assert app.extensions["wiki"].source("Home") == "# by " + role + "\n"
 
@@ -111,8 +128,10 @@ def test_preview_needs_read_access(private_app):
 
 # -- CSRF -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url, data", WRITE_FORMS + [("/-/preview", {"content": "x"}),
-                                                     ("/-/logout", {})])
+
+@pytest.mark.parametrize(
+    "url, data", WRITE_FORMS + [("/-/preview", {"content": "x"}), ("/-/logout", {})]
+)
 def test_posts_without_csrf_token_are_rejected(client, auth, app, url, data):
     auth.login("editor")
     head = app.extensions["wiki"].head()
@@ -126,8 +145,10 @@ def test_posts_without_csrf_token_are_rejected(client, auth, app, url, data):
 def test_a_save_with_an_expired_token_hands_the_text_back(client, auth, app):
     auth.login("editor")
     head = app.extensions["wiki"].head()
-    r = client.post("/-/edit/Home", data={"content": "text I typed for an hour",
-                                          "base_revision": head, "csrf_token": "stale"})
+    r = client.post(
+        "/-/edit/Home",
+        data={"content": "text I typed for an hour", "base_revision": head, "csrf_token": "stale"},
+    )
     assert r.status_code == 400
     assert "text I typed for an hour" in r.get_data(as_text=True)
     assert app.extensions["wiki"].head() == head
@@ -139,6 +160,7 @@ def test_login_form_needs_csrf(client):
 
 
 # -- login and logout -------------------------------------------------------------------
+
 
 def test_login_logout(client, auth):
     r = auth.login("editor")
@@ -156,26 +178,31 @@ def test_wrong_password(client, auth):
     assert auth.login("nobody", "whatever-pw").status_code == 401
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/WG4/Home", "/WG4/Home"),
-    ("/-/history/Home?page=2", "/-/history/Home?page=2"),
-    ("//evil.example", "/"),
-    ("/\\evil.example", "/"),
-    ("https://evil.example", "/"),
-    ("https:evil.example", "/"),
-    ("%2F%2Fevil.example", "/"),
-    ("/%2F%2Fevil.example", "/"),
-    ("%252F%252Fevil.example", "/"),
-    ("javascript:alert(1)", "/"),
-    ("/\t/evil.example", "/"),
-    ("", "/"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/WG4/Home", "/WG4/Home"),
+        ("/-/history/Home?page=2", "/-/history/Home?page=2"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example", "/"),
+        ("https:evil.example", "/"),
+        ("%2F%2Fevil.example", "/"),
+        ("/%2F%2Fevil.example", "/"),
+        ("%252F%252Fevil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/\t/evil.example", "/"),
+        ("", "/"),
+    ],
+)
 def test_login_next_never_leaves_the_site(client, target, expected):
     from tests.conftest import csrf_of
 
     token = csrf_of(client)
-    r = client.post("/-/login", data={"username": "editor", "password": PASSWORD,
-                                      "next": target, "csrf_token": token})
+    r = client.post(
+        "/-/login",
+        data={"username": "editor", "password": PASSWORD, "next": target, "csrf_token": token},
+    )
     assert r.status_code == 302
     assert r.headers["Location"] == expected
 

@@ -29,11 +29,20 @@ def test_init_imports_starter_content_in_one_commit(env):
     assert "Created the content repository" in result.output
     assert "wiki user add admin --role admin" in result.output
     repo = env / "instance" / "content"
-    count = subprocess.run(["git", "--git-dir", str(repo), "rev-list", "--count", "HEAD"],
-                           capture_output=True, text=True).stdout.strip()
+    count = subprocess.run(
+        ["git", "--git-dir", str(repo), "rev-list", "--count", "HEAD"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     assert count == "1"
-    files = subprocess.run(["git", "--git-dir", str(repo), "ls-tree", "-r", "-z", "--name-only",
-                            "HEAD"], capture_output=True).stdout.decode().split("\0")
+    files = (
+        subprocess.run(
+            ["git", "--git-dir", str(repo), "ls-tree", "-r", "-z", "--name-only", "HEAD"],
+            capture_output=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     assert "Home.md" in files and "WG4/Home.md" in files
     assert "WG4/Klaszterfinanszírozás – összefoglaló.md" in files
     assert "WG3/Διεθνής συνεργασία συστάδων.md" in files
@@ -44,9 +53,22 @@ def test_init_imports_starter_content_in_one_commit(env):
 def test_user_commands(env):
     runner = CliRunner()
     runner.invoke(main, ["init"])
-    result = runner.invoke(main, ["user", "add", "maria", "--role", "admin", "--email",
-                                  "maria@example.org", "--display-name", "Maria Rossi",
-                                  "--password-stdin"], input="a-good-password\n")
+    result = runner.invoke(
+        main,
+        [
+            "user",
+            "add",
+            "maria",
+            "--role",
+            "admin",
+            "--email",
+            "maria@example.org",
+            "--display-name",
+            "Maria Rossi",
+            "--password-stdin",
+        ],
+        input="a-good-password\n",
+    )
     assert result.exit_code == 0, result.output
     listed = runner.invoke(main, ["user", "list"]).output
     assert "maria\tadmin\tMaria Rossi <maria@example.org>" in listed
@@ -55,13 +77,17 @@ def test_user_commands(env):
     assert dup.exit_code != 0 and "taken" in dup.output
     short = runner.invoke(main, ["user", "add", "bob", "--password-stdin"], input="short\n")
     assert short.exit_code != 0 and "at least 8" in short.output
-    bad = runner.invoke(main, ["user", "add", "bad name", "--password-stdin"], input="long-enough\n")
+    bad = runner.invoke(
+        main, ["user", "add", "bad name", "--password-stdin"], input="long-enough\n"
+    )
     assert bad.exit_code != 0 and "user name" in bad.output
-    changed = runner.invoke(main, ["user", "passwd", "maria", "--password-stdin"],
-                            input="newer-password\n")
+    changed = runner.invoke(
+        main, ["user", "passwd", "maria", "--password-stdin"], input="newer-password\n"
+    )
     assert changed.exit_code == 0
-    missing = runner.invoke(main, ["user", "passwd", "nobody", "--password-stdin"],
-                            input="newer-password\n")
+    missing = runner.invoke(
+        main, ["user", "passwd", "nobody", "--password-stdin"], input="newer-password\n"
+    )
     assert missing.exit_code != 0 and "no user" in missing.output
     assert runner.invoke(main, ["user", "role", "maria", "reader"]).exit_code == 0
     assert "maria\treader" in runner.invoke(main, ["user", "list"]).output

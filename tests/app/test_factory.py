@@ -18,9 +18,16 @@ def test_every_config_key_is_documented_in_the_readme():
 
 def test_invalid_config_names_every_bad_key(tmp_path, content_repo):
     with pytest.raises(ConfigError) as err:
-        create_app({"CONTENT_DIR": str(content_repo.root), "READ_ACCESS": "everyone",
-                    "MAX_PAGE_BYTES": -1, "THEME": "nope", "SECRET_KEY": "dev",
-                    "INSTANCE_PATH": str(tmp_path / "i")})
+        create_app(
+            {
+                "CONTENT_DIR": str(content_repo.root),
+                "READ_ACCESS": "everyone",
+                "MAX_PAGE_BYTES": -1,
+                "THEME": "nope",
+                "SECRET_KEY": "dev",
+                "INSTANCE_PATH": str(tmp_path / "i"),
+            }
+        )
     message = err.value.message
     for key in ("READ_ACCESS", "MAX_PAGE_BYTES", "THEME", "SECRET_KEY"):
         assert key in message
@@ -64,7 +71,7 @@ def test_static_files_have_long_cache_and_themes_resolve(client):
         assert r.status_code == 200 and "max-age=31536000" in r.headers["Cache-Control"]
     assert client.get("/-/static/nope.css").status_code == 404
     html = client.get("/").get_data(as_text=True)
-    assert re.search(r'/-/static/style.css\?v=[0-9a-f]{10}', html)
+    assert re.search(r"/-/static/style.css\?v=[0-9a-f]{10}", html)
 
 
 def test_child_theme_overrides_and_extends_default(tmp_path, content_repo):
@@ -79,7 +86,8 @@ def test_child_theme_overrides_and_extends_default(tmp_path, content_repo):
     (child / "theme.toml").write_text('extends = "default"\n')
     (child / "templates" / "base.html").write_text(
         '{% extends "default:base.html" %}{% block head %}<meta name="theme" content="partner">'
-        "{% endblock %}")
+        "{% endblock %}"
+    )
     app = make_app(tmp_path, content_repo, THEMES_DIR=str(themes), THEME="partner")
     html = app.test_client().get("/").get_data(as_text=True)
     assert 'content="partner"' in html and "Welcome." in html

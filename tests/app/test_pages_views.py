@@ -48,8 +48,14 @@ def test_create_edit_and_view_unicode_page(client, auth):
     r = client.get("/-/edit/" + quote(name))
     assert r.status_code == 200
     base = re.search(r'name="base_revision" value="([0-9a-f]*)"', r.get_data(as_text=True))[1]
-    r = auth.post("/-/edit/" + quote(name), {"content": "---\nlang: hu\n---\n# Őszi ülés\n\nSzöveg.\n",
-                                             "message": "Új oldal", "base_revision": base})
+    r = auth.post(
+        "/-/edit/" + quote(name),
+        {
+            "content": "---\nlang: hu\n---\n# Őszi ülés\n\nSzöveg.\n",
+            "message": "Új oldal",
+            "base_revision": base,
+        },
+    )
     assert r.status_code == 302
     assert r.headers["Location"] == "/" + quote(name)
     page = client.get(r.headers["Location"]).get_data(as_text=True)
@@ -76,14 +82,17 @@ def test_saving_unchanged_text_says_so(client, auth, app):
     assert app.extensions["wiki"].head() == head
 
 
-@pytest.mark.parametrize("name, fragment", [
-    ("CON", "reserved device"),
-    ("a:b", "cannot contain"),
-    ("x/.git/hooks", "start with"),
-    ("trailing.", "end with a dot"),
-    ("-x", "start with '-'"),
-    ("wg4/Upper", "letter case"),
-])
+@pytest.mark.parametrize(
+    "name, fragment",
+    [
+        ("CON", "reserved device"),
+        ("a:b", "cannot contain"),
+        ("x/.git/hooks", "start with"),
+        ("trailing.", "end with a dot"),
+        ("-x", "start with '-'"),
+        ("wg4/Upper", "letter case"),
+    ],
+)
 def test_hostile_names_are_refused_with_the_text_kept(client, auth, name, fragment):
     auth.login("editor")
     r = auth.post("/-/edit/" + quote(name), {"content": "my precious text", "base_revision": ""})
@@ -94,8 +103,13 @@ def test_hostile_names_are_refused_with_the_text_kept(client, auth, name, fragme
 
 
 def test_path_traversal_in_urls_is_harmless(client, auth):
-    for url in ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/-/raw/..%2f..%2fetc%2fpasswd",
-                "/-/static/../../wiki/config.py", "/-/static/%2e%2e/%2e%2e/pyproject.toml"]:
+    for url in [
+        "/../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/-/raw/..%2f..%2fetc%2fpasswd",
+        "/-/static/../../wiki/config.py",
+        "/-/static/%2e%2e/%2e%2e/pyproject.toml",
+    ]:
         r = client.get(url)
         assert r.status_code in (400, 404), url
         assert b"root:" not in r.data and b"DEFAULTS" not in r.data
@@ -118,8 +132,10 @@ def test_conflict_returns_409_with_both_texts_and_a_diff(client, auth, app):
     auth.post("/-/edit/Home", {"content": "# Home\n\nTheir sentence.\n", "base_revision": base})
     auth.logout()
     auth.login("editor")
-    r = auth.post("/-/edit/Home", {"content": "# Home\n\nMy sentence.\n", "base_revision": base,
-                                   "message": "mine"})
+    r = auth.post(
+        "/-/edit/Home",
+        {"content": "# Home\n\nMy sentence.\n", "base_revision": base, "message": "mine"},
+    )
     assert r.status_code == 409
     html = r.get_data(as_text=True)
     assert "My sentence." in html and "Their sentence." in html
@@ -133,22 +149,35 @@ def test_clean_merge_is_saved_and_announced(client, auth, app):
     wiki = app.extensions["wiki"]
     base = wiki.head()
     auth.login("editor2")
-    auth.post("/-/edit/Home", {"content": "# Home!\n\nWelcome. See [[WG4/Home]] and "
-                                          "[[Missing page]].\n", "base_revision": base})
+    auth.post(
+        "/-/edit/Home",
+        {
+            "content": "# Home!\n\nWelcome. See [[WG4/Home]] and [[Missing page]].\n",
+            "base_revision": base,
+        },
+    )
     auth.logout()
     auth.login("editor")
-    r = auth.post("/-/edit/Home", {"content": "# Home\n\nWelcome. See [[WG4/Home]] and "
-                                              "[[Missing page]].\nMore.\n", "base_revision": base},
-                  follow_redirects=True)
+    r = auth.post(
+        "/-/edit/Home",
+        {
+            "content": "# Home\n\nWelcome. See [[WG4/Home]] and [[Missing page]].\nMore.\n",
+            "base_revision": base,
+        },
+        follow_redirects=True,
+    )
     assert r.status_code == 200
     assert "merged with changes by Bea Both" in r.get_data(as_text=True)
-    assert wiki.source("Home") == "# Home!\n\nWelcome. See [[WG4/Home]] and [[Missing page]].\nMore.\n"
+    assert (
+        wiki.source("Home") == "# Home!\n\nWelcome. See [[WG4/Home]] and [[Missing page]].\nMore.\n"
+    )
 
 
 def test_preview_renders_sanitized_html(client, auth):
     auth.login("editor")
-    r = auth.post("/-/preview", {"content": "**bold** <script>alert(1)</script> [[Home]]",
-                                 "name": "WG4/X"})
+    r = auth.post(
+        "/-/preview", {"content": "**bold** <script>alert(1)</script> [[Home]]", "name": "WG4/X"}
+    )
     html = r.get_data(as_text=True)
     assert r.status_code == 200
     assert "<strong>bold</strong>" in html and "<script" not in html and 'href="/Home"' in html
@@ -172,8 +201,14 @@ def test_history_pagination_diff_and_old_revision(client, auth, app):
     wiki = app.extensions["wiki"]
     auth.login("editor")
     for i in range(3):
-        auth.post("/-/edit/Home", {"content": f"# Home\n\nversion {i}\n", "message": f"v{i}",
-                                   "base_revision": wiki.head()})
+        auth.post(
+            "/-/edit/Home",
+            {
+                "content": f"# Home\n\nversion {i}\n",
+                "message": f"v{i}",
+                "base_revision": wiki.head(),
+            },
+        )
     page1 = client.get("/-/history/Home").get_data(as_text=True)
     assert "v2" in page1 and "v1" in page1 and "v0" not in page1 and "Older" in page1
     page2 = client.get("/-/history/Home?page=2").get_data(as_text=True)
@@ -247,13 +282,20 @@ def test_backlinks_page(client):
 
 def test_recent_changes_and_atom(client, auth, app):
     auth.login("editor")
-    auth.post("/-/edit/WG4/Home", {"content": "# WG4\n\nnew\n", "message": "Tidy up <b>",
-                                   "base_revision": app.extensions["wiki"].head()})
+    auth.post(
+        "/-/edit/WG4/Home",
+        {
+            "content": "# WG4\n\nnew\n",
+            "message": "Tidy up <b>",
+            "base_revision": app.extensions["wiki"].head(),
+        },
+    )
     html = client.get("/-/recent").get_data(as_text=True)
     assert "Tidy up &lt;b&gt;" in html and "Edit Őrző" in html and "seed" in html
     r = client.get("/-/recent.atom")
     assert r.mimetype == "application/atom+xml"
     import xml.etree.ElementTree as ET
+
     feed = ET.fromstring(r.data)
     ns = {"a": "http://www.w3.org/2005/Atom"}
     titles = [e.find("a:title", ns).text for e in feed.findall("a:entry", ns)]
@@ -273,8 +315,10 @@ def test_raw_source(client):
 
 
 def test_health(client, app):
-    assert client.get("/-/health").get_json() == {"status": "ok",
-                                                  "head": app.extensions["wiki"].head()}
+    assert client.get("/-/health").get_json() == {
+        "status": "ok",
+        "head": app.extensions["wiki"].head(),
+    }
 
 
 def test_search_placeholder_finds_names(client):

@@ -18,8 +18,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), shutil.which("chromium"),
-                      "/usr/bin/chromium"):
+    for candidate in (
+        os.environ.get("CHROMIUM_PATH"),
+        shutil.which("chromium"),
+        "/usr/bin/chromium",
+    ):
         if candidate and Path(candidate).is_file():
             return candidate
     return None
@@ -34,16 +37,38 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     """`wiki init`, an editor account, and `wiki serve` (gunicorn, 2 workers) on a free port."""
-    env = {**os.environ, "WIKI_INSTANCE": str(tmp_path / "instance"),
-           "WIKI_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    env = {
+        **os.environ,
+        "WIKI_INSTANCE": str(tmp_path / "instance"),
+        "WIKI_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
     cmd = [sys.executable, "-m", "wiki"]
     subprocess.run([*cmd, "init"], env=env, check=True, capture_output=True)
-    subprocess.run([*cmd, "user", "add", "maria", "--role", "editor", "--display-name",
-                    "Maria Rossi", "--password-stdin"], env=env, input=PASSWORD + "\n",
-                   text=True, check=True, capture_output=True)
+    subprocess.run(
+        [
+            *cmd,
+            "user",
+            "add",
+            "maria",
+            "--role",
+            "editor",
+            "--display-name",
+            "Maria Rossi",
+            "--password-stdin",
+        ],
+        env=env,
+        input=PASSWORD + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
     port = _free_port()
-    proc = subprocess.Popen([*cmd, "serve", "--port", str(port), "--workers", "2"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*cmd, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 20
     while True:
@@ -64,10 +89,13 @@ def server(tmp_path):
 def browser():
     path = chromium_path()
     if path is None:
-        pytest.skip("no Chromium: install Debian's chromium (apt-get install chromium) "
-                    "or set CHROMIUM_PATH to run the browser tests")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="Playwright is not installed (pip install -e '.[test]')")
+        pytest.skip(
+            "no Chromium: install Debian's chromium (apt-get install chromium) "
+            "or set CHROMIUM_PATH to run the browser tests"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')"
+    )
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser

@@ -4,45 +4,51 @@ from wiki import names
 from wiki.errors import InvalidPageName
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("Home", "Home"),
-    ("  WG4/Cluster  financing ", "WG4/Cluster financing"),
-    ("/WG4//", "WG4"),
-    ("Klaszterfinanszírozás – őszi ülés", "Klaszterfinanszírozás – őszi ülés"),
-    ("Straße", "Straße"),
-    ("Ελληνικά/Πολιτική", "Ελληνικά/Πολιτική"),
-    ("Cafe\u0301", "Café"),  # decomposed input becomes NFC
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Home", "Home"),
+        ("  WG4/Cluster  financing ", "WG4/Cluster financing"),
+        ("/WG4//", "WG4"),
+        ("Klaszterfinanszírozás – őszi ülés", "Klaszterfinanszírozás – őszi ülés"),
+        ("Straße", "Straße"),
+        ("Ελληνικά/Πολιτική", "Ελληνικά/Πολιτική"),
+        ("Cafe\u0301", "Café"),  # decomposed input becomes NFC
+    ],
+)
 def test_valid_names_are_normalized(raw, expected):
     assert names.normalize(raw) == expected
     assert names.to_path(raw) == expected + ".md"
 
 
-@pytest.mark.parametrize("bad, fragment", [
-    ("", "empty"),
-    ("a//b", "empty folder"),
-    ("../etc/passwd", "'..'"),
-    ("WG4/../x", "'..'"),
-    ("a:b", "cannot contain"),
-    ('say "hi"', "cannot contain"),
-    ("what?", "cannot contain"),
-    ("star*", "cannot contain"),
-    ("back\\slash", "cannot contain"),
-    ("pipe|x", "cannot contain"),
-    ("<tag>", "cannot contain"),
-    ("CON", "reserved device"),
-    ("nul.txt", "reserved device"),
-    ("WG4/com1", "reserved device"),
-    ("LPT9", "reserved device"),
-    ("ends with dot.", "end with a dot"),
-    ("-dash", "start with '-'"),
-    (".hidden", "start with '.'"),
-    ("x/.git/config", "start with '.'"),
-    ("tab\there", "control"),
-    ("zero\u200bwidth", "invisible"),
-    ("x" * 201, "too long"),
-    ("ő" * 61, "too long"),
-])
+@pytest.mark.parametrize(
+    "bad, fragment",
+    [
+        ("", "empty"),
+        ("a//b", "empty folder"),
+        ("../etc/passwd", "'..'"),
+        ("WG4/../x", "'..'"),
+        ("a:b", "cannot contain"),
+        ('say "hi"', "cannot contain"),
+        ("what?", "cannot contain"),
+        ("star*", "cannot contain"),
+        ("back\\slash", "cannot contain"),
+        ("pipe|x", "cannot contain"),
+        ("<tag>", "cannot contain"),
+        ("CON", "reserved device"),
+        ("nul.txt", "reserved device"),
+        ("WG4/com1", "reserved device"),
+        ("LPT9", "reserved device"),
+        ("ends with dot.", "end with a dot"),
+        ("-dash", "start with '-'"),
+        (".hidden", "start with '.'"),
+        ("x/.git/config", "start with '.'"),
+        ("tab\there", "control"),
+        ("zero\u200bwidth", "invisible"),
+        ("x" * 201, "too long"),
+        ("ő" * 61, "too long"),
+    ],
+)
 def test_names_that_break_clones_are_refused(bad, fragment):
     with pytest.raises(InvalidPageName) as err:
         names.normalize(bad)

@@ -23,7 +23,9 @@ def test_page_has_title_meta_and_last_change(wiki):
 
 def test_missing_links_follow_new_pages(wiki):
     assert "missing" in str(wiki.page("Home").rendered.html)
-    wiki.save_page("Missing page", "# Here now\n", author=TEST_AUTHOR, message="", base_revision=None)
+    wiki.save_page(
+        "Missing page", "# Here now\n", author=TEST_AUTHOR, message="", base_revision=None
+    )
     assert "wikilink missing" not in str(wiki.page("Home").rendered.html)
 
 
@@ -32,8 +34,9 @@ def test_save_rejects_case_clashes_and_bad_front_matter(wiki):
         wiki.save_page("wg4/Other", "x\n", author=TEST_AUTHOR, message="", base_revision=None)
     assert "letter case" in err.value.message
     with pytest.raises(InvalidContent) as err:
-        wiki.save_page("New", "---\ntitle: [\n---\n", author=TEST_AUTHOR, message="",
-                       base_revision=None)
+        wiki.save_page(
+            "New", "---\ntitle: [\n---\n", author=TEST_AUTHOR, message="", base_revision=None
+        )
     assert "line 2" in err.value.message
     with pytest.raises(InvalidContent):
         wiki.save_page("Big", "x" * 20_000, author=TEST_AUTHOR, message="", base_revision=None)
@@ -73,8 +76,9 @@ def test_restore_a_deleted_and_a_renamed_page(wiki):
     wiki.restore_page("WG4/Guarantees", old, author=TEST_AUTHOR)
     assert wiki.exists("WG4/Guarantees")
     wiki.rename_page("WG4/Guarantees", "WG4/Moved", author=TEST_AUTHOR)
-    wiki.save_page("WG4/Moved", "new text\n", author=TEST_AUTHOR, message="",
-                   base_revision=wiki.head())
+    wiki.save_page(
+        "WG4/Moved", "new text\n", author=TEST_AUTHOR, message="", base_revision=wiki.head()
+    )
     seed = wiki.history("WG4/Moved")[-1].id
     wiki.restore_page("WG4/Moved", seed, author=TEST_AUTHOR)  # from before the rename
     assert wiki.source("WG4/Moved").startswith("# Guarantees")
@@ -147,7 +151,8 @@ def test_rendered_pages_are_stored_for_other_workers(content_repo, tmp_path):
     assert second.page("Home").rendered.html == html
     assert calls == []  # read from the store, not rendered again
     # creating the page a link pointed at invalidates the stored rendering
-    second.save_page("Missing page", "# now here\n", author=TEST_AUTHOR, message="",
-                     base_revision=None)
+    second.save_page(
+        "Missing page", "# now here\n", author=TEST_AUTHOR, message="", base_revision=None
+    )
     assert "wikilink missing" not in str(second.page("Home").rendered.html)
     assert calls == [1]

@@ -43,8 +43,13 @@ def test_headings_get_ids_and_a_toc(renderer):
 
 
 def test_wikilinks(renderer):
-    html = str(render(renderer, "[[Home]] [[Partnership|the partners]] [[Home#Some Section]] "
-                                "[[Missing page]] [[Sibling]] [[#Local]]").html)
+    html = str(
+        render(
+            renderer,
+            "[[Home]] [[Partnership|the partners]] [[Home#Some Section]] "
+            "[[Missing page]] [[Sibling]] [[#Local]]",
+        ).html
+    )
     assert '<a class="wikilink" href="/Home" rel="noopener noreferrer">Home</a>' in html
     assert 'href="/Partnership"' in html and ">the partners</a>" in html
     assert 'href="/Home#some-section"' in html
@@ -55,7 +60,7 @@ def test_wikilinks(renderer):
 
 def test_wikilink_label_inside_a_table(renderer):
     html = str(render(renderer, "| a | b |\n|---|---|\n| [[Home|start]] | x |\n").html)
-    assert "<td><a class=\"wikilink\" href=\"/Home\"" in html and ">start</a></td>" in html
+    assert '<td><a class="wikilink" href="/Home"' in html and ">start</a></td>" in html
 
 
 def test_links_are_collected(renderer):
@@ -64,8 +69,13 @@ def test_links_are_collected(renderer):
 
 
 def test_relative_md_links_work_in_the_wiki(renderer):
-    html = str(render(renderer, "[o](../WG2/Overview.md#part) [s](Sibling.md) "
-                                "[m](Missing%20one.md) [ext](https://x.org/a.md)").html)
+    html = str(
+        render(
+            renderer,
+            "[o](../WG2/Overview.md#part) [s](Sibling.md) "
+            "[m](Missing%20one.md) [ext](https://x.org/a.md)",
+        ).html
+    )
     assert 'href="/WG2/Overview#part"' in html
     assert 'href="/WG4/Sibling"' in html
     assert 'href="/-/edit/WG4/Missing%20one"' in html
@@ -73,11 +83,16 @@ def test_relative_md_links_work_in_the_wiki(renderer):
 
 
 def test_front_matter_is_metadata_not_text(renderer):
-    result = render(renderer, "---\ntitle: Guarantees\nlang: hu\ntags: [a, b]\n"
-                              "date: 2013-05-14\n---\nBody\n")
+    result = render(
+        renderer, "---\ntitle: Guarantees\nlang: hu\ntags: [a, b]\ndate: 2013-05-14\n---\nBody\n"
+    )
     assert result.title == "Guarantees"
-    assert result.meta == {"title": "Guarantees", "lang": "hu", "tags": ["a", "b"],
-                           "date": "2013-05-14"}
+    assert result.meta == {
+        "title": "Guarantees",
+        "lang": "hu",
+        "tags": ["a", "b"],
+        "date": "2013-05-14",
+    }
     assert "lang:" not in str(result.html) and "Body" in str(result.html)
 
 
@@ -98,24 +113,24 @@ HOSTILE = [
     "[x](javascript:alert(1))",
     "[x](JaVaScRiPt:alert(1))",
     "[x](&#106;avascript:alert(1))",
-    "<a href=\"&#x6A;avascript:alert(1)\">x</a>",
-    "<a href=\"java\tscript:alert(1)\">x</a>",
-    "<a href=\"java&#x09;script:alert(1)\">x</a>",
-    "<a href=\"java\u200bscript:alert(1)\">x</a>",
-    "<a href=\" javascript:alert(1)\">x</a>",
+    '<a href="&#x6A;avascript:alert(1)">x</a>',
+    '<a href="java\tscript:alert(1)">x</a>',
+    '<a href="java&#x09;script:alert(1)">x</a>',
+    '<a href="java\u200bscript:alert(1)">x</a>',
+    '<a href=" javascript:alert(1)">x</a>',
     "[x](vbscript:msgbox(1))",
-    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
     "![x](data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=)",
-    "<iframe src=\"https://evil\"></iframe>",
-    "<object data=\"x\"></object><embed src=\"x\">",
-    "<div style=\"background:url(javascript:alert(1))\">x</div>",
-    "<p style=\"position:fixed;top:0\">overlay</p>",
+    '<iframe src="https://evil"></iframe>',
+    '<object data="x"></object><embed src="x">',
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<p style="position:fixed;top:0">overlay</p>',
     "<style>body{display:none}</style>",
-    "<form action=\"https://evil\"><button>go</button></form>",
-    "<a href=\"x\" onclick=\"alert(1)\">x</a>",
-    "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
-    "<base href=\"https://evil/\">",
-    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil\">",
+    '<form action="https://evil"><button>go</button></form>',
+    '<a href="x" onclick="alert(1)">x</a>',
+    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
+    '<base href="https://evil/">',
+    '<meta http-equiv="refresh" content="0;url=https://evil">',
     "[[javascript:alert(1)]]",
     "<details open ontoggle=alert(1)>",
 ]
@@ -124,8 +139,22 @@ HOSTILE = [
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_hostile_markdown_is_neutralized(renderer, hostile):
     html = str(renderer.render(hostile).html).lower()
-    for bad in ("<script", "onerror", "onload", "onclick", "ontoggle", "<iframe", "<object",
-                "<embed", "style=", "<style", "<form", "<base", "<meta", "xlink"):
+    for bad in (
+        "<script",
+        "onerror",
+        "onload",
+        "onclick",
+        "ontoggle",
+        "<iframe",
+        "<object",
+        "<embed",
+        "style=",
+        "<style",
+        "<form",
+        "<base",
+        "<meta",
+        "xlink",
+    ):
         assert bad not in html, (bad, html)
     for url in re.findall(r'(?:href|src)="([^"]*)"', html):
         squeezed = re.sub(r"[\s\x00-\x1f\u200b-\u200f]", "", url)

@@ -19,8 +19,9 @@ BEN = Author("Ben", "ben@example.org")
 
 
 def git(storage, *args):
-    return subprocess.run(["git", "--git-dir", str(storage.root), *args], capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "--git-dir", str(storage.root), *args], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_init_import_is_one_commit(content_repo):
@@ -41,8 +42,16 @@ def test_write_is_one_commit_with_the_real_author(content_repo):
 
 def test_unchanged_text_makes_no_commit(content_repo):
     head = content_repo.head()
-    assert content_repo.write("Home.md", content_repo.read("Home.md"), author=ANNA,
-                              message="nothing", base_revision=head) is None
+    assert (
+        content_repo.write(
+            "Home.md",
+            content_repo.read("Home.md"),
+            author=ANNA,
+            message="nothing",
+            base_revision=head,
+        )
+        is None
+    )
     assert content_repo.head() == head
 
 
@@ -67,8 +76,9 @@ def test_revisions_outside_the_allow_list_are_refused(content_repo, rev):
         content_repo.read("Home.md", rev)
 
 
-@pytest.mark.parametrize("path", ["../x.md", "/etc/passwd", "a/../../x.md", ".git/config",
-                                  "a//b.md", "x\\y.md"])
+@pytest.mark.parametrize(
+    "path", ["../x.md", "/etc/passwd", "a/../../x.md", ".git/config", "a//b.md", "x\\y.md"]
+)
 def test_paths_outside_the_repository_are_refused(content_repo, path):
     with pytest.raises(StorageError):
         content_repo.write(path, "x", author=ANNA, message="m")
@@ -77,8 +87,9 @@ def test_paths_outside_the_repository_are_refused(content_repo, path):
 def test_concurrent_edit_of_different_lines_merges(content_repo):
     base = content_repo.write("P.md", "one\ntwo\nthree\n", author=ANNA, message="m").id
     content_repo.write("P.md", "ONE\ntwo\nthree\n", author=BEN, message="ben", base_revision=base)
-    rev = content_repo.write("P.md", "one\ntwo\nTHREE\n", author=ANNA, message="anna",
-                             base_revision=base)
+    rev = content_repo.write(
+        "P.md", "one\ntwo\nTHREE\n", author=ANNA, message="anna", base_revision=base
+    )
     assert content_repo.read("P.md") == "ONE\ntwo\nTHREE\n"
     assert rev.merged_with == ("Ben",)
 
@@ -109,8 +120,9 @@ def test_editing_a_page_deleted_meanwhile_is_a_conflict(content_repo):
 
 
 def test_rename_keeps_history_and_is_one_commit(content_repo):
-    content_repo.write("WG4/Home.md", "v2\n", author=ANNA, message="edit",
-                       base_revision=content_repo.head())
+    content_repo.write(
+        "WG4/Home.md", "v2\n", author=ANNA, message="edit", base_revision=content_repo.head()
+    )
     before = int(git(content_repo, "rev-list", "--count", "HEAD"))
     content_repo.rename("WG4/Home.md", "WG2/Renamed.md", author=BEN, message="move")
     assert int(git(content_repo, "rev-list", "--count", "HEAD")) == before + 1
@@ -142,8 +154,13 @@ def test_deleting_the_last_file_of_a_folder_removes_the_folder(content_repo):
 
 def test_history_pagination_and_recent(content_repo):
     for i in range(7):
-        content_repo.write("Home.md", f"v{i}\n", author=ANNA, message=f"edit {i}",
-                           base_revision=content_repo.head())
+        content_repo.write(
+            "Home.md",
+            f"v{i}\n",
+            author=ANNA,
+            message=f"edit {i}",
+            base_revision=content_repo.head(),
+        )
     page1 = content_repo.history("Home.md", limit=3)
     page2 = content_repo.history("Home.md", limit=3, offset=3)
     assert [r.message for r in page1] == ["edit 6", "edit 5", "edit 4"]
@@ -156,8 +173,13 @@ def test_revision_table_catches_up_with_commits_made_outside(content_repo, tmp_p
     work = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(content_repo.root), str(work)], check=True)
     (work / "Pushed.md").write_text("from a clone\n")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Cli User", "GIT_AUTHOR_EMAIL": "c@x",
-           "GIT_COMMITTER_NAME": "Cli User", "GIT_COMMITTER_EMAIL": "c@x"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Cli User",
+        "GIT_AUTHOR_EMAIL": "c@x",
+        "GIT_COMMITTER_NAME": "Cli User",
+        "GIT_COMMITTER_EMAIL": "c@x",
+    }
     subprocess.run(["git", "-C", str(work), "add", "-A"], check=True)
     subprocess.run(["git", "-C", str(work), "commit", "-qm", "offline work"], check=True, env=env)
     subprocess.run(["git", "-C", str(work), "push", "-q", "origin", "main"], check=True)
@@ -178,8 +200,9 @@ def test_revision_table_rebuilds_identically(content_repo):
 
 def test_threads_saving_the_same_page_lose_nothing(content_repo):
     """Every accepted save is in history, every other one was reported as a conflict."""
-    base = content_repo.write("Race.md", "\n".join(f"line {i}" for i in range(40)) + "\n",
-                              author=ANNA, message="base").id
+    base = content_repo.write(
+        "Race.md", "\n".join(f"line {i}" for i in range(40)) + "\n", author=ANNA, message="base"
+    ).id
     outcomes = []
     lock = threading.Lock()
 
@@ -187,8 +210,13 @@ def test_threads_saving_the_same_page_lose_nothing(content_repo):
         lines = content_repo.read("Race.md", base).split("\n")
         lines[n * 3] = f"changed by {n}"  # different lines: all should merge
         try:
-            rev = content_repo.write("Race.md", "\n".join(lines), author=Author(f"W{n}", "w@x"),
-                                     message=f"worker {n}", base_revision=base)
+            rev = content_repo.write(
+                "Race.md",
+                "\n".join(lines),
+                author=Author(f"W{n}", "w@x"),
+                message=f"worker {n}",
+                base_revision=base,
+            )
             result = ("saved", rev.id)
         except EditConflict:
             result = ("conflict", None)
@@ -213,8 +241,13 @@ def test_threads_saving_the_same_page_lose_nothing(content_repo):
 def _process_writer(root, n, count):
     storage = Storage(root)
     for i in range(count):
-        storage.write(f"P{n}.md", f"process {n} edit {i}\n", author=Author(f"P{n}", "p@x"),
-                      message=f"p{n} e{i}", base_revision=storage.head())
+        storage.write(
+            f"P{n}.md",
+            f"process {n} edit {i}\n",
+            author=Author(f"P{n}", "p@x"),
+            message=f"p{n} e{i}",
+            base_revision=storage.head(),
+        )
     storage.close()
 
 
@@ -237,8 +270,9 @@ def test_a_stale_ref_lock_does_not_block_the_wiki_forever(content_repo):
     lock.write_text("left by a crashed git\n")
     old = time.time() - 3600
     os.utime(lock, (old, old))
-    rev = content_repo.write("Home.md", "after crash\n", author=ANNA, message="m",
-                             base_revision=content_repo.head())
+    rev = content_repo.write(
+        "Home.md", "after crash\n", author=ANNA, message="m", base_revision=content_repo.head()
+    )
     assert rev is not None and content_repo.read("Home.md") == "after crash\n"
 
 
@@ -246,8 +280,9 @@ def test_a_fresh_ref_lock_is_respected(content_repo):
     lock = content_repo.root / "refs" / "heads" / "main.lock"
     lock.write_text("someone is writing\n")
     with pytest.raises(StorageError):
-        content_repo.write("Home.md", "x\n", author=ANNA, message="m",
-                           base_revision=content_repo.head())
+        content_repo.write(
+            "Home.md", "x\n", author=ANNA, message="m", base_revision=content_repo.head()
+        )
     lock.unlink()
 
 

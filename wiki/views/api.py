@@ -59,13 +59,15 @@ def get_page(name: str):
     name = names.normalize(name)
     require(READ, name)
     page = get_wiki().page(name, request.args.get("rev") or None)
-    return jsonify({
-        "name": page.name,
-        "title": page.title,
-        "content": page.text,
-        "revision": page.last_change.id if page.last_change else page.revision,
-        "meta": page.meta,
-    })
+    return jsonify(
+        {
+            "name": page.name,
+            "title": page.title,
+            "content": page.text,
+            "revision": page.last_change.id if page.last_change else page.revision,
+            "meta": page.meta,
+        }
+    )
 
 
 @bp.put("/pages/<path:name>")
@@ -82,23 +84,28 @@ def put_page(name: str):
     wiki = get_wiki()
     existed = wiki.exists(name)
     try:
-        result = wiki.save_page(name, data["content"], author=current_author(), message=message,
-                                base_revision=base)
+        result = wiki.save_page(
+            name, data["content"], author=current_author(), message=message, base_revision=base
+        )
     except EditConflict as conflict:
-        return jsonify({
-            "error": "conflict",
-            "message": conflict.message,
-            "current_revision": conflict.current_revision,
-            "current_content": conflict.current_text,
-        }), 409
+        return jsonify(
+            {
+                "error": "conflict",
+                "message": conflict.message,
+                "current_revision": conflict.current_revision,
+                "current_content": conflict.current_text,
+            }
+        ), 409
     rev = result.revision
-    return jsonify({
-        "name": result.name,
-        "revision": rev.id if rev else wiki.head(),
-        "changed": rev is not None,
-        "merged": bool(result.merged_with),
-        "merged_with": list(result.merged_with),
-    }), (201 if rev and not existed else 200)
+    return jsonify(
+        {
+            "name": result.name,
+            "revision": rev.id if rev else wiki.head(),
+            "changed": rev is not None,
+            "merged": bool(result.merged_with),
+            "merged_with": list(result.merged_with),
+        }
+    ), (201 if rev and not existed else 200)
 
 
 @bp.delete("/pages/<path:name>")

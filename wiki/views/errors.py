@@ -28,11 +28,11 @@ def _render(status: int, message: str, **extra):
     if _wants_json():
         return jsonify({"error": message}), status
     try:
-        return render_template(f"errors/{status}.html", status=status, message=message,
-                               **extra), status
+        return render_template(
+            f"errors/{status}.html", status=status, message=message, **extra
+        ), status
     except TemplateNotFound:
-        return render_template("errors/error.html", status=status, message=message,
-                               **extra), status
+        return render_template("errors/error.html", status=status, message=message, **extra), status
 
 
 def init_app(app: Flask) -> None:
@@ -57,5 +57,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         log.exception("unexpected error on %s", request.path)
-        return _render(500, "Something went wrong on our side. It has been logged; please try "
-                            "again, and tell an administrator if it keeps happening.")
+        return _render(
+            500,
+            "Something went wrong on our side. It has been logged; please try "
+            "again, and tell an administrator if it keeps happening.",
+        )

@@ -56,8 +56,7 @@ def view(name: str):
         if rev:
             raise
         return _missing(name)
-    return render_template("pages/view.html", page=page, name=name,
-                           breadcrumbs=_breadcrumbs(name))
+    return render_template("pages/view.html", page=page, name=name, breadcrumbs=_breadcrumbs(name))
 
 
 def _missing(name: str):
@@ -74,9 +73,13 @@ def _missing(name: str):
         return redirect(page_url(home))
     last = wiki.storage.last_change(names.to_path(name))
     folder = wiki.subtree(name)
-    return render_template("pages/missing.html", name=name, deleted=last,
-                           folder=folder if folder and folder.children else None,
-                           breadcrumbs=_breadcrumbs(name)), 404
+    return render_template(
+        "pages/missing.html",
+        name=name,
+        deleted=last,
+        folder=folder if folder and folder.children else None,
+        breadcrumbs=_breadcrumbs(name),
+    ), 404
 
 
 def _breadcrumbs(name: str) -> list[tuple[str, str]]:
@@ -96,9 +99,15 @@ def edit(name: str):
         except PageNotFound:
             wiki.check_new_name(name)
             text, is_new = _template_for(name), True
-        return render_template("pages/edit.html", name=name, text=text,
-                               base_revision=wiki.head() or "", message="", is_new=is_new,
-                               breadcrumbs=_breadcrumbs(name))
+        return render_template(
+            "pages/edit.html",
+            name=name,
+            text=text,
+            base_revision=wiki.head() or "",
+            message="",
+            is_new=is_new,
+            breadcrumbs=_breadcrumbs(name),
+        )
     # A new page's name can be changed in the form; an existing page keeps its address.
     text = request.form.get("content", "")
     message = request.form.get("message", "")
@@ -116,12 +125,20 @@ def edit(name: str):
         flash("Your session expired before saving. Your text is below: save again.", "error")
         return _edit_again(target, text, message, base, is_new, status=400)
     try:
-        result = wiki.save_page(target, text, author=current_author(), message=message,
-                                base_revision=base)
+        result = wiki.save_page(
+            target, text, author=current_author(), message=message, base_revision=base
+        )
     except EditConflict as conflict:
         flash(conflict.message + " Your text is kept below, beside theirs.", "error")
-        return _edit_again(target, text, message, conflict.current_revision or "", is_new,
-                           status=409, conflict=conflict)
+        return _edit_again(
+            target,
+            text,
+            message,
+            conflict.current_revision or "",
+            is_new,
+            status=409,
+            conflict=conflict,
+        )
     except (InvalidContent, InvalidPageName, InvalidRevision) as problem:
         flash(problem.message, "error")
         return _edit_again(target, text, message, base, is_new, status=400)
@@ -133,8 +150,12 @@ def edit(name: str):
     if result.revision is None:
         flash("No changes to save.", "info")
     elif result.merged_with:
-        flash("Saved. Your edit was merged with changes by "
-              + ", ".join(result.merged_with) + " made while you were editing.", "info")
+        flash(
+            "Saved. Your edit was merged with changes by "
+            + ", ".join(result.merged_with)
+            + " made while you were editing.",
+            "info",
+        )
     else:
         flash("Saved.", "success")
     return redirect(page_url(result.name))
@@ -143,9 +164,17 @@ def edit(name: str):
 def _edit_again(name, text, message, base, is_new, *, status, conflict=None):
     """The edit form again, with everything the user typed (status 400 or 409)."""
     diff = line_diff(conflict.current_text, text) if conflict else None
-    return render_template("pages/edit.html", name=name, text=text, message=message,
-                           base_revision=base, is_new=is_new, conflict=conflict, diff=diff,
-                           breadcrumbs=None), status
+    return render_template(
+        "pages/edit.html",
+        name=name,
+        text=text,
+        message=message,
+        base_revision=base,
+        is_new=is_new,
+        conflict=conflict,
+        diff=diff,
+        breadcrumbs=None,
+    ), status
 
 
 def _template_for(name: str) -> str:
@@ -166,8 +195,11 @@ def preview():
         get_wiki().check_text(text)
         rendered = get_wiki().render(text, name, strict=True)
     except InvalidContent as problem:
-        return Response(render_template("pages/_preview_error.html", message=problem.message),
-                        status=200, mimetype="text/html")
+        return Response(
+            render_template("pages/_preview_error.html", message=problem.message),
+            status=200,
+            mimetype="text/html",
+        )
     return render_template("pages/_preview.html", rendered=rendered)
 
 
@@ -192,9 +224,15 @@ def history(name: str):
     if not revisions and page == 1:
         raise PageNotFound(f"There is no history for '{name}'.")
     has_next = len(revisions) > size
-    return render_template("pages/history.html", name=name, revisions=revisions[:size],
-                           page=page, has_next=has_next, breadcrumbs=_breadcrumbs(name),
-                           exists=get_wiki().exists(name))
+    return render_template(
+        "pages/history.html",
+        name=name,
+        revisions=revisions[:size],
+        page=page,
+        has_next=has_next,
+        breadcrumbs=_breadcrumbs(name),
+        exists=get_wiki().exists(name),
+    )
 
 
 @bp.get("/-/diff/<path:name>")
@@ -216,8 +254,14 @@ def diff(name: str):
         else:
             rev_from = sha_to
     old, new, sha_from, sha_to = wiki.diff(name, rev_from, rev_to)
-    return render_template("pages/diff.html", name=name, diff=line_diff(old, new),
-                           rev_from=sha_from, rev_to=sha_to, breadcrumbs=_breadcrumbs(name))
+    return render_template(
+        "pages/diff.html",
+        name=name,
+        diff=line_diff(old, new),
+        rev_from=sha_from,
+        rev_to=sha_to,
+        breadcrumbs=_breadcrumbs(name),
+    )
 
 
 @bp.post("/-/restore/<path:name>")
@@ -233,25 +277,37 @@ def restore(name: str):
     return redirect(page_url(name))
 
 
+def _writable_page(name: str) -> str:
+    """The normalized name of an existing page the user may change.
+
+    :raises PageNotFound, LoginRequired, PermissionDenied:
+    """
+    name = _name(name)
+    require(WRITE, name)
+    if not get_wiki().exists(name):
+        raise PageNotFound(f"There is no page called '{name}'.")
+    return name
+
+
 @bp.route("/-/rename/<path:name>", methods=["GET", "POST"])
 def rename(name: str):
     wiki = get_wiki()
-    name = _name(name)
-    require(WRITE, name)
-    if not wiki.exists(name):
-        raise PageNotFound(f"There is no page called '{name}'.")
+    name = _writable_page(name)
     if request.method == "GET":
-        return render_template("pages/rename.html", name=name, new_name=name,
-                               breadcrumbs=_breadcrumbs(name))
+        return render_template(
+            "pages/rename.html", name=name, new_name=name, breadcrumbs=_breadcrumbs(name)
+        )
     new_name = request.form.get("new_name", "")
     try:
         require(WRITE, new_name)
-        new_name = wiki.rename_page(name, new_name, author=current_author(),
-                                    message=request.form.get("message", ""))
+        new_name = wiki.rename_page(
+            name, new_name, author=current_author(), message=request.form.get("message", "")
+        )
     except InvalidPageName as problem:
         flash(problem.message, "error")
-        return render_template("pages/rename.html", name=name, new_name=new_name,
-                               breadcrumbs=_breadcrumbs(name)), 400
+        return render_template(
+            "pages/rename.html", name=name, new_name=new_name, breadcrumbs=_breadcrumbs(name)
+        ), 400
     flash(f"Renamed to '{new_name}'. The old address leads here.", "success")
     return redirect(page_url(new_name))
 
@@ -259,15 +315,11 @@ def rename(name: str):
 @bp.route("/-/delete/<path:name>", methods=["GET", "POST"])
 def delete(name: str):
     wiki = get_wiki()
-    name = _name(name)
-    require(WRITE, name)
-    if not wiki.exists(name):
-        raise PageNotFound(f"There is no page called '{name}'.")
+    name = _writable_page(name)
     if request.method == "GET":
         return render_template("pages/delete.html", name=name, breadcrumbs=_breadcrumbs(name))
     wiki.delete_page(name, author=current_author(), message=request.form.get("message", ""))
-    flash(f"Deleted '{name}'. Its history keeps every revision; restore it from there.",
-          "success")
+    flash(f"Deleted '{name}'. Its history keeps every revision; restore it from there.", "success")
     return redirect(url_for("pages.history", name=name))
 
 
@@ -278,5 +330,9 @@ def backlinks(name: str):
     wiki = get_wiki()
     if not wiki.exists(name):
         abort(404)
-    return render_template("pages/backlinks.html", name=name, pages=wiki.backlinks(name),
-                           breadcrumbs=_breadcrumbs(name))
+    return render_template(
+        "pages/backlinks.html",
+        name=name,
+        pages=wiki.backlinks(name),
+        breadcrumbs=_breadcrumbs(name),
+    )

@@ -19,7 +19,6 @@ from ..auth import READ
 from ..auth import require
 from . import get_wiki
 from . import page_number
-from . import page_url
 
 bp = Blueprint("site", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -31,8 +30,9 @@ def recent():
     size = current_app.config["HISTORY_PAGE_SIZE"]
     page = page_number()
     revisions = get_wiki().recent(limit=size + 1, offset=(page - 1) * size)
-    return render_template("site/recent.html", revisions=revisions[:size], page=page,
-                           has_next=len(revisions) > size)
+    return render_template(
+        "site/recent.html", revisions=revisions[:size], page=page, has_next=len(revisions) > size
+    )
 
 
 @bp.get("/-/recent.atom")
@@ -44,7 +44,8 @@ def recent_feed():
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(feed, f"{{{ATOM}}}title").text = (
-        current_app.config["SITE_NAME"] + ": recent changes")
+        current_app.config["SITE_NAME"] + ": recent changes"
+    )
     ET.SubElement(feed, f"{{{ATOM}}}id").text = root_url + url_for("site.recent_feed")
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=request.url)
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=root_url + url_for("site.recent"))
@@ -75,8 +76,9 @@ def pages():
     node = wiki.subtree(folder) if folder else wiki.tree()
     if node is None:
         folder, node = "", wiki.tree()
-    return render_template("site/pages.html", tree=node, folder=folder,
-                           total=len(wiki.page_names()))
+    return render_template(
+        "site/pages.html", tree=node, folder=folder, total=len(wiki.page_names())
+    )
 
 
 @bp.get("/-/search")
