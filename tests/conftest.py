@@ -41,6 +41,7 @@ def make_app(tmp_path, content_repo, **overrides):
     }
     config.update(overrides)
     app = create_app(config)
+    app.extensions["wiki"].rebuild_index()
     users = app.extensions["wiki.users"]
     users.add("admin", PASSWORD, role="admin", email="admin@example.org", display_name="Ada Admin")
     users.add("editor", PASSWORD, role="editor", email="ed@example.org", display_name="Edit Őrző")

@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .pages import Wiki
     from .render import Renderer
     from .rendercache import RenderCache
+    from .search import SearchIndex
     from .storage import Storage
     from .users import UserStore
 
@@ -37,6 +38,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         Renderer(link_base="/", edit_base="/-/edit/"),
         max_page_bytes=app.config["MAX_PAGE_BYTES"],
         render_store=render_store,
+        index=SearchIndex(
+            Path(app.config["SEARCH_INDEX_DIR"]), default_language=app.config["DEFAULT_LANGUAGE"]
+        ),
     )
     app.extensions["wiki.users"] = UserStore(
         Path(app.config["USERS_DB"]), hash_method=app.config["PASSWORD_HASH_METHOD"]

@@ -137,6 +137,15 @@ def require(action: str, name: str | None = None) -> None:
     raise PermissionDenied("You do not have permission to do that.")
 
 
+def search_restriction(user=None):
+    """What search may show the user, as an index query (None: every page they may read).
+
+    Search results, snippets, facet counts and suggestions all pass through it, so
+    when reading is limited per space the limit is added here, in one place.
+    """
+    return None
+
+
 def current_author() -> Author:
     """The git author for changes made by the current user."""
     return Author(current_user.display_name, current_user.email)

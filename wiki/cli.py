@@ -63,6 +63,9 @@ def init(source: Path | None) -> None:
             f"Created the content repository {content_dir} with {len(files)} files "
             f"(commit {rev.short})."
         )
+    wiki = create_app().extensions["wiki"]
+    if wiki.index is not None and not wiki.index.is_ready():
+        _rebuild_search(wiki)
     users = UserStore(Path(app.config["USERS_DB"]))
     if users.count("admin") == 0:
         click.echo(
@@ -129,24 +132,47 @@ def _admin_hint(app) -> None:
 
 
 @main.command()
-def reindex() -> None:
-    """Rebuild the revision table (history, recent changes) from git, with progress."""
+@click.option("--search/--no-search", default=True, show_default=True,
+              help="Rebuild the search index.")
+@click.option("--history/--no-history", default=True, show_default=True,
+              help="Rebuild the revision table (history, recent changes).")
+def reindex(search: bool, history: bool) -> None:
+    """Rebuild the search index and the revision table from git, with progress bars."""
     try:
         app = create_app()
     except WikiError as error:
         raise _fail(error) from None
-    storage = app.extensions["wiki"].storage
-    total = storage.commit_count()
-    with click.progressbar(length=total, label="Reading history", file=sys.stderr) as bar:
-        done = [0]
+    wiki = app.extensions["wiki"]
+    storage = wiki.storage
+    if history:
+        with click.progressbar(length=storage.commit_count(), label="Reading history",
+                               file=sys.stderr) as bar:
+            count = storage.rebuild_revindex(_progress(bar))
+        click.echo(f"Revision table: {count} commits.")
+    if search:
+        _rebuild_search(wiki)
 
-        def progress(count: int) -> None:
-            bar.update(count - done[0])
-            done[0] = count
 
-        count = storage.rebuild_revindex(progress)
+def _progress(bar):
+    done = [0]
+
+    def update(count: int) -> None:
         bar.update(count - done[0])
-    click.echo(f"Indexed {count} commits.")
+        done[0] = count
+
+    return update
+
+
+def _rebuild_search(wiki) -> None:
+    import time
+
+    total = sum(1 for p in wiki.storage.list_paths() if p.endswith(".md"))
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="Indexing pages", file=sys.stderr) as bar:
+        count = wiki.rebuild_index(_progress(bar))
+    size = wiki.index.size_bytes() / (1 << 20)
+    click.echo(f"Search index: {count} pages in {time.perf_counter() - started:.1f} s "
+               f"({size:.1f} MiB).")
 
 
 @main.group()

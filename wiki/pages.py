@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import subprocess
+from datetime import UTC
+from datetime import datetime
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -27,6 +29,9 @@ from .model import Revision
 from .render import Rendered
 from .render import Renderer
 from .rendercache import RenderCache
+from .search import PageDoc
+from .search import Results
+from .search import SearchIndex
 from .storage import Storage
 
 log = logging.getLogger(__name__)
@@ -101,10 +106,13 @@ class Wiki:
         max_page_bytes: int = 1 << 20,
         render_cache_size: int = 2048,
         render_store: RenderCache | None = None,
+        index: SearchIndex | None = None,
     ) -> None:
         self.storage = storage
         self.renderer = renderer
         self.render_store = render_store
+        self.index = index
+        self._rebuild_thread: threading.Thread | None = None
         self.max_page_bytes = max_page_bytes
         self._lock = threading.Lock()
         self._derived_head: str | None = ""
@@ -402,6 +410,7 @@ class Wiki:
             message=message,
             base_revision=base_revision or None,
         )
+        self.sync_index()
         return SaveResult(rev, name)
 
     def rename_page(self, name: str, new_name: str, *, author: Author, message: str = "") -> str:
@@ -423,6 +432,7 @@ class Wiki:
             author=author,
             message=message.strip() or f"Rename {name} to {new_name}",
         )
+        self.sync_index()
         return new_name
 
     def delete_page(self, name: str, *, author: Author, message: str = "") -> Revision:
@@ -431,9 +441,11 @@ class Wiki:
         :raises PageNotFound:
         """
         name = names.normalize(name)
-        return self.storage.delete(
+        rev = self.storage.delete(
             names.to_path(name), author=author, message=message.strip() or f"Delete {name}"
         )
+        self.sync_index()
+        return rev
 
     def restore_page(self, name: str, revision: str, *, author: Author) -> SaveResult:
         """Make an old revision of a page current again, as a new commit.
@@ -452,7 +464,108 @@ class Wiki:
             message=f"Restore {name} to revision {sha[:8]}",
             base_revision=head,
         )
+        self.sync_index()
         return SaveResult(rev, name)
+
+    # -- search ----------------------------------------------------------------------
+
+    def search(self, text: str, *, filters: dict[str, str] | None = None,
+               sort: str = "relevance", page: int = 1, restrict=None) -> Results:
+        """Search the pages, after indexing any commit the index has not seen yet."""
+        if self.index is None:
+            return Results(query=text, total=0, page=page, rebuilding=True)
+        self.sync_index()
+        return self.index.search(text, filters=filters, sort=sort, page=page, restrict=restrict)
+
+    def suggest(self, text: str, *, limit: int = 10, restrict=None) -> list[tuple[str, str]]:
+        if self.index is None:
+            return []
+        self.sync_index()
+        return self.index.suggest(text, limit=limit, restrict=restrict)
+
+    def sync_index(self) -> None:
+        """Bring the search index up to HEAD; start a rebuild when it is missing or unusable."""
+        if self.index is None:
+            return
+        head = self.storage.head()
+        if head is None or self.index.head() == head and self.index.is_ready():
+            return
+        if not self.index.is_ready():
+            self.start_rebuild()
+            return
+        try:
+            done = self.index.catch_up(head, self.storage.changed_paths, self.load_documents,
+                                       wait=5.0)
+        except Exception:
+            log.exception("the search index could not catch up; rebuilding it")
+            done = False
+            self.start_rebuild()
+            return
+        if not done and self.index.head() != head and self.index.is_ready():
+            old = self.index.head()
+            if old and self.storage.changed_paths(old, head) is None:
+                self.start_rebuild()  # history was rewritten
+
+    def rebuild_index(self, progress=None) -> int:
+        """Index every page from scratch (the index stays usable until the new one is in)."""
+        assert self.index is not None
+        head = self.storage.head()
+        paths = [p for p in self.storage.list_paths() if names.is_page_path(p)]
+        return self.index.rebuild(head, paths, self.load_documents, progress)
+
+    def start_rebuild(self) -> None:
+        """Rebuild the index in a background thread (one per process, one process at a time)."""
+        if self.index is None:
+            return
+        with self._lock:
+            if self._rebuild_thread is not None and self._rebuild_thread.is_alive():
+                return
+            self._rebuild_thread = threading.Thread(target=self._rebuild_locked,
+                                                    name="search-rebuild", daemon=True)
+            self._rebuild_thread.start()
+
+    def _rebuild_locked(self) -> None:
+        import fcntl
+
+        assert self.index is not None
+        lock_path = self.index.root.with_name(self.index.root.name + ".rebuild-lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # another process is rebuilding
+            try:
+                if not self.index.is_ready() or self.index.head() is None:
+                    self.rebuild_index()
+            except Exception:
+                log.exception("rebuilding the search index failed")
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def is_index_rebuilding(self) -> bool:
+        return self._rebuild_thread is not None and self._rebuild_thread.is_alive()
+
+    def load_documents(self, paths: list[str]):
+        """The pages at these paths at HEAD, as documents for the search index."""
+        files = self.storage.files()
+        for path in paths:
+            if not names.is_page_path(path) or path not in files:
+                continue
+            name = names.to_name(path)
+            text = self.storage.read(path)
+            rendered = self.render_cached(text, name, key=files[path])
+            last = self.storage.last_change(path)
+            yield PageDoc(
+                name=name,
+                title=rendered.title,
+                text=rendered.text,
+                headings=[h.text for h in rendered.toc],
+                meta=rendered.meta,
+                author=last.author.name if last else "",
+                modified=last.date if last else datetime.now(UTC),
+                language=str(rendered.meta.get("lang") or ""),
+            )
 
 
 def _tree_with(root: TreeNode, added, removed) -> TreeNode:

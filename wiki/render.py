@@ -215,7 +215,7 @@ class Renderer:
             meta=doc.meta,
             toc=ctx.toc,
             links=ctx.links,
-            text=" ".join(ctx.words),
+            text=_tidy(" ".join(ctx.words)),
         )
 
     def sanitize(self, html: str) -> Markup:
@@ -265,7 +265,6 @@ class _Context:
 
     def _heading(self, tok: dict[str, Any]) -> None:
         text = _plain(tok.get("children", []))
-        self.words.append(text)
         if tok["attrs"]["level"] == 1 and self.h1 is None:
             self.h1 = text
         ident = self._unique(slugify(text) or "section")
@@ -364,6 +363,15 @@ def _escape_table_wikilinks(body: str) -> str:
         if fence is None and line.lstrip().startswith("|") and "[[" in line:
             lines[i] = _TABLE_WIKILINK.sub(lambda w: w.group(0).replace("|", "\\|"), line)
     return "\n".join(lines)
+
+
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)\]])")
+_SPACES = re.compile(r"\s+")
+
+
+def _tidy(text: str) -> str:
+    """Plain words of a page on one line, without spaces before punctuation."""
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip()
 
 
 def _plain(tokens: list[dict[str, Any]]) -> str:

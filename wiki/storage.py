@@ -268,6 +268,14 @@ class Storage:
             with self._lock:
                 self.revindex.catch_up(head, self._is_ancestor)
 
+    def changed_paths(self, old: str, new: str) -> list[str] | None:
+        """Paths that differ between two commits; None when `old` is not an ancestor."""
+        if not self._is_ancestor(old, new):
+            return None
+        out = self._git("diff-tree", "-r", "-z", "--no-renames", "--name-only",
+                        "--no-commit-id", old, new)
+        return [p for p in out.split("\0") if p]
+
     def rebuild_revindex(self, progress=None) -> int:
         """Read the whole history into the revision table again; returns the commit count."""
         with self._lock:

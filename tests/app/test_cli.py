@@ -98,7 +98,8 @@ def test_reindex_rebuilds_the_revision_table(env):
     runner.invoke(main, ["init"])
     result = runner.invoke(main, ["reindex"])
     assert result.exit_code == 0, result.output
-    assert "Indexed 1 commits." in result.output
+    assert "Revision table: 1 commits." in result.output
+    assert "Search index: 16 pages" in result.output
 
 
 def test_serve_without_repository_says_what_to_do(env):

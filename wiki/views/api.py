@@ -15,6 +15,7 @@ from ..auth import READ
 from ..auth import WRITE
 from ..auth import current_author
 from ..auth import require
+from ..auth import search_restriction
 from ..errors import EditConflict
 from ..errors import InvalidContent
 from ..errors import PageNotFound
@@ -46,6 +47,36 @@ def _int_arg(key: str, default: int, upper: int) -> int:
     if value < 0:
         raise InvalidContent(f"'{key}' must not be negative.")
     return min(value, upper)
+
+
+@bp.get("/search")
+def search():
+    from .site import run_search
+
+    query, filters, sort, results = run_search()
+    return jsonify({
+        "query": query,
+        "total": results.total,
+        "page": results.page,
+        "pages": results.pages,
+        "sort": sort,
+        "filters": filters,
+        "rebuilding": results.rebuilding,
+        "results": [{"name": h.name, "title": h.title, "snippet": str(h.snippet),
+                     "score": round(h.score, 4), "meta": h.meta,
+                     "modified": h.modified.isoformat() if h.modified else None}
+                    for h in results.hits],
+        "facets": results.facets,
+        "suggestion": results.suggestion,
+    })
+
+
+@bp.get("/suggest")
+def suggest():
+    require(READ)
+    text = request.args.get("q", "")[:200]
+    found = get_wiki().suggest(text, limit=10, restrict=search_restriction())
+    return jsonify([{"name": name, "title": title} for name, title in found])
 
 
 @bp.get("/pages")

@@ -17,6 +17,7 @@ from flask import url_for
 from .. import names
 from ..auth import READ
 from ..auth import require
+from ..auth import search_restriction
 from . import get_wiki
 from . import page_number
 
@@ -81,19 +82,43 @@ def pages():
     )
 
 
+def search_params() -> tuple[str, dict[str, str], str, int]:
+    """The search query, facet filters, sort order and page from the request."""
+    args = request.args
+    filters = {key: args.get(key, "").strip()[:200] for key in SEARCH_FILTERS}
+    filters = {k: v for k, v in filters.items() if v}
+    sort = "date" if args.get("sort") == "date" else "relevance"
+    return args.get("q", "").strip()[:500], filters, sort, page_number()
+
+
+SEARCH_FILTERS = ("wg", "type", "country", "lang", "tag", "folder")
+
+
+def run_search():
+    require(READ)
+    query, filters, sort, page = search_params()
+    index_filters = {("tags" if k == "tag" else k): v for k, v in filters.items()}
+    results = get_wiki().search(query, filters=index_filters, sort=sort, page=page,
+                                restrict=search_restriction())
+    return query, filters, sort, results
+
+
 @bp.get("/-/search")
 def search():
-    require(READ)
-    query = request.args.get("q", "").strip()
-    results: list[str] = []
-    if query:
-        words = query.casefold().split()
-        for name in sorted(get_wiki().page_names(), key=str.casefold):
-            if all(w in name.casefold() for w in words):
-                results.append(name)
-                if len(results) >= 100:
-                    break
-    return render_template("site/search.html", query=query, results=results)
+    query, filters, sort, results = run_search()
+
+    def search_url(**changes) -> str:
+        """This search with some parameters changed (None removes one); back to page 1."""
+        params = {"q": query, **filters, "sort": sort if sort != "relevance" else None}
+        params.update(changes)
+        return url_for("site.search", **{k: v for k, v in params.items() if v})
+
+    return render_template("site/search.html", query=query, filters=filters, sort=sort,
+                           results=results, facet_names=FACET_LABELS, search_url=search_url)
+
+
+FACET_LABELS = {"wg": "Working group", "type": "Page type", "country": "Country",
+                "lang": "Language", "tags": "Tags", "folder": "Folder"}
 
 
 @bp.get("/-/health")

@@ -1,0 +1,244 @@
+"""The search engine on a real temporary repository and a real Whoosh index."""
+
+import os
+import subprocess
+import time
+
+import pytest
+import Stemmer
+
+from tests.conftest import TEST_AUTHOR
+from wiki.model import Author
+from wiki.pages import Wiki
+from wiki.render import Renderer
+from wiki.search import ALGORITHMS
+from wiki.search import STEMMERS
+from wiki.search import SearchIndex
+from wiki.search import fold
+from wiki.search import snippet
+from wiki.search import stemming_analyzer
+from wiki.storage import Storage
+
+PAGES = {
+    "WG4/Klaszter.md": "---\nlang: hu\nwg: WG4\ntype: policy-note\ncountry: Hungary\n"
+    "tags: [finanszírozás]\n---\n# A klaszter\n\nA klaszter szerepe a gazdaság fejlesztésében.\n",
+    "WG4/Klaszterfinanszírozási program.md": "---\nlang: hu\nwg: WG4\ntype: best-practice\n"
+    "country: Hungary\n---\n# Program\n\nA klaszterfinanszírozási program eredményei.\n",
+    "WG5/Cluster.md": "---\nlang: de\nwg: WG5\ntype: policy-note\ncountry: Austria\n---\n"
+    "# Förderung\n\nDer Cluster und seine Maßnahmen in Niederösterreich.\n",
+    "WG3/Πολιτική.md": "---\nlang: el\nwg: WG3\ncountry: Greece\n---\n# Πολιτική\n\n"
+    "Η πολιτική συνεργασίας των συστάδων.\n",
+    "WG1/Policy.md": "---\nwg: WG1\ntype: policy-note\ncountry: Italy\ntags: [innovation]\n---\n"
+    "# Innovation policy\n\nThe regional innovation policy of Marche.\n",
+    "WG1/Scattered.md": "---\nwg: WG1\ntype: swot\ncountry: Italy\n---\n# Notes\n\n"
+    "Smart people write about specialisation of regions in many notes.\n",
+    "WG1/Phrase.md": "---\nwg: WG1\ntype: swot\ncountry: Slovenia\n---\n# Strategy\n\n"
+    "The smart specialisation strategy of the region.\n",
+    "WG2/Mentions toolbox.md": "# Eco\n\nWe used the study trip toolbox for our visit.\n",
+    "Learning/Study trip toolbox.md": "# Study trip toolbox\n\nOne structure for every report.\n",
+    "Romanian.md": "---\nlang: ro\n---\n# Politici\n\nPoliticile de inovare ale regiunii.\n",
+    "Italian.md": "---\nlang: it\n---\n# Politiche\n\nLe politiche regionali per i distretti.\n",
+    "Serbian.md": "---\nlang: sr\n---\n# Politika\n\nRazvojne politike klastera u regionu.\n",
+}
+
+
+@pytest.fixture
+def wiki(tmp_path):
+    storage = Storage.init(tmp_path / "content")
+    storage.import_files({k: v.encode() for k, v in PAGES.items()}, author=TEST_AUTHOR,
+                         message="seed")
+    wiki = Wiki(storage, Renderer(), index=SearchIndex(tmp_path / "index"))
+    wiki.rebuild_index()
+    yield wiki
+    storage.close()
+
+
+def names(results):
+    return [h.name for h in results.hits]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("klaszterek", {"WG4/Klaszter", "WG4/Klaszterfinanszírozási program"}),
+    ("Clustern", {"WG5/Cluster"}),
+    ("πολιτικές", {"WG3/Πολιτική"}),
+    ("ΠΟΛΙΤΙΚΗ", {"WG3/Πολιτική"}),
+    ("policies", {"WG1/Policy"}),
+    ("gazdasag", {"WG4/Klaszter"}),
+    ("GAZDASÁG", {"WG4/Klaszter"}),
+    ("massnahmen", {"WG5/Cluster"}),  # ß folds to ss
+    ("Maßnahme", {"WG5/Cluster"}),
+    ("politicile", {"Romanian"}),
+    ("politiche", {"Italian"}),
+    ("politika", {"Serbian"}),
+])
+def test_inflected_and_folded_forms(wiki, query, expected):
+    found = set(names(wiki.search(query)))
+    assert expected <= found, (query, found)
+
+
+def test_every_language_is_stemmed_in_its_own_field(tmp_path):
+    """For every Snowball language, the analyzer gives PyStemmer's stem, folded."""
+    samples = {"english": "policies", "german": "Clustern", "hungarian": "klaszterek",
+               "italian": "politiche", "romanian": "politicile", "greek": "πολιτικές",
+               "serbian": "politike", "french": "politiques", "spanish": "políticas",
+               "portuguese": "políticas", "russian": "политики", "czech": "politiky",
+               "polish": "polityki", "dutch": "beleidsmakers", "swedish": "politiken",
+               "finnish": "politiikat", "turkish": "politikalar"}
+    for algorithm in ALGORITHMS:
+        word = samples.get(algorithm, "clusters")
+        tokens = [t.text for t in stemming_analyzer(algorithm)(word)]
+        expected = fold(Stemmer.Stemmer(algorithm).stemWord(word.lower()))
+        assert tokens == [expected], algorithm
+    assert {STEMMERS[c] for c in ("en", "de", "hu", "it", "ro", "el", "sr")} <= set(ALGORITHMS)
+
+
+def test_queries_match_pages_in_every_language_unless_filtered(wiki):
+    assert {"WG1/Policy", "Romanian", "Italian"} <= set(names(wiki.search("policy OR politiche "
+                                                                          "OR politicile")))
+    only_hu = wiki.search("klaszter", filters={"lang": "hu"})
+    assert set(names(only_hu)) == {"WG4/Klaszter", "WG4/Klaszterfinanszírozási program"}
+    assert wiki.search("klaszter", filters={"lang": "de"}).total == 0
+
+
+@pytest.mark.parametrize("query, must, must_not", [
+    ('"smart specialisation"', {"WG1/Phrase"}, {"WG1/Scattered"}),
+    ("smart specialisation", {"WG1/Phrase", "WG1/Scattered"}, set()),
+    ("innovation OR toolbox", {"WG1/Policy", "Learning/Study trip toolbox"}, set()),
+    ("toolbox -eco", {"Learning/Study trip toolbox"}, {"WG2/Mentions toolbox"}),
+    ("toolbox NOT eco", {"Learning/Study trip toolbox"}, {"WG2/Mentions toolbox"}),
+    ("special*", {"WG1/Phrase", "WG1/Scattered"}, set()),
+    ("wg:WG1", {"WG1/Policy", "WG1/Phrase"}, {"WG4/Klaszter"}),
+    ("type:swot", {"WG1/Phrase", "WG1/Scattered"}, {"WG1/Policy"}),
+    ("country:Hungary", {"WG4/Klaszter"}, {"WG1/Policy"}),
+    ("lang:el", {"WG3/Πολιτική"}, {"WG1/Policy"}),
+    ("tag:innovation", {"WG1/Policy"}, {"WG1/Phrase"}),
+    ("title:toolbox", {"Learning/Study trip toolbox"}, {"WG2/Mentions toolbox"}),
+    ("author:test", {"WG1/Policy"}, set()),
+    ('smart "unbalanced', set(), set()),
+    ("((( ]]] :: ***", set(), set()),
+    ("unknownfield:x policy", set(), set()),
+])
+def test_query_syntax(wiki, query, must, must_not):
+    found = set(names(wiki.search(query)))
+    assert must <= found, (query, found)
+    assert not (must_not & found), (query, found)
+
+
+JUDGED = [
+    # (query, the page that must rank first)
+    ("toolbox", "Learning/Study trip toolbox"),  # title match above a body mention
+    ("smart specialisation", "WG1/Phrase"),  # the exact phrase above scattered words
+    ("innovation policy", "WG1/Policy"),
+    ("klaszter", "WG4/Klaszter"),
+]
+
+
+@pytest.mark.parametrize("query, first", JUDGED)
+def test_ranking_on_a_judged_query_set(wiki, query, first):
+    assert names(wiki.search(query))[0] == first
+
+
+def test_facets_filters_sort_and_pages(wiki):
+    results = wiki.search("policy OR klaszter OR toolbox OR specialisation")
+    assert results.facets["wg"]["WG1"] == 3
+    assert results.facets["country"]["Hungary"] == 2
+    assert results.facets["folder"]["WG4"] == 2
+    filtered = wiki.search("policy OR klaszter OR toolbox OR specialisation",
+                           filters={"wg": "WG1", "type": "swot"})
+    assert set(names(filtered)) == {"WG1/Phrase", "WG1/Scattered"}
+    assert filtered.facets["wg"] == {"WG1": 2}
+    all_pages = wiki.search("", filters={"folder": "WG1"})
+    assert all_pages.total == 3
+    second = wiki.search("", filters={"folder": "WG1"}, page=2)
+    assert second.total == 3 and second.hits == []
+
+
+def test_sort_by_date(wiki):
+    wiki.save_page("WG1/Scattered", "# Notes\n\nSmart and fresh.\n", author=TEST_AUTHOR,
+                   message="", base_revision=wiki.head())
+    newest = wiki.search("smart", sort="date")
+    assert names(newest)[0] == "WG1/Scattered"
+
+
+def test_snippets_highlight_and_escape(wiki):
+    hit = wiki.search("toolbox").hits[0]
+    assert "<mark>toolbox</mark>" in str(hit.snippet).lower()
+    s = str(snippet("a <script>x</script> cluster", ["cluster"]))
+    assert "<script>" not in s and "&lt;script&gt;" in s and "<mark>cluster</mark>" in s
+
+
+def test_did_you_mean_and_empty(wiki):
+    results = wiki.search("specialsation")
+    assert results.total == 0 and results.suggestion == "specialisation"
+    assert wiki.search("qqqqqqqq").suggestion is None
+
+
+def test_suggestions(wiki):
+    assert ("Learning/Study trip toolbox", "Study trip toolbox") in wiki.suggest("stud")
+    assert [n for n, _ in wiki.suggest("study tool")] == ["Learning/Study trip toolbox"]
+    assert wiki.suggest("") == []
+
+
+def test_saves_renames_and_deletes_update_the_index_at_once(wiki):
+    wiki.save_page("WG6/Skills", "# Skills\n\nApprenticeships in clusters.\n", author=TEST_AUTHOR,
+                   message="", base_revision=None)
+    assert names(wiki.search("apprenticeships")) == ["WG6/Skills"]
+    assert wiki.index.head() == wiki.head()
+    wiki.rename_page("WG6/Skills", "WG6/Jobs and skills", author=TEST_AUTHOR)
+    assert names(wiki.search("apprenticeships")) == ["WG6/Jobs and skills"]
+    wiki.delete_page("WG6/Jobs and skills", author=TEST_AUTHOR)
+    assert wiki.search("apprenticeships").total == 0
+
+
+def test_commits_made_elsewhere_are_indexed_before_the_next_search(wiki, tmp_path):
+    work = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(wiki.storage.root), str(work)], check=True)
+    (work / "WG2" / "Pushed.md").parent.mkdir(exist_ok=True)
+    (work / "WG2" / "Pushed.md").write_text("# Pushed\n\nCircular economy pilots.\n")
+    (work / "WG1" / "Policy.md").unlink()
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Git User", "GIT_AUTHOR_EMAIL": "g@x",
+           "GIT_COMMITTER_NAME": "Git User", "GIT_COMMITTER_EMAIL": "g@x"}
+    subprocess.run(["git", "-C", str(work), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(work), "commit", "-qm", "offline"], check=True, env=env)
+    subprocess.run(["git", "-C", str(work), "push", "-q", "origin", "main"], check=True)
+    found = wiki.search("circular")
+    assert names(found) == ["WG2/Pushed"]
+    assert wiki.search("marche").total == 0
+    assert wiki.index.head() == wiki.head()
+
+
+# Whoosh leaves the file of a corrupt table of contents open when it refuses it.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_missing_or_corrupt_index_is_rebuilt_in_the_background(wiki):
+    import shutil
+
+    wiki.index.close()
+    shutil.rmtree(wiki.index.root)
+    first = wiki.search("toolbox")
+    assert first.rebuilding and first.total == 0
+    deadline = time.time() + 30
+    while wiki.is_index_rebuilding() and time.time() < deadline:
+        time.sleep(0.05)
+    assert "Learning/Study trip toolbox" in names(wiki.search("toolbox"))
+    # a corrupt index: its files are garbage
+    wiki.index.close()
+    for f in wiki.index.root.glob("*.seg"):
+        f.write_bytes(b"garbage")
+    for f in wiki.index.root.glob("_MAIN_*.toc"):
+        f.write_bytes(b"garbage")
+    assert wiki.search("toolbox").rebuilding
+    deadline = time.time() + 30
+    while wiki.is_index_rebuilding() and time.time() < deadline:
+        time.sleep(0.05)
+    assert "Learning/Study trip toolbox" in names(wiki.search("toolbox"))
+
+
+def test_two_processes_share_one_index(wiki, tmp_path):
+    """A second Wiki (another worker) sees saves made by the first, and can save too."""
+    other = Wiki(Storage(wiki.storage.root), Renderer(), index=SearchIndex(wiki.index.root))
+    wiki.save_page("A", "# A\n\nzebra\n", author=TEST_AUTHOR, message="", base_revision=None)
+    assert names(other.search("zebra")) == ["A"]
+    other.save_page("B", "# B\n\nzebra too\n", author=Author("O", "o@x"), message="",
+                    base_revision=None)
+    assert set(names(wiki.search("zebra"))) == {"A", "B"}
+    other.storage.close()

@@ -1,0 +1,642 @@
+"""The search engine: a Whoosh index of the pages, in many languages, faceted.
+
+The only module that imports whoosh. No Flask imports.
+
+Every page is indexed in a diacritic- and case-folded field (exact words,
+phrases, prefixes, title suggestions) and in the stemmed field of its own
+language (Snowball stemmers from PyStemmer), so "klaszterek" finds "klaszter",
+"Clustern" finds "Cluster" and "ΠΟΛΙΤΙΚΕΣ" finds "πολιτική". The index
+records the commit it reflects and catches up with any later commit by
+reading only the paths that changed, so it stays in step with git however
+the commits arrived.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from itertools import chain
+from pathlib import Path
+
+from markupsafe import Markup
+from markupsafe import escape
+from whoosh import columns
+from whoosh import fields
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh.analysis import Filter
+from whoosh.analysis import LowercaseFilter
+from whoosh.analysis import NgramFilter
+from whoosh.analysis import PyStemmerFilter
+from whoosh.analysis import RegexTokenizer
+from whoosh.index import LockError
+from whoosh.writing import CLEAR
+
+from .searchquery import Clause
+from .searchquery import parse_query
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 2
+# ISO 639-1 code -> Snowball algorithm. Croatian and Bosnian use the Serbian
+# stemmer and Slovak the Czech one (closely related, no Snowball stemmer of
+# their own); Moldovan is Romanian. Languages without one are folded only.
+STEMMERS = {
+    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech",
+    "da": "danish", "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian",
+    "fi": "finnish", "fr": "french", "de": "german", "el": "greek", "hi": "hindi",
+    "hu": "hungarian", "id": "indonesian", "ga": "irish", "it": "italian", "lt": "lithuanian",
+    "ne": "nepali", "no": "norwegian", "nb": "norwegian", "nn": "norwegian", "fa": "persian",
+    "pl": "polish", "pt": "portuguese", "ro": "romanian", "mo": "romanian", "ru": "russian",
+    "sr": "serbian", "hr": "serbian", "bs": "serbian", "sk": "czech", "es": "spanish",
+    "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}
+ALGORITHMS = sorted(set(STEMMERS.values()))
+FACETS = ("wg", "type", "country", "lang", "tags", "folder")
+FILTER_FIELDS = ("wg", "type", "country", "lang", "tags", "folder", "author", "year", "region")
+MAX_PREFIX_TERMS = 64  # a prefix expands into at most this many terms
+STEM_PREFIX_MIN = 5  # stems this long also match longer words (compounds: klaszter...)
+PAGE_SIZE = 10
+
+
+def fold(text: str) -> str:
+    """Case- and diacritic-insensitive form ("Gazdaság" -> "gazdasag", "ΠΟΛΙΤΙΚΉ" -> "πολιτικη")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class FoldFilter(Filter):
+    """Whoosh filter applying `fold` (module-level so the schema pickles)."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = fold(token.text)
+            yield token
+
+
+_WORD = r"\w+"
+
+
+def folded_analyzer():
+    return RegexTokenizer(_WORD) | LowercaseFilter() | FoldFilter()
+
+
+def stemming_analyzer(algorithm: str):
+    return RegexTokenizer(_WORD) | LowercaseFilter() | PyStemmerFilter(algorithm) | FoldFilter()
+
+
+def suggest_analyzer():
+    return RegexTokenizer(_WORD) | LowercaseFilter() | FoldFilter() | NgramFilter(1, 24, at="start")
+
+
+def stem_field(algorithm: str) -> str:
+    return "stem_" + algorithm
+
+
+def make_schema() -> fields.Schema:
+    schema = fields.Schema(
+        name=fields.ID(stored=True, unique=True),
+        name_folded=fields.TEXT(analyzer=folded_analyzer(), field_boost=2.0),
+        title=fields.TEXT(analyzer=folded_analyzer(), stored=True, field_boost=5.0),
+        suggest=fields.TEXT(analyzer=suggest_analyzer(), phrase=False),
+        headings=fields.TEXT(analyzer=folded_analyzer(), field_boost=2.0),
+        body=fields.TEXT(analyzer=folded_analyzer()),
+        content=fields.STORED(),
+        meta=fields.STORED(),
+        facets=fields.COLUMN(columns.VarBytesColumn()),
+        modified=fields.DATETIME(stored=True, sortable=True),
+        author=fields.TEXT(analyzer=folded_analyzer(), stored=True),
+        **{f: fields.KEYWORD(lowercase=True, commas=True, scorable=False)
+           for f in FILTER_FIELDS if f != "author"},
+    )
+    for algorithm in ALGORITHMS:
+        schema.add(stem_field(algorithm), fields.TEXT(analyzer=stemming_analyzer(algorithm),
+                                                      phrase=False))
+    return schema
+
+
+@dataclass(frozen=True)
+class PageDoc:
+    """What the index needs to know about a page."""
+
+    name: str
+    title: str
+    text: str  # the body as plain words
+    headings: list[str]
+    meta: dict
+    author: str
+    modified: datetime
+    language: str
+
+
+@dataclass
+class Hit:
+    name: str
+    title: str
+    snippet: Markup  # escaped text with <mark> around matches
+    score: float
+    meta: dict
+    modified: datetime | None
+
+
+@dataclass
+class Results:
+    query: str
+    total: int
+    page: int
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+    rebuilding: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+Loader = Callable[[list[str]], Iterable[PageDoc]]  # paths -> documents (missing ones skipped)
+
+
+class SearchIndex:
+    """The Whoosh index in one folder, shared by every worker process."""
+
+    def __init__(self, root: Path, *, default_language: str = "en") -> None:
+        self.root = Path(root)
+        self.default_language = default_language
+        self._ix = None
+        self._lock = threading.RLock()
+        self._rebuilding = threading.Event()
+        self._merging = threading.Lock()
+        self._facet_rows: dict[str, list[tuple]] = {}
+
+    # -- opening -------------------------------------------------------------------
+
+    @property
+    def state_path(self) -> Path:
+        return self.root / "wiki-state.json"
+
+    def head(self) -> str | None:
+        """The commit the index reflects (None: empty or missing)."""
+        try:
+            state = json.loads(self.state_path.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        return state.get("head") if state.get("version") == SCHEMA_VERSION else None
+
+    def _set_head(self, head: str | None) -> None:
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"head": head, "version": SCHEMA_VERSION}))
+        os.replace(tmp, self.state_path)
+
+    def is_ready(self) -> bool:
+        return self._open() is not None
+
+    def _open(self):
+        with self._lock:
+            if self._ix is not None:
+                return self._ix
+            if self.head() is None:
+                return None
+            try:
+                self._ix = whoosh_index.open_dir(str(self.root))
+            except Exception:  # missing or corrupt: rebuilt, never shown to users
+                log.warning("the search index at %s cannot be opened", self.root)
+                return None
+            return self._ix
+
+    def close(self) -> None:
+        with self._lock:
+            if self._ix is not None:
+                self._ix.close()
+                self._ix = None
+
+    # -- writing -------------------------------------------------------------------
+
+    def rebuild(self, head: str | None, paths: list[str], load: Loader,
+                progress: Callable[[int], None] | None = None) -> int:
+        """Index every page from scratch into a new folder, then swap it in."""
+        tmp = self.root.with_name(self.root.name + ".building")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        ix = whoosh_index.create_in(str(tmp), make_schema())
+        writer = ix.writer(limitmb=256)
+        count = 0
+        for doc in load(paths):
+            writer.add_document(**self._fields(doc))
+            count += 1
+            if progress is not None and count % 200 == 0:
+                progress(count)
+        writer.commit(mergetype=CLEAR, optimize=True)
+        ix.close()
+        (tmp / "wiki-state.json").write_text(json.dumps({"head": head,
+                                                         "version": SCHEMA_VERSION}))
+        with self._lock:
+            self.close()
+            old = self.root.with_name(self.root.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if self.root.exists():
+                os.replace(self.root, old)
+            os.replace(tmp, self.root)
+            shutil.rmtree(old, ignore_errors=True)
+            self._facet_rows.clear()
+        if progress is not None:
+            progress(count)
+        return count
+
+    def catch_up(self, head: str | None, changed: Callable[[str | None, str], list[str] | None],
+                 load: Loader, *, wait: float = 10.0) -> bool:
+        """Index what changed between the recorded commit and `head`; False if not done now.
+
+        `changed(old, new)` lists the paths that differ (None: cannot tell).
+        """
+        ix = self._open()
+        if ix is None or head is None:
+            return False
+        if self.head() == head:
+            return True
+        try:
+            writer = ix.writer(timeout=wait)
+        except LockError:
+            return False  # another process is writing; it or the next search catches up
+        try:
+            old = self.head()  # again, now that we hold the lock
+            if old == head:
+                writer.cancel()
+                return True
+            paths = changed(old, head) if old else None
+            if paths is None:
+                writer.cancel()
+                return False
+            found = {doc.name: doc for doc in load(paths)}
+            for path in paths:
+                name = path[:-3] if path.endswith(".md") else None
+                if name is None:
+                    continue
+                doc = found.get(name)
+                if doc is None:
+                    writer.delete_by_term("name", name)
+                else:
+                    writer.update_document(**self._fields(doc))
+            # Committing without merging keeps a save fast; segments are merged later.
+            writer.commit(merge=False)
+        except BaseException:
+            writer.cancel()
+            raise
+        self._set_head(head)
+        self._maybe_merge(ix)
+        return True
+
+    def _maybe_merge(self, ix) -> None:
+        try:
+            segments = len(ix._segments())  # Whoosh has no public count of segments
+        except Exception:
+            return
+        if segments <= 12:
+            return
+        if not self._merging.acquire(blocking=False):
+            return
+
+        def merge() -> None:
+            try:
+                writer = ix.writer(timeout=1.0)
+                writer.commit()  # the default merge policy combines the small segments
+            except LockError:
+                pass
+            except Exception:
+                log.exception("merging search index segments failed")
+            finally:
+                self._merging.release()
+
+        threading.Thread(target=merge, name="search-merge", daemon=True).start()
+
+    def _fields(self, doc: PageDoc) -> dict:
+        meta = doc.meta
+        lang = (str(meta.get("lang") or "") or self.default_language).strip().lower()
+        values = {
+            "wg": _values(meta.get("wg")),
+            "type": _values(meta.get("type")),
+            "country": _values(meta.get("country")),
+            "region": _values(meta.get("region")),
+            "lang": [lang],
+            "tags": _values(meta.get("tags")),
+            "folder": [doc.name.split("/", 1)[0]] if "/" in doc.name else [],
+            "year": _values(meta.get("year")),
+            "author": [doc.author] if doc.author else [],
+        }
+        result = {
+            "name": doc.name,
+            "name_folded": doc.name.replace("/", " "),
+            "title": doc.title,
+            "suggest": doc.title + " " + doc.name.replace("/", " "),
+            "headings": " ".join(doc.headings),
+            "body": doc.text,
+            "content": doc.text[:20_000],
+            "meta": {k: v for k, v in meta.items() if isinstance(v, str | int | float | list)},
+            "modified": doc.modified.replace(tzinfo=None),
+            "facets": json.dumps({k: v for k, v in values.items() if k in FACETS},
+                                 ensure_ascii=False).encode("utf-8"),
+        }
+        for key, vals in values.items():
+            result[key] = ",".join(v.replace(",", " ") for v in vals)
+        result["author"] = doc.author
+        algorithm = STEMMERS.get(lang.split("-")[0])
+        if algorithm:
+            result[stem_field(algorithm)] = " ".join([doc.title, *doc.headings, doc.text])
+        return result
+
+    # -- searching ------------------------------------------------------------------
+
+    def search(self, text: str, *, filters: dict[str, str] | None = None, sort: str = "relevance",
+               page: int = 1, restrict=None) -> Results:
+        """Ranked results with snippets, facet counts and a spelling suggestion.
+
+        `restrict` (a query of what the user may see) limits hits, facets and suggestions.
+        """
+        filters = {k: v for k, v in (filters or {}).items() if k in FILTER_FIELDS and v}
+        results = Results(query=text, total=0, page=page)
+        ix = self._open()
+        if ix is None:
+            results.rebuilding = True
+            return results
+        clauses = parse_query(text)
+        with ix.searcher() as searcher:
+            q = self._build(clauses, searcher, filters.get("lang"))
+            parts = [Q.And([Q.Term("author", fold(w)) for w in _words(v)]) if k == "author"
+                     else Q.Term(k, v.lower()) for k, v in filters.items()]
+            if restrict is not None:
+                parts.append(restrict)
+            if q is None and not parts:
+                return results
+            if q is None:
+                q = Q.Every()
+            limit = PAGE_SIZE * page
+            where = Q.And(parts) if parts else None
+            kwargs = {"filter": where} if where is not None else {}
+            if sort == "date":
+                found = searcher.search(q, limit=limit, sortedby="modified", reverse=True,
+                                        **kwargs)
+            else:
+                found = searcher.search(q, limit=limit, **kwargs)
+            results.total = len(found)
+            words = [w for c in clauses if not c.negated for w in c.words()]
+            for hit in found[PAGE_SIZE * (page - 1):limit]:
+                stored = hit.fields()
+                results.hits.append(Hit(
+                    name=stored["name"],
+                    title=stored.get("title") or stored["name"],
+                    snippet=snippet(stored.get("content", ""), words),
+                    score=float(hit.score or 0.0),
+                    meta=stored.get("meta") or {},
+                    modified=stored.get("modified"),
+                ))
+            results.facets = self._facets(searcher, q, where)
+            if results.total == 0 and words:
+                results.suggestion = self._suggest_spelling(searcher, text, clauses)
+        return results
+
+    def _build(self, clauses: list[Clause], searcher, lang: str | None):
+        reader = searcher.reader()
+        if lang in STEMMERS:
+            algorithms = [STEMMERS[lang]]
+        else:  # only the languages the wiki has pages in
+            algorithms = [a for a in ALGORITHMS if _has_terms(reader, stem_field(a))]
+        must, must_not = [], []
+        for clause in clauses:
+            q = self._clause_query(clause, reader, algorithms)
+            if q is None:
+                continue
+            (must_not if clause.negated else must).append(q)
+        if not must:
+            if must_not:
+                return Q.AndNot(Q.Every(), Q.Or(must_not))
+            return None
+        core = Q.And(must) if len(must) > 1 else must[0]
+        # an exact phrase of all the words ranks above the same words scattered
+        plain = [w for c in clauses if not c.negated and c.kind == "word" for w in c.words()]
+        if len(plain) > 1:
+            phrase = Q.Or([Q.Phrase("body", [fold(w) for w in plain], boost=3.0),
+                           Q.Phrase("title", [fold(w) for w in plain], boost=3.0)])
+            core = Q.AndMaybe(core, phrase)
+        if must_not:
+            core = Q.AndNot(core, Q.Or(must_not))
+        return core
+
+    def _clause_query(self, clause: Clause, reader, algorithms: list[str]):
+        if clause.kind == "or":
+            parts = [self._clause_query(c, reader, algorithms) for c in clause.children]
+            parts = [p for p in parts if p is not None]
+            return Q.Or(parts) if parts else None
+        if clause.kind == "field":
+            name = {"tag": "tags"}.get(clause.field, clause.field)
+            if name == "title":
+                return Q.And([Q.Term("title", fold(w)) for w in _words(clause.value)]) or None
+            if name == "author":
+                return Q.And([Q.Term("author", fold(w)) for w in _words(clause.value)]) or None
+            if name in FILTER_FIELDS:
+                return Q.Term(name, clause.value.lower())
+            return None
+        if clause.kind == "phrase":
+            words = [fold(w) for w in _words(clause.value)]
+            if not words:
+                return None
+            if len(words) == 1:
+                return self._word_query(words[0], clause.value, reader, algorithms)
+            return Q.Or([Q.Phrase("body", words), Q.Phrase("title", words, boost=5.0),
+                         Q.Phrase("headings", words, boost=2.0)])
+        if clause.kind == "prefix":
+            stem = fold(clause.value)
+            if not stem:
+                return None
+            terms = []
+            for fieldname in ("title", "body", "name_folded"):
+                expanded = _expand(reader, fieldname, stem)
+                terms += [Q.Term(fieldname, t) for t in expanded]
+            return Q.Or(terms) if terms else Q.NullQuery
+        words = _words(clause.value)
+        if not words:
+            return None
+        parts = [self._word_query(fold(w), w, reader, algorithms) for w in words]
+        return Q.And(parts) if len(parts) > 1 else parts[0]
+
+    def _word_query(self, folded: str, original: str, reader, algorithms: list[str]):
+        options = [
+            Q.Term("title", folded, boost=1.0),
+            Q.Term("name_folded", folded),
+            Q.Term("headings", folded),
+            Q.Term("body", folded),
+        ]
+        for algorithm in algorithms:
+            fieldname = stem_field(algorithm)
+            stem = _stem(algorithm, original)
+            options.append(Q.Term(fieldname, stem, boost=0.8))
+            if len(stem) >= STEM_PREFIX_MIN:
+                # compounds: "klaszter" also finds "klaszterfinanszírozás"
+                options += [Q.Term(fieldname, t, boost=0.3)
+                            for t in _expand(reader, fieldname, stem, limit=16) if t != stem]
+        return Q.Or(options)
+
+    def _facets(self, searcher, q, where) -> dict[str, dict[str, int]]:
+        query = Q.And([q, where]) if where is not None else q
+        rows = self._rows(searcher)
+        counts: Counter = Counter()
+        docs = searcher.docs_for_query(query)
+        counts.update(chain.from_iterable(rows[d] for d in docs if d < len(rows)))
+        facets: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+        for (facet, value), n in counts.most_common():
+            if len(facets[facet]) < 30:
+                facets[facet][value] = n
+        return facets
+
+    def _rows(self, searcher) -> list[tuple]:
+        """Facet values of every document (by docnum), decoded once per segment."""
+        reader = searcher.reader()
+        rows: list[tuple] = []
+        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+        for leaf, offset in leaves:
+            key = getattr(leaf, "segment", lambda: None)()
+            key = key.segment_id() if key is not None else None
+            cached = self._facet_rows.get(key) if key else None
+            if cached is None:
+                cached = []
+                col = leaf.column_reader("facets") if leaf.has_column("facets") else None
+                for docnum in range(leaf.doc_count_all()):
+                    raw = col[docnum] if col is not None else b""
+                    values = json.loads(raw.decode("utf-8")) if raw else {}
+                    cached.append(tuple((k, v) for k, vs in values.items() for v in vs))
+                if key:
+                    if len(self._facet_rows) > 200:
+                        self._facet_rows.clear()
+                    self._facet_rows[key] = cached
+            while len(rows) < offset:
+                rows.append(())
+            rows.extend(cached)
+        return rows
+
+    def _suggest_spelling(self, searcher, text: str, clauses: list[Clause]) -> str | None:
+        corrector = searcher.corrector("body")
+        changed = False
+        out = text
+        for clause in clauses:
+            if clause.kind != "word" or clause.negated:
+                continue
+            for word in _words(clause.value):
+                folded = fold(word)
+                if searcher.reader().doc_frequency("body", folded) or len(folded) < 4:
+                    continue
+                found = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
+                if found:
+                    out = out.replace(word, found[0], 1)
+                    changed = True
+        return out if changed else None
+
+    def suggest(self, text: str, *, limit: int = 10, restrict=None) -> list[tuple[str, str]]:
+        """Pages whose title or name starts with the typed words: [(name, title)]."""
+        ix = self._open()
+        words = [fold(w) for w in _words(text)][:6]
+        if ix is None or not words:
+            return []
+        q = Q.And([Q.Term("suggest", w[:24]) for w in words])
+        with ix.searcher() as searcher:
+            kwargs = {"filter": restrict} if restrict is not None else {}
+            found = searcher.search(q, limit=limit, **kwargs)
+            return [(h["name"], h.get("title") or h["name"]) for h in found]
+
+    def doc_count(self) -> int:
+        ix = self._open()
+        return ix.doc_count() if ix is not None else 0
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.root.glob("*") if p.is_file())
+
+
+def _has_terms(reader, fieldname: str) -> bool:
+    try:
+        return reader.field_length(fieldname) > 0
+    except KeyError:
+        return False
+
+
+def _expand(reader, fieldname: str, prefix: str, limit: int = MAX_PREFIX_TERMS) -> list[str]:
+    """At most `limit` indexed terms starting with `prefix` (most frequent first)."""
+    found = []
+    try:
+        for term in reader.expand_prefix(fieldname, prefix):
+            found.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            if len(found) >= limit * 4:
+                break
+    except KeyError:
+        return []
+    if len(found) > limit:
+        found.sort(key=lambda t: -reader.doc_frequency(fieldname, t))
+        found = found[:limit]
+    return found
+
+
+_STEMMERS: dict[str, object] = {}
+
+
+def _stem(algorithm: str, word: str) -> str:
+    stemmer = _STEMMERS.get(algorithm)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _STEMMERS[algorithm] = Stemmer.Stemmer(algorithm)
+    return fold(stemmer.stemWord(word.lower()))
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text)
+
+
+def _values(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    text = str(value).strip()
+    return [v.strip() for v in text.split(",") if v.strip()] if text else []
+
+
+def snippet(text: str, words: list[str], *, width: int = 240) -> Markup:
+    """An escaped excerpt around the first matches, with <mark> around words like the query."""
+    if not text:
+        return Markup("")
+    wanted = {fold(w) for w in words if w}
+    stems = {w[: max(4, len(w) - 3)] for w in wanted}
+    tokens = list(re.finditer(r"\w+", text))
+
+    def matches(token: str) -> bool:
+        f = fold(token)
+        return f in wanted or any(f.startswith(s) for s in stems if len(s) >= 4)
+
+    first = next((m for m in tokens if matches(m.group(0))), None)
+    start = 0 if first is None else max(0, first.start() - width // 3)
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < start + 20 else start
+    end = min(len(text), start + width)
+    out = []
+    pos = start
+    for m in tokens:
+        if m.start() < start or m.end() > end:
+            continue
+        if matches(m.group(0)):
+            out.append(str(escape(text[pos:m.start()])))
+            out.append("<mark>" + str(escape(m.group(0))) + "</mark>")
+            pos = m.end()
+    out.append(str(escape(text[pos:end])))
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    # every piece of page text above went through escape(); only <mark> is added
+    return Markup(prefix + "".join(out).strip() + suffix)
