@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -39,6 +40,42 @@ WORDS = {
     "locuri muncă cercetare dezvoltare întreprindere program strategie".split(),
 }
 LANGS = list(WORDS)
+VOCABULARY_SIZE = 6000  # words per language, used with Zipf frequencies as in real text
+
+
+def vocabulary(lang: str, size: int = VOCABULARY_SIZE, seed: int = 11) -> list[str]:
+    """The domain words first, then made-up words built from their syllables."""
+    rng = random.Random(f"{seed}-{lang}")
+    base = WORDS[lang]
+    pieces = sorted({w[i:i + 3] for w in base for i in range(0, max(1, len(w) - 2), 2)})
+    words = list(dict.fromkeys(base))
+    seen = set(words)
+    while len(words) < size:
+        word = "".join(rng.choice(pieces) for _ in range(rng.randint(2, 4)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+def zipf_weights(n: int, s: float = 1.07) -> list[float]:
+    """Cumulative Zipf weights for ranks 1..n."""
+    total, out = 0.0, []
+    for rank in range(1, n + 1):
+        total += 1.0 / rank**s
+        out.append(total)
+    return out
+
+
+_VOCAB: dict[str, tuple[list[str], list[float]]] = {}
+
+
+def zipf_words(lang: str, rng: random.Random, k: int) -> list[str]:
+    if lang not in _VOCAB:
+        words = vocabulary(lang)
+        _VOCAB[lang] = (words, zipf_weights(len(words)))
+    words, cum = _VOCAB[lang]
+    return rng.choices(words, cum_weights=cum, k=k)
 FOLDERS = ["WG1", "WG2", "WG3", "WG4", "WG5", "WG6", "Public", "Training"]
 COUNTRIES = [
     "Italy",
@@ -89,7 +126,7 @@ def page_text(name: str, names: list[str], rng: random.Random, revision: int) ->
     words = WORDS[lang]
 
     def sentence(n: int) -> str:
-        return " ".join(rng.choice(words) for _ in range(n)).capitalize() + "."
+        return " ".join(zipf_words(lang, rng, n)).capitalize() + "."
 
     links = " ".join(f"[[{rng.choice(names)}]]" for _ in range(3))
     parts = [
@@ -127,7 +164,9 @@ def page_text(name: str, names: list[str], rng: random.Random, revision: int) ->
 
 def generate(out: Path, pages: int, commits: int, hot: int, seed: int = 7) -> None:
     rng = random.Random(seed)
-    out.mkdir(parents=True, exist_ok=True)
+    final, out = out, out.with_name(out.name + ".partial")  # renamed when complete
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(out)], check=True)
     names = page_names(pages, rng)
     started = time.time()
@@ -177,6 +216,7 @@ def generate(out: Path, pages: int, commits: int, hot: int, seed: int = 7) -> No
         text=True,
     ).stdout.strip()
     (out / "bench-generated-head").write_text(head + "\n")  # runs reset to it
+    out.rename(final)
     print(
         f"generated {pages} pages and {len(plan)} commits in {time.time() - started:.1f} s",
         file=sys.stderr,

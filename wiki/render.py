@@ -207,6 +207,9 @@ class Renderer:
             and _plain(first.get("children", [])) == title
         ):
             tokens = [t for t in tokens if t is not first]  # the page header shows it already
+            words = _tidy(" ".join(ctx.words)).removeprefix(title).lstrip()
+        else:
+            words = _tidy(" ".join(ctx.words))
         html = self._html(tokens, state)
         safe = self._cleaner.clean(html)
         return Rendered(
@@ -215,7 +218,7 @@ class Renderer:
             meta=doc.meta,
             toc=ctx.toc,
             links=ctx.links,
-            text=_tidy(" ".join(ctx.words)),
+            text=words,
         )
 
     def sanitize(self, html: str) -> Markup:

@@ -21,7 +21,7 @@ from .render import Rendered
 from .sqlite import Database
 
 # Bump when rendering output changes, so old entries are ignored.
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 MAX_ROWS = 50_000
 
 _SCHEMA = """

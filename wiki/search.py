@@ -13,6 +13,7 @@ the commits arrived.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -37,7 +39,6 @@ from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.analysis import Filter
 from whoosh.analysis import LowercaseFilter
-from whoosh.analysis import NgramFilter
 from whoosh.analysis import PyStemmerFilter
 from whoosh.analysis import RegexTokenizer
 from whoosh.index import LockError
@@ -48,7 +49,7 @@ from .searchquery import parse_query
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # ISO 639-1 code -> Snowball algorithm. Croatian and Bosnian use the Serbian
 # stemmer and Slovak the Czech one (closely related, no Snowball stemmer of
 # their own); Moldovan is Romanian. Languages without one are folded only.
@@ -66,10 +67,14 @@ ALGORITHMS = sorted(set(STEMMERS.values()))
 FACETS = ("wg", "type", "country", "lang", "tags", "folder")
 FILTER_FIELDS = ("wg", "type", "country", "lang", "tags", "folder", "author", "year", "region")
 MAX_PREFIX_TERMS = 64  # a prefix expands into at most this many terms
-STEM_PREFIX_MIN = 5  # stems this long also match longer words (compounds: klaszter...)
+STEM_PREFIX_MIN = 6  # stems this long also match longer words (compounds: klaszter...)
+# languages that write compounds as one word: a stem also matches the words it begins
+COMPOUNDING = {"hungarian", "german", "dutch", "swedish", "danish", "norwegian", "finnish",
+               "estonian", "greek"}
 PAGE_SIZE = 10
 
 
+@functools.lru_cache(maxsize=262_144)  # a wiki's vocabulary: most words repeat
 def fold(text: str) -> str:
     """Case- and diacritic-insensitive form ("Gazdaság" -> "gazdasag", "ΠΟΛΙΤΙΚΉ" -> "πολιτικη")."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -96,10 +101,6 @@ def stemming_analyzer(algorithm: str):
     return RegexTokenizer(_WORD) | LowercaseFilter() | PyStemmerFilter(algorithm) | FoldFilter()
 
 
-def suggest_analyzer():
-    return RegexTokenizer(_WORD) | LowercaseFilter() | FoldFilter() | NgramFilter(1, 24, at="start")
-
-
 def stem_field(algorithm: str) -> str:
     return "stem_" + algorithm
 
@@ -109,7 +110,8 @@ def make_schema() -> fields.Schema:
         name=fields.ID(stored=True, unique=True),
         name_folded=fields.TEXT(analyzer=folded_analyzer(), field_boost=2.0),
         title=fields.TEXT(analyzer=folded_analyzer(), stored=True, field_boost=5.0),
-        suggest=fields.TEXT(analyzer=suggest_analyzer(), phrase=False),
+        # titles and names only: a small vocabulary that prefixes expand in quickly
+        suggest=fields.TEXT(analyzer=folded_analyzer(), phrase=False),
         headings=fields.TEXT(analyzer=folded_analyzer(), field_boost=2.0),
         body=fields.TEXT(analyzer=folded_analyzer()),
         content=fields.STORED(),
@@ -179,6 +181,7 @@ class SearchIndex:
         self._rebuilding = threading.Event()
         self._merging = threading.Lock()
         self._facet_rows: dict[str, list[tuple]] = {}
+        self._local = threading.local()
 
     # -- opening -------------------------------------------------------------------
 
@@ -217,6 +220,10 @@ class SearchIndex:
 
     def close(self) -> None:
         with self._lock:
+            cached = getattr(self._local, "searcher", None)
+            if cached is not None:
+                cached[1].close()
+                self._local.searcher = None
             if self._ix is not None:
                 self._ix.close()
                 self._ix = None
@@ -370,7 +377,7 @@ class SearchIndex:
             results.rebuilding = True
             return results
         clauses = parse_query(text)
-        with ix.searcher() as searcher:
+        with self._searcher(ix) as searcher:
             q = self._build(clauses, searcher, filters.get("lang"))
             parts = [Q.And([Q.Term("author", fold(w)) for w in _words(v)]) if k == "author"
                      else Q.Term(k, v.lower()) for k, v in filters.items()]
@@ -382,13 +389,16 @@ class SearchIndex:
                 q = Q.Every()
             limit = PAGE_SIZE * page
             where = Q.And(parts) if parts else None
-            kwargs = {"filter": where} if where is not None else {}
+            # One unscored pass finds every match (the total and the facet counts),
+            # then only the best `limit` are scored and ranked among those.
+            matched = list(searcher.docs_for_query(Q.And([q, where]) if where is not None else q))
+            results.total = len(matched)
+            allowed = set(matched)
             if sort == "date":
                 found = searcher.search(q, limit=limit, sortedby="modified", reverse=True,
-                                        **kwargs)
+                                        filter=allowed, terms=False)
             else:
-                found = searcher.search(q, limit=limit, **kwargs)
-            results.total = len(found)
+                found = searcher.search(q, limit=limit, filter=allowed, terms=False)
             words = [w for c in clauses if not c.negated for w in c.words()]
             for hit in found[PAGE_SIZE * (page - 1):limit]:
                 stored = hit.fields()
@@ -400,9 +410,16 @@ class SearchIndex:
                     meta=stored.get("meta") or {},
                     modified=stored.get("modified"),
                 ))
-            results.facets = self._facets(searcher, q, where)
+            results.facets = self._facets(searcher, matched)
             if results.total == 0 and words:
-                results.suggestion = self._suggest_spelling(searcher, text, clauses)
+                suggestion = self._suggest_spelling(searcher, text, clauses)
+                # offered only if it finds something the user may see: the spelling
+                # dictionary holds the words of every page, private ones too
+                if suggestion:
+                    better = self._build(parse_query(suggestion), searcher, filters.get("lang"))
+                    kwargs = {"filter": where} if where is not None else {}
+                    if better is not None and searcher.search(better, limit=1, **kwargs):
+                        results.suggestion = suggestion
         return results
 
     def _build(self, clauses: list[Clause], searcher, lang: str | None):
@@ -470,33 +487,48 @@ class SearchIndex:
         return Q.And(parts) if len(parts) > 1 else parts[0]
 
     def _word_query(self, folded: str, original: str, reader, algorithms: list[str]):
-        options = [
-            Q.Term("title", folded, boost=1.0),
-            Q.Term("name_folded", folded),
-            Q.Term("headings", folded),
-            Q.Term("body", folded),
-        ]
+        # The title and the folded body hold every exact word (headings and the
+        # page name are part of them); each language's stem field adds the other
+        # forms. Few fields per word keep the query cheap to run.
+        options = [Q.Term("title", folded), Q.Term("body", folded)]
         for algorithm in algorithms:
             fieldname = stem_field(algorithm)
             stem = _stem(algorithm, original)
             options.append(Q.Term(fieldname, stem, boost=0.8))
-            if len(stem) >= STEM_PREFIX_MIN:
+            if algorithm in COMPOUNDING and len(stem) >= STEM_PREFIX_MIN:
                 # compounds: "klaszter" also finds "klaszterfinanszírozás"
                 options += [Q.Term(fieldname, t, boost=0.3)
-                            for t in _expand(reader, fieldname, stem, limit=16) if t != stem]
+                            for t in _expand(reader, fieldname, stem, limit=4) if t != stem]
         return Q.Or(options)
 
-    def _facets(self, searcher, q, where) -> dict[str, dict[str, int]]:
-        query = Q.And([q, where]) if where is not None else q
+    def _facets(self, searcher, matched: list[int]) -> dict[str, dict[str, int]]:
         rows = self._rows(searcher)
-        counts: Counter = Counter()
-        docs = searcher.docs_for_query(query)
-        counts.update(chain.from_iterable(rows[d] for d in docs if d < len(rows)))
+        counts: Counter = Counter(chain.from_iterable(rows[d] for d in matched if d < len(rows)))
         facets: dict[str, dict[str, int]] = {f: {} for f in FACETS}
         for (facet, value), n in counts.most_common():
             if len(facets[facet]) < 30:
                 facets[facet][value] = n
         return facets
+
+    @contextmanager
+    def _searcher(self, ix):
+        """This thread's searcher, reopened only when the index changed.
+
+        Opening a searcher opens every segment's files; reusing one between
+        requests saves most of the cost of a query.
+        """
+        cached = getattr(self._local, "searcher", None)
+        if cached is None or cached[0] is not ix:
+            searcher = ix.searcher()
+        else:
+            searcher = cached[1]
+            if not searcher.up_to_date():
+                # A new searcher rather than refresh(): refresh() reuses segment
+                # readers and so keeps showing documents deleted since.
+                searcher.close()
+                searcher = ix.searcher()
+        self._local.searcher = (ix, searcher)
+        yield searcher
 
     def _rows(self, searcher) -> list[tuple]:
         """Facet values of every document (by docnum), decoded once per segment."""
@@ -524,7 +556,8 @@ class SearchIndex:
         return rows
 
     def _suggest_spelling(self, searcher, text: str, clauses: list[Clause]) -> str | None:
-        corrector = searcher.corrector("body")
+        reader = searcher.reader()
+        correctors = [searcher.corrector(f) for f in ("body", "title")]
         changed = False
         out = text
         for clause in clauses:
@@ -532,12 +565,15 @@ class SearchIndex:
                 continue
             for word in _words(clause.value):
                 folded = fold(word)
-                if searcher.reader().doc_frequency("body", folded) or len(folded) < 4:
+                if len(folded) < 4 or any(reader.doc_frequency(f, folded)
+                                          for f in ("body", "title")):
                     continue
-                found = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
-                if found:
-                    out = out.replace(word, found[0], 1)
-                    changed = True
+                for corrector in correctors:
+                    found = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
+                    if found:
+                        out = out.replace(word, found[0], 1)
+                        changed = True
+                        break
         return out if changed else None
 
     def suggest(self, text: str, *, limit: int = 10, restrict=None) -> list[tuple[str, str]]:
@@ -546,11 +582,24 @@ class SearchIndex:
         words = [fold(w) for w in _words(text)][:6]
         if ix is None or not words:
             return []
-        q = Q.And([Q.Term("suggest", w[:24]) for w in words])
-        with ix.searcher() as searcher:
+        with self._searcher(ix) as searcher:
+            reader = searcher.reader()
+            # every word but the last is complete; the last is still being typed
+            parts = [Q.Term("suggest", w) for w in words[:-1]]
+            expanded = _expand(reader, "suggest", words[-1], limit=MAX_PREFIX_TERMS)
+            if not expanded:
+                return []
+            parts.append(Q.Or([Q.Term("suggest", t) for t in expanded]))
+            q = Q.And(parts) if len(parts) > 1 else parts[0]
             kwargs = {"filter": restrict} if restrict is not None else {}
             found = searcher.search(q, limit=limit, **kwargs)
             return [(h["name"], h.get("title") or h["name"]) for h in found]
+
+    @staticmethod
+    def hide_folders(folders: Iterable[str]):
+        """A restriction that hides the pages in these top-level folders (for `restrict`)."""
+        hidden = [Q.Term("folder", f.lower()) for f in folders]
+        return Q.Not(Q.Or(hidden)) if hidden else None
 
     def doc_count(self) -> int:
         ix = self._open()
@@ -608,19 +657,21 @@ def _values(value) -> list[str]:
     return [v.strip() for v in text.split(",") if v.strip()] if text else []
 
 
+_TOKEN = re.compile(r"\w+")
+
+
 def snippet(text: str, words: list[str], *, width: int = 240) -> Markup:
     """An escaped excerpt around the first matches, with <mark> around words like the query."""
     if not text:
         return Markup("")
     wanted = {fold(w) for w in words if w}
-    stems = {w[: max(4, len(w) - 3)] for w in wanted}
-    tokens = list(re.finditer(r"\w+", text))
+    stems = tuple({w[: max(4, len(w) - 3)] for w in wanted if len(w) >= 4})
 
     def matches(token: str) -> bool:
         f = fold(token)
-        return f in wanted or any(f.startswith(s) for s in stems if len(s) >= 4)
+        return f in wanted or (bool(stems) and f.startswith(stems))
 
-    first = next((m for m in tokens if matches(m.group(0))), None)
+    first = next((m for m in _TOKEN.finditer(text) if matches(m.group(0))), None) if wanted else None
     start = 0 if first is None else max(0, first.start() - width // 3)
     if start:
         space = text.find(" ", start)
@@ -628,10 +679,8 @@ def snippet(text: str, words: list[str], *, width: int = 240) -> Markup:
     end = min(len(text), start + width)
     out = []
     pos = start
-    for m in tokens:
-        if m.start() < start or m.end() > end:
-            continue
-        if matches(m.group(0)):
+    for m in _TOKEN.finditer(text, start, end):
+        if wanted and matches(m.group(0)):
             out.append(str(escape(text[pos:m.start()])))
             out.append("<mark>" + str(escape(m.group(0))) + "</mark>")
             pos = m.end()

@@ -161,8 +161,8 @@ def test_sort_by_date(wiki):
 
 
 def test_snippets_highlight_and_escape(wiki):
-    hit = wiki.search("toolbox").hits[0]
-    assert "<mark>toolbox</mark>" in str(hit.snippet).lower()
+    hit = wiki.search("visit").hits[0]
+    assert str(hit.snippet) == "We used the study trip toolbox for our <mark>visit</mark>."
     s = str(snippet("a <script>x</script> cluster", ["cluster"]))
     assert "<script>" not in s and "&lt;script&gt;" in s and "<mark>cluster</mark>" in s
 
@@ -242,3 +242,15 @@ def test_two_processes_share_one_index(wiki, tmp_path):
                     base_revision=None)
     assert set(names(wiki.search("zebra"))) == {"A", "B"}
     other.storage.close()
+
+
+def test_a_restriction_hides_pages_from_hits_facets_suggestions_and_spelling(wiki):
+    hide = wiki.index.hide_folders(["WG4"])
+    results = wiki.search("klaszter OR policy", restrict=hide)
+    assert not any(n.startswith("WG4/") for n in names(results))
+    assert "WG4" not in results.facets["folder"] and "Hungary" not in results.facets["country"]
+    assert wiki.suggest("klasz", restrict=hide) == []
+    assert wiki.suggest("klasz") != []
+    # "klaszterx" would be corrected to a word that only hidden pages contain
+    assert wiki.search("klaszterx").suggestion is not None
+    assert wiki.search("klaszterx", restrict=hide).suggestion is None
