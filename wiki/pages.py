@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import subprocess
-from datetime import UTC
-from datetime import datetime
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import UTC
+from datetime import datetime
 from urllib.parse import quote
 
 from . import frontmatter

@@ -13,6 +13,7 @@ the commits arrived.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import logging
@@ -20,6 +21,7 @@ import os
 import re
 import shutil
 import threading
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
@@ -180,6 +182,7 @@ class SearchIndex:
         self._lock = threading.RLock()
         self._rebuilding = threading.Event()
         self._merging = threading.Lock()
+        self._thread_write_lock = threading.Lock()
         self._facet_rows: dict[str, list[tuple]] = {}
         self._local = threading.local()
 
@@ -248,7 +251,8 @@ class SearchIndex:
         ix.close()
         (tmp / "wiki-state.json").write_text(json.dumps({"head": head,
                                                          "version": SCHEMA_VERSION}))
-        with self._lock:
+        # swapped under the writers' lock, so no catch-up lands in the old folder
+        with self._write_lock(120.0), self._lock:
             self.close()
             old = self.root.with_name(self.root.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
@@ -272,52 +276,87 @@ class SearchIndex:
             return False
         if self.head() == head:
             return True
-        try:
-            writer = ix.writer(timeout=wait)
-        except LockError:
-            return False  # another process is writing; it or the next search catches up
-        try:
-            old = self.head()  # again, now that we hold the lock
-            if old == head:
-                writer.cancel()
-                return True
-            paths = changed(old, head) if old else None
-            if paths is None:
-                writer.cancel()
+        with self._write_lock(wait) as locked:
+            if not locked:
+                return False  # another process is writing; it or the next search catches up
+            try:
+                writer = ix.writer(timeout=wait)
+            except LockError:
                 return False
-            found = {doc.name: doc for doc in load(paths)}
-            for path in paths:
-                name = path[:-3] if path.endswith(".md") else None
-                if name is None:
-                    continue
-                doc = found.get(name)
-                if doc is None:
-                    writer.delete_by_term("name", name)
-                else:
-                    writer.update_document(**self._fields(doc))
-            # Committing without merging keeps a save fast; segments are merged later.
-            writer.commit(merge=False)
-        except BaseException:
-            writer.cancel()
-            raise
-        self._set_head(head)
+            try:
+                old = self.head()  # again, now that we hold the lock
+                if old == head:
+                    writer.cancel()
+                    return True
+                paths = changed(old, head) if old else None
+                if paths is None:
+                    writer.cancel()
+                    return False
+                found = {doc.name: doc for doc in load(paths)}
+                for path in paths:
+                    name = path[:-3] if path.endswith(".md") else None
+                    if name is None:
+                        continue
+                    doc = found.get(name)
+                    if doc is None:
+                        writer.delete_by_term("name", name)
+                    else:
+                        writer.update_document(**self._fields(doc))
+                # Committing without merging keeps a save fast; segments are merged later.
+                writer.commit(merge=False)
+            except BaseException:
+                writer.cancel()
+                raise
+            self._set_head(head)
         self._maybe_merge(ix)
         return True
+
+    @contextmanager
+    def _write_lock(self, wait: float):
+        """An exclusive lock for index writers across threads and processes.
+
+        Whoosh's own lock polls every 100 ms; waiting on a file lock instead wakes
+        the next writer the moment the previous one is done.
+        """
+        self.root.parent.mkdir(parents=True, exist_ok=True)
+        if not self._thread_write_lock.acquire(timeout=wait):
+            yield False
+            return
+        try:
+            with open(self.root.with_name(self.root.name + ".write-lock"), "a+b") as handle:
+                deadline = time.monotonic() + wait
+                while True:
+                    try:
+                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            yield False
+                            return
+                        time.sleep(0.005)
+                try:
+                    yield True
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            self._thread_write_lock.release()
 
     def _maybe_merge(self, ix) -> None:
         try:
             segments = len(ix._segments())  # Whoosh has no public count of segments
         except Exception:
             return
-        if segments <= 12:
+        if segments <= 6:
             return
         if not self._merging.acquire(blocking=False):
             return
 
         def merge() -> None:
             try:
-                writer = ix.writer(timeout=1.0)
-                writer.commit()  # the default merge policy combines the small segments
+                with self._write_lock(1.0) as locked:
+                    if locked:
+                        writer = ix.writer(timeout=1.0)
+                        writer.commit()  # the default policy merges the small segments
             except LockError:
                 pass
             except Exception:

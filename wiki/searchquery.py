@@ -6,9 +6,9 @@ No Flask imports, no Whoosh imports.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
-import dataclasses
 
 FIELDS = {"title", "tag", "tags", "wg", "type", "lang", "country", "author", "year", "region",
           "folder"}
