@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench venv clean
+.PHONY: run test bench bench-search venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
+
+bench-search: $(VENV)/.installed
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

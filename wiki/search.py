@@ -710,7 +710,9 @@ def snippet(text: str, words: list[str], *, width: int = 240) -> Markup:
         f = fold(token)
         return f in wanted or (bool(stems) and f.startswith(stems))
 
-    first = next((m for m in _TOKEN.finditer(text) if matches(m.group(0))), None) if wanted else None
+    first = None
+    if wanted:
+        first = next((m for m in _TOKEN.finditer(text) if matches(m.group(0))), None)
     start = 0 if first is None else max(0, first.start() - width // 3)
     if start:
         space = text.find(" ", start)
