@@ -26,8 +26,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .pages import Wiki
     from .render import Renderer
     from .rendercache import RenderCache
+    from .auth import SessionInterface
     from .search import SearchIndex
+    from .spaces import SpaceStore
     from .storage import Storage
+    from .throttle import LoginThrottle
     from .users import UserStore
 
     app = configured_app(config)
@@ -42,9 +45,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             Path(app.config["SEARCH_INDEX_DIR"]), default_language=app.config["DEFAULT_LANGUAGE"]
         ),
     )
-    app.extensions["wiki.users"] = UserStore(
-        Path(app.config["USERS_DB"]), hash_method=app.config["PASSWORD_HASH_METHOD"]
+    users = UserStore(Path(app.config["USERS_DB"]), hash_method=app.config["PASSWORD_HASH_METHOD"])
+    app.extensions["wiki.users"] = users
+    app.extensions["wiki.spaces"] = SpaceStore(
+        Path(app.config["USERS_DB"]),
+        default_read=app.config["READ_ACCESS"],
+        known_user=users.exists,
     )
+    app.extensions["wiki.throttle"] = LoginThrottle(
+        Path(app.config["USERS_DB"]),
+        limit=app.config["LOGIN_ATTEMPTS"],
+        window=app.config["LOGIN_WINDOW"],
+    )
+    app.session_interface = SessionInterface()
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_prefix=hops)
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True

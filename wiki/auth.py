@@ -16,19 +16,31 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask import current_app
 from flask import g
+from flask import has_request_context
 from flask import request
 from flask import session
 from flask_login import AnonymousUserMixin
 from flask_login import LoginManager
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
+from .errors import PageNotFound
 from .errors import PermissionDenied
 from .errors import WikiError
 from .model import Author
+from .spaces import ANONYMOUS
+from .spaces import Access
+from .spaces import SpaceStore
+from .spaces import Who
+from .throttle import LoginThrottle
+from .throttle import login_keys
+from .users import TOKEN_PREFIX
 from .users import User
 from .users import UserStore
 
 READ, WRITE, ADMIN = "read", "write", "admin"
+# where clients may authenticate with an Authorization header instead of a session
+HEADER_AUTH_PREFIXES = ("/-/api/", "/-/git/")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 # Endpoints that hand the user's text back themselves when the CSRF check fails.
 KEEPS_TEXT_ON_CSRF_FAILURE = {"pages.edit"}
@@ -66,16 +78,14 @@ def init_app(app: Flask) -> None:
 
     @manager.request_loader
     def load_from_header(req) -> User | None:
-        # HTTP Basic is for API clients (scripts, curl); browsers use the session.
-        if not req.path.startswith("/-/api/"):
+        # Tokens and HTTP Basic are for API and git clients; browsers use the session.
+        if not req.path.startswith(HEADER_AUTH_PREFIXES) or g.get("auth_error"):
             return None
-        creds = _basic_credentials(req.headers.get("Authorization", ""))
-        if creds is None:
-            return None
-        user = get_users().authenticate(*creds)
-        if user is not None:
-            g.basic_auth = True
-        return user
+        try:
+            return user_from_authorization(req.headers.get("Authorization", ""))
+        except WikiError as error:
+            g.auth_error = error  # the error page then sees an anonymous user
+            raise
 
     @manager.unauthorized_handler
     def unauthorized():
@@ -83,12 +93,87 @@ def init_app(app: Flask) -> None:
 
     manager.init_app(app)
     app.before_request(_check_csrf)
+    app.after_request(_security_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["can"] = can
 
 
 def get_users() -> UserStore:
     return current_app.extensions["wiki.users"]
+
+
+def get_throttle() -> LoginThrottle:
+    return current_app.extensions["wiki.throttle"]
+
+
+class TooManyAttempts(WikiError):
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, round(retry_after / 60))
+        super().__init__(
+            f"Too many failed log-in attempts. Try again in about {minutes} minute"
+            f"{'s' if minutes != 1 else ''}."
+        )
+        self.retry_after = retry_after
+
+
+def check_password_login(username: str, password: str, *, allow_inactive: bool = False):
+    """Log-in by password, limited per account and per address (across workers).
+
+    :raises TooManyAttempts: once the limit of failures is reached.
+    """
+    throttle = get_throttle()
+    keys = login_keys(username, request.remote_addr)
+    wait = throttle.retry_after(keys)
+    if wait:
+        raise TooManyAttempts(wait)
+    user = get_users().authenticate(username, password, allow_inactive=allow_inactive)
+    if user is None:
+        throttle.failed(keys)
+    else:
+        throttle.clear(keys[:1])  # the account's count; never the address's
+    return user
+
+
+def user_from_authorization(header: str) -> User | None:
+    """The user of an `Authorization` header: a Bearer token, or Basic with the user
+    name and a personal token or the password.
+
+    :raises TooManyAttempts: when this account or address failed too often.
+    """
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        wait = get_throttle().retry_after(login_keys("", request.remote_addr))
+        if wait:
+            raise TooManyAttempts(wait)
+        user = get_users().user_for_token(value)
+        if user is None:
+            get_throttle().failed(login_keys("", request.remote_addr))
+            raise BadCredentials()
+        g.header_auth = True
+        return user
+    creds = _basic_credentials(header)
+    if creds is None:
+        return None
+    username, secret = creds
+    user = None
+    if secret.startswith(TOKEN_PREFIX):
+        user = get_users().user_for_token(secret, username)
+    if user is None:
+        user = check_password_login(username, secret)
+    if user is None:
+        raise BadCredentials()
+    g.header_auth = True
+    return user
+
+
+class BadCredentials(WikiError):
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__("Wrong user name, password or token.")
 
 
 def _basic_credentials(header: str) -> tuple[str, str] | None:
@@ -106,44 +191,97 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
 # -- permissions ---------------------------------------------------------------------
 
 
-def can(action: str, name: str | None = None, user=None) -> bool:
-    """Whether the user (default: the current one) may do `action` on page `name`."""
+def get_spaces() -> SpaceStore:
+    return current_app.extensions["wiki.spaces"]
+
+
+def access() -> Access:
+    """The space configuration for this request (read once per request)."""
+    snapshot = g.get("access")
+    if snapshot is None:
+        snapshot = g.access = get_spaces().access()
+    return snapshot
+
+
+def who(user=None) -> Who:
     user = current_user if user is None else user
+    if not user.is_authenticated:
+        return ANONYMOUS
+    return Who(user.username, user.role)
+
+
+def can(action: str, name: str | None = None, user=None) -> bool:
+    """Whether the user (default: the current one) may do `action` on page `name`.
+
+    READ/WRITE without a name: whether they may read/write anything at all.
+    """
     if action == READ:
-        if current_app.config["READ_ACCESS"] == "anonymous":
-            return True
-        return bool(user.is_authenticated)
+        return access().may_read(who(user), name)
     if action == WRITE:
-        return bool(user.is_authenticated and user.can_write and can(READ, name, user))
+        return access().may_write(who(user), name)
     if action == ADMIN:
-        return bool(user.is_authenticated and user.is_admin)
+        return who(user).role == "admin"
     return False
 
 
 def require(action: str, name: str | None = None) -> None:
     """Stop the request unless the current user may do `action` on `name`.
 
-    :raises LoginRequired: for anonymous users (they may log in);
-        PermissionDenied for logged-in users without the right.
+    A page the user may not read does not exist for them (404, so private names
+    do not leak); anonymous users are asked to log in when that could help.
+
+    :raises LoginRequired, PermissionDenied, PageNotFound:
     """
     if can(action, name):
         return
+    if name is not None and action != READ and not can(READ, name):
+        action = READ
     if not current_user.is_authenticated:
+        # the same answer whether or not the page exists: logging in may help
         raise LoginRequired("Please log in to continue.")
+    if action == READ:
+        raise PageNotFound("There is no page with that name.")
     if action == WRITE:
+        space = access().space_of(name)
+        if space is not None:
+            who_may = "members" if space.write == "members" else "members and editors"
+            raise PermissionDenied(
+                f"Only {who_may} of {space.title} may edit here. Ask an administrator to add you."
+            )
         raise PermissionDenied(
             "Your account may read but not edit pages. Ask an administrator for the editor role."
         )
     raise PermissionDenied("You do not have permission to do that.")
 
 
-def search_restriction(user=None):
-    """What search may show the user, as an index query (None: every page they may read).
+def readable(page_names) -> list[str]:
+    """The names among `page_names` that the current user may read."""
+    snapshot, person = access(), who()
+    return [n for n in page_names if snapshot.may_read(person, n)]
 
-    Search results, snippets, facet counts and suggestions all pass through it, so
-    when reading is limited per space the limit is added here, in one place.
+
+def read_filter():
+    """None when the current user may read every page, else a name -> bool test."""
+    snapshot, person = access(), who()
+    if snapshot.reads_everything(person):
+        return None
+    return lambda name: snapshot.may_read(person, name)
+
+
+def hidden_spaces() -> set[str]:
+    """The casefolded names of the spaces the current user may not read."""
+    return {name.casefold() for name in access().hidden_spaces(who())}
+
+
+def search_restriction(user=None):
+    """What search may show the user, as an index query (None: every page).
+
+    Search results, snippets, facet counts and suggestions all pass through it.
     """
-    return None
+    from .search import SearchIndex
+
+    hidden = access().hidden_spaces(who(user))
+    return SearchIndex.hide_spaces(hidden) if hidden else None
 
 
 def current_author() -> Author:
@@ -166,13 +304,14 @@ def csrf_token() -> str:
 def _check_csrf() -> None:
     if request.method in SAFE_METHODS:
         return
-    if (
-        request.path.startswith("/-/api/")
-        and request.method != "POST"
-        and "Authorization" in request.headers
+    authorization = request.headers.get("Authorization", "")
+    if request.path.startswith("/-/api/") and (
+        authorization.lower().startswith("bearer ")
+        or (request.method != "POST" and authorization)
     ):
-        # PUT/DELETE cannot be sent across sites without a CORS preflight, which
-        # this wiki never grants, and the credentials come in the request itself.
+        # A browser never adds a Bearer token by itself, and PUT/DELETE cannot be
+        # sent across sites without a CORS preflight (which this wiki never grants);
+        # the credentials come in the request itself.
         return
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
     expected = session.get("csrf")
@@ -182,6 +321,40 @@ def _check_csrf() -> None:
         g.csrf_failed = True
         return
     raise CSRFError()
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with SESSION_COOKIE_SECURE = "auto": the cookie
+    is Secure whenever the request came over HTTPS (directly or via a trusted proxy)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        setting = app.config["SESSION_COOKIE_SECURE"]
+        if setting == "auto":
+            return bool(has_request_context() and request.is_secure)
+        return bool(setting)
+
+
+# -- response headers ------------------------------------------------------------------
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.path.startswith(("/-/account", "/-/admin", "/-/reset", "/-/login")):
+        headers["Cache-Control"] = "no-store"  # one-time links and tokens stay out of caches
+    return response
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -1,4 +1,4 @@
-"""The `wiki` command: init, serve, reindex, user add/list/passwd/role."""
+"""The `wiki` command: init, serve, reindex, user ..., space ..., group ..."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from . import configured_app
 from . import create_app
 from .errors import WikiError
 from .model import Author
+from .spaces import load_seed
 
+SPACES_FILE = ".spaces.yaml"  # in CONTENT_SOURCE: the starter spaces and groups
 STARTER_AUTHOR = Author("SEE Cluster Policy Learning Platform", "wiki@localhost")
 
 
@@ -63,7 +65,17 @@ def init(source: Path | None) -> None:
             f"Created the content repository {content_dir} with {len(files)} files "
             f"(commit {rev.short})."
         )
-    wiki = create_app().extensions["wiki"]
+    created_app = create_app()
+    wiki = created_app.extensions["wiki"]
+    spaces = created_app.extensions["wiki.spaces"]
+    if not spaces.is_seeded():
+        seed_file = Path(app.config["CONTENT_SOURCE"]) / SPACES_FILE
+        try:
+            count = spaces.seed(load_seed(seed_file), actor="wiki init")
+        except WikiError as error:
+            raise _fail(error) from None
+        if count:
+            click.echo(f"Set up {count} spaces from {seed_file} (see `wiki space list`).")
     if wiki.index is not None and not wiki.index.is_ready():
         _rebuild_search(wiki)
     users = UserStore(Path(app.config["USERS_DB"]))
@@ -196,6 +208,7 @@ def user_add(username: str, role: str, email: str, display_name: str, password_s
         created = users.add(username, password, role=role, email=email, display_name=display_name)
     except WikiError as error:
         raise _fail(error) from None
+    _spaces().record(_actor(), "user.create", created.username, f"role={created.role}")
     click.echo(f"Created {created.role} '{created.username}'.")
 
 
@@ -203,7 +216,7 @@ def user_add(username: str, role: str, email: str, display_name: str, password_s
 def user_list() -> None:
     """List accounts."""
     for u in _users().all():
-        state = " (disabled)" if u.disabled else ""
+        state = "" if u.status == "active" else f" ({u.status})"
         click.echo(f"{u.username}\t{u.role}\t{u.display_name} <{u.email}>{state}")
 
 
@@ -229,17 +242,250 @@ def user_role(username: str, role: str) -> None:
         _users().set_role(username, role)
     except WikiError as error:
         raise _fail(error) from None
+    _spaces().record(_actor(), "user.role", username, f"-> {role}")
     click.echo(f"'{username}' is now {role}.")
+
+
+@user.command("disable")
+@click.argument("username")
+def user_disable(username: str) -> None:
+    """Disable an account: it can no longer log in, and its sessions and tokens stop."""
+    _user_state(username, "disable")
+
+
+@user.command("enable")
+@click.argument("username")
+def user_enable(username: str) -> None:
+    """Enable a disabled account again."""
+    _user_state(username, "enable")
+
+
+@user.command("approve")
+@click.argument("username")
+def user_approve(username: str) -> None:
+    """Approve an account that registered and waits for approval."""
+    _user_state(username, "approve")
+
+
+def _user_state(username: str, action: str) -> None:
+    users = _users()
+    try:
+        if action == "approve":
+            users.approve(username)
+        else:
+            users.set_disabled(username, action == "disable")
+    except WikiError as error:
+        raise _fail(error) from None
+    _spaces().record(_actor(), f"user.{action}", username)
+    click.echo(f"'{username}': {action}d.")
+
+
+@user.command("reset-link")
+@click.argument("username")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="The wiki's address, for the link.")
+def user_reset_link(username: str, base_url: str) -> None:
+    """Print a one-time link (valid 24 hours) for the user to set a new password."""
+    try:
+        secret = _users().create_reset(username)
+    except WikiError as error:
+        raise _fail(error) from None
+    _spaces().record(_actor(), "user.reset-link", username, "link created")
+    click.echo(f"{base_url.rstrip('/')}/-/reset/{secret}")
+
+
+def _config():
+    try:
+        return configured_app().config
+    except WikiError as error:
+        raise _fail(error) from None
 
 
 def _users():
     from .users import UserStore
 
+    config = _config()
+    return UserStore(Path(config["USERS_DB"]), hash_method=config["PASSWORD_HASH_METHOD"])
+
+
+def _spaces():
+    from .spaces import SpaceStore
+
+    config = _config()
+    users = _users()
+    return SpaceStore(Path(config["USERS_DB"]), default_read=config["READ_ACCESS"],
+                      known_user=users.exists)
+
+
+def _actor() -> str:
+    import getpass
+
     try:
-        app = configured_app()
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+# -- spaces and groups -------------------------------------------------------------------
+
+POLICY_HELP = "Read: anonymous, registered or members. Write: members or editors."
+
+
+@main.group()
+def space() -> None:
+    """Manage spaces: top-level folders with their own readers, writers and members."""
+
+
+@space.command("list")
+def space_list() -> None:
+    """List spaces with their policies and members."""
+    for s in _spaces().spaces():
+        members = ", ".join(("@" if k == "group" else "") + m for k, m in s.members) or "-"
+        click.echo(f"{s.name}\tread={s.read}\twrite={s.write}\t{s.title}\tmembers: {members}")
+
+
+@space.command("create")
+@click.argument("name")
+@click.option("--title", default="", help="Title shown for the space (default: NAME).")
+@click.option("--description", default="")
+@click.option("--read", type=click.Choice(["anonymous", "registered", "members"]),
+              default="members", show_default=True)
+@click.option("--write", type=click.Choice(["members", "editors"]), default="members",
+              show_default=True)
+def space_create(name: str, title: str, description: str, read: str, write: str) -> None:
+    """Create a space for the top-level folder NAME."""
+    try:
+        created = _spaces().create_space(name, actor=_actor(), title=title,
+                                         description=description, read=read, write=write)
     except WikiError as error:
         raise _fail(error) from None
-    return UserStore(Path(app.config["USERS_DB"]), hash_method=app.config["PASSWORD_HASH_METHOD"])
+    click.echo(f"Created the space '{created.name}' (read={created.read}, write={created.write}).")
+
+
+@space.command("set")
+@click.argument("name")
+@click.option("--title", default=None)
+@click.option("--description", default=None)
+@click.option("--read", type=click.Choice(["anonymous", "registered", "members"]), default=None)
+@click.option("--write", type=click.Choice(["members", "editors"]), default=None)
+def space_set(name: str, title, description, read, write) -> None:
+    """Change a space's title, description or policies."""
+    try:
+        changed = _spaces().update_space(name, actor=_actor(), title=title,
+                                         description=description, read=read, write=write)
+    except WikiError as error:
+        raise _fail(error) from None
+    click.echo(f"'{changed.name}': read={changed.read}, write={changed.write}.")
+
+
+@space.command("delete")
+@click.argument("name")
+def space_delete(name: str) -> None:
+    """Forget a space (its pages stay and follow the wiki-wide rules)."""
+    try:
+        _spaces().delete_space(name, actor=_actor())
+    except WikiError as error:
+        raise _fail(error) from None
+    click.echo(f"Deleted the space '{name}'.")
+
+
+@space.command("add")
+@click.argument("name")
+@click.argument("member")
+@click.option("--group", "is_group", is_flag=True, help="MEMBER is a group (or write @MEMBER).")
+def space_add(name: str, member: str, is_group: bool) -> None:
+    """Add a user (or a group) to a space's members."""
+    kind = "group" if is_group or member.startswith("@") else "user"
+    try:
+        _spaces().add_member(name, member.lstrip("@"), actor=_actor(), kind=kind)
+    except WikiError as error:
+        raise _fail(error) from None
+    click.echo(f"Added {kind} '{member.lstrip('@')}' to '{name}'.")
+
+
+@space.command("remove")
+@click.argument("name")
+@click.argument("member")
+@click.option("--group", "is_group", is_flag=True, help="MEMBER is a group (or write @MEMBER).")
+def space_remove(name: str, member: str, is_group: bool) -> None:
+    """Remove a user (or a group) from a space's members."""
+    kind = "group" if is_group or member.startswith("@") else "user"
+    try:
+        _spaces().remove_member(name, member.lstrip("@"), actor=_actor(), kind=kind)
+    except WikiError as error:
+        raise _fail(error) from None
+    click.echo(f"Removed {kind} '{member.lstrip('@')}' from '{name}'.")
+
+
+@space.command("log")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+def space_log(limit: int) -> None:
+    """Show the audit log: every change to spaces, groups and accounts."""
+    for e in _spaces().audit(limit=limit):
+        click.echo(f"{e.date:%Y-%m-%d %H:%M}\t{e.actor}\t{e.action}\t{e.target}\t{e.details}")
+
+
+@main.group()
+def group() -> None:
+    """Manage groups of users (for example one per partner organisation)."""
+
+
+@group.command("list")
+def group_list() -> None:
+    """List groups and their members."""
+    for name, title, members in _spaces().groups():
+        click.echo(f"{name}\t{title}\t{', '.join(members) or '-'}")
+
+
+@group.command("create")
+@click.argument("name")
+@click.option("--title", default="", help="What the group is (such as the organisation's name).")
+def group_create(name: str, title: str) -> None:
+    """Create a group."""
+    try:
+        _spaces().create_group(name, actor=_actor(), title=title)
+    except WikiError as error:
+        raise _fail(error) from None
+    click.echo(f"Created the group '{name}'.")
+
+
+@group.command("delete")
+@click.argument("name")
+def group_delete(name: str) -> None:
+    """Delete a group (it also leaves every space)."""
+    try:
+        _spaces().delete_group(name, actor=_actor())
+    except WikiError as error:
+        raise _fail(error) from None
+    click.echo(f"Deleted the group '{name}'.")
+
+
+@group.command("add")
+@click.argument("name")
+@click.argument("usernames", nargs=-1, required=True)
+def group_add(name: str, usernames: tuple[str, ...]) -> None:
+    """Add users to a group."""
+    store = _spaces()
+    for username in usernames:
+        try:
+            store.add_to_group(name, username, actor=_actor())
+        except WikiError as error:
+            raise _fail(error) from None
+        click.echo(f"Added '{username}' to '{name}'.")
+
+
+@group.command("remove")
+@click.argument("name")
+@click.argument("usernames", nargs=-1, required=True)
+def group_remove(name: str, usernames: tuple[str, ...]) -> None:
+    """Remove users from a group."""
+    store = _spaces()
+    for username in usernames:
+        try:
+            store.remove_from_group(name, username, actor=_actor())
+        except WikiError as error:
+            raise _fail(error) from None
+        click.echo(f"Removed '{username}' from '{name}'.")
 
 
 def _read_password(from_stdin: bool) -> str:

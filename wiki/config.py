@@ -44,9 +44,31 @@ DEFAULTS: dict[str, Any] = {
     "HISTORY_PAGE_SIZE": 50,
     # Entries in the Atom feed of recent changes.
     "FEED_SIZE": 30,
+    # Who may create an account: "off" (admins create them), "approval" (an admin
+    # approves each one) or "open" (anyone; new accounts get the reader role).
+    "REGISTRATION": "off",
+    # Send the session cookie only over HTTPS: "auto" (when the request came over
+    # HTTPS), true or false.
+    "SESSION_COOKIE_SECURE": "auto",
+    # Reverse proxies in front of the wiki whose X-Forwarded-For/-Proto/-Host to trust.
+    "TRUSTED_PROXIES": 0,
+    # Failed log-ins allowed per account and per address within LOGIN_WINDOW seconds.
+    "LOGIN_ATTEMPTS": 10,
+    "LOGIN_WINDOW": 300,
+    # Mail server for password reset links (unset: the admin copies the link by hand).
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    # "starttls", "ssl" or "none".
+    "SMTP_SECURITY": "starttls",
+    "SMTP_USER": None,
+    "SMTP_PASSWORD": None,
+    # The From: address of mail from the wiki.
+    "SMTP_FROM": "wiki@localhost",
 }
 
 READ_ACCESS_CHOICES = ("anonymous", "registered")
+REGISTRATION_CHOICES = ("off", "approval", "open")
+SMTP_SECURITY_CHOICES = ("starttls", "ssl", "none")
 INSECURE_KEYS = {"dev", "change-me", "changeme", "secret", ""}
 
 
@@ -58,7 +80,17 @@ def validate_config(config: Mapping[str, Any]) -> None:
     problems = []
     if config.get("READ_ACCESS") not in READ_ACCESS_CHOICES:
         problems.append(f"READ_ACCESS must be one of {', '.join(READ_ACCESS_CHOICES)}")
-    for key in ("MAX_PAGE_BYTES", "HISTORY_PAGE_SIZE", "FEED_SIZE"):
+    if config.get("REGISTRATION") not in REGISTRATION_CHOICES:
+        problems.append(f"REGISTRATION must be one of {', '.join(REGISTRATION_CHOICES)}")
+    if config.get("SMTP_SECURITY") not in SMTP_SECURITY_CHOICES:
+        problems.append(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_CHOICES)}")
+    if config.get("SESSION_COOKIE_SECURE") not in ("auto", True, False):
+        problems.append("SESSION_COOKIE_SECURE must be auto, true or false")
+    proxies = config.get("TRUSTED_PROXIES")
+    if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
+        problems.append("TRUSTED_PROXIES must be a whole number (0 without a proxy)")
+    for key in ("MAX_PAGE_BYTES", "HISTORY_PAGE_SIZE", "FEED_SIZE", "LOGIN_ATTEMPTS",
+                "LOGIN_WINDOW", "SMTP_PORT"):
         value = config.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             problems.append(f"{key} must be a positive whole number")

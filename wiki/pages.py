@@ -281,8 +281,14 @@ class Wiki:
     def history(self, name: str, *, limit: int = 50, offset: int = 0) -> list[Revision]:
         return self.storage.history(names.to_path(name), limit=limit, offset=offset)
 
-    def recent(self, *, limit: int = 50, offset: int = 0) -> list[Revision]:
-        return self.storage.history(None, limit=limit, offset=offset)
+    def recent(self, *, limit: int = 50, offset: int = 0, readable=None) -> list[Revision]:
+        """The newest commits; with `readable` (page name -> bool), only those that
+        changed a page the reader may see, shown by such a page."""
+        visible = None
+        if readable is not None:
+            def visible(path: str) -> bool:
+                return readable(names.to_name(path) if names.is_page_path(path) else path)
+        return self.storage.history(None, limit=limit, offset=offset, visible=visible)
 
     def diff(self, name: str, rev_a: str, rev_b: str) -> tuple[str, str, str, str]:
         """(text_a, text_b, sha_a, sha_b) of a page in two revisions, following renames."""

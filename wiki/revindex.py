@@ -180,8 +180,29 @@ class RevIndex:
                     break
             path = next_path
 
-    def recent(self, *, limit: int, offset: int = 0) -> list[Revision]:
-        """The newest commits with the first page path each touched."""
+    def recent(self, *, limit: int, offset: int = 0, visible=None) -> list[Revision]:
+        """The newest commits with the first path each touched.
+
+        With `visible` (path -> bool), only commits that touched a visible path
+        count, and each shows its first visible path and how many visible files.
+        """
+        if visible is None:
+            return self._recent_batch(limit, offset, None)
+        result: list[Revision] = []
+        skip, start, batch = offset, 0, max(100, limit + offset)
+        while len(result) < limit:
+            found = self._recent_batch(batch, start, visible)
+            result_rows = [r for r in found if r is not None]
+            drop = min(skip, len(result_rows))
+            skip -= drop
+            result.extend(result_rows[drop:])
+            if len(found) < batch:
+                break
+            start += batch
+            batch = min(batch * 2, 5000)
+        return result[:limit]
+
+    def _recent_batch(self, limit: int, offset: int, visible) -> list:
         db = self._connect()
         commits = db.execute(
             "SELECT seq, sha, author_name, author_email, ts, message FROM commits "
@@ -190,19 +211,24 @@ class RevIndex:
         ).fetchall()
         if not commits:
             return []
-        seqs = [c[0] for c in commits]
-        marks = ",".join("?" * len(seqs))
         by_seq: dict[int, list[tuple[str, str, str | None]]] = {}
+        low, high = commits[-1][0], commits[0][0]
         for seq, status, path, old in db.execute(
-            f"SELECT seq, status, path, old_path FROM changes WHERE seq IN ({marks}) "
+            "SELECT seq, status, path, old_path FROM changes WHERE seq BETWEEN ? AND ? "
             "ORDER BY rowid",
-            seqs,
+            (low, high),
         ):
-            by_seq.setdefault(seq, []).append((status, path, old))
-        result = []
+            if visible is None or visible(path):
+                by_seq.setdefault(seq, []).append((status, path, old))
+        result: list = []
         for seq, sha, name, email, ts, message in commits:
             changes = by_seq.get(seq, [])
+            if visible is not None and not changes:
+                result.append(None)  # a commit this reader may not see
+                continue
             status, path, old = changes[0] if changes else ("", None, None)
+            if old is not None and visible is not None and not visible(old):
+                old = None
             result.append(
                 _revision(
                     (sha, name, email, ts, message, status, path, old, seq), files=len(changes)

@@ -51,7 +51,7 @@ from .searchquery import parse_query
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # ISO 639-1 code -> Snowball algorithm. Croatian and Bosnian use the Serbian
 # stemmer and Slovak the Czech one (closely related, no Snowball stemmer of
 # their own); Moldovan is Romanian. Languages without one are folded only.
@@ -120,6 +120,8 @@ def make_schema() -> fields.Schema:
         meta=fields.STORED(),
         facets=fields.COLUMN(columns.VarBytesColumn()),
         modified=fields.DATETIME(stored=True, sortable=True),
+        # the first segment of the name, casefolded: what read permissions go by
+        space=fields.ID(),
         author=fields.TEXT(analyzer=folded_analyzer(), stored=True),
         **{f: fields.KEYWORD(lowercase=True, commas=True, scorable=False)
            for f in FILTER_FIELDS if f != "author"},
@@ -383,6 +385,7 @@ class SearchIndex:
         result = {
             "name": doc.name,
             "name_folded": doc.name.replace("/", " "),
+            "space": doc.name.split("/", 1)[0].casefold(),
             "title": doc.title,
             "suggest": doc.title + " " + doc.name.replace("/", " "),
             "headings": " ".join(doc.headings),
@@ -635,9 +638,10 @@ class SearchIndex:
             return [(h["name"], h.get("title") or h["name"]) for h in found]
 
     @staticmethod
-    def hide_folders(folders: Iterable[str]):
-        """A restriction that hides the pages in these top-level folders (for `restrict`)."""
-        hidden = [Q.Term("folder", f.lower()) for f in folders]
+    def hide_spaces(spaces: Iterable[str]):
+        """A restriction that hides the pages of these spaces (for `restrict`): pages in
+        the top-level folder of that name and a top-level page of that name."""
+        hidden = [Q.Term("space", f.casefold()) for f in spaces]
         return Q.Not(Q.Or(hidden)) if hidden else None
 
     def doc_count(self) -> int:

@@ -244,12 +244,13 @@ class Storage:
             return info.type == b"commit"
 
     def history(
-        self, path: str | None = None, *, limit: int = 50, offset: int = 0
+        self, path: str | None = None, *, limit: int = 50, offset: int = 0, visible=None
     ) -> list[Revision]:
-        """Revisions touching a path (following renames), newest first; all when path is None."""
+        """Revisions touching a path (following renames), newest first; all when path is None
+        (only those touching a path for which `visible(path)` is true, when given)."""
         self.sync_revindex()
         if path is None:
-            return self.revindex.recent(limit=limit, offset=offset)
+            return self.revindex.recent(limit=limit, offset=offset, visible=visible)
         return self.revindex.history(_check_path(path), limit=limit, offset=offset)
 
     def last_change(self, path: str) -> Revision | None:

@@ -192,6 +192,11 @@ def test_wrong_password(client, auth):
         ("%252F%252Fevil.example", "/"),
         ("javascript:alert(1)", "/"),
         ("/\t/evil.example", "/"),
+        ("/%5Cevil.example", "/"),
+        ("%2F%5Cevil.example", "/"),
+        ("https%3A%2F%2Fevil.example", "/"),
+        ("https%3Aevil.example", "/"),
+        ("/%09/evil.example", "/"),
         ("", "/"),
     ],
 )
@@ -209,8 +214,13 @@ def test_login_next_never_leaves_the_site(client, target, expected):
 
 def test_disabled_accounts_cannot_log_in(client, auth, app):
     users = app.extensions["wiki.users"]
-    users._db().execute("UPDATE users SET disabled = 1 WHERE username = 'editor'")
-    assert auth.login("editor").status_code == 401
+    users.set_disabled("editor", True)
+    r = auth.login("editor")
+    assert r.status_code == 403 and "disabled" in r.get_data(as_text=True)
+    assert "Edit Őrző" not in client.get("/").get_data(as_text=True)
+    # a wrong password says nothing about the account's state
+    r = auth.login("editor", "wrong-password")
+    assert r.status_code == 401 and "disabled" not in r.get_data(as_text=True)
 
 
 def test_password_change_ends_other_sessions(client, auth, app):

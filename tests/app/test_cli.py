@@ -99,9 +99,54 @@ def test_reindex_rebuilds_the_revision_table(env):
     result = runner.invoke(main, ["reindex"])
     assert result.exit_code == 0, result.output
     assert "Revision table: 1 commits." in result.output
-    assert "Search index: 16 pages" in result.output
+    assert "Search index: 17 pages" in result.output
 
 
 def test_serve_without_repository_says_what_to_do(env):
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code != 0 and "wiki init" in result.output
+
+
+def test_init_sets_up_the_starter_spaces_once(env):
+    runner = CliRunner()
+    result = runner.invoke(main, ["init"])
+    assert "Set up 7 spaces" in result.output
+    listing = runner.invoke(main, ["space", "list"]).output
+    assert "Public\tread=anonymous\twrite=editors" in listing
+    assert "WG4\tread=registered\twrite=members" in listing
+    runner.invoke(main, ["space", "delete", "WG6"])
+    again = runner.invoke(main, ["init"])
+    assert "Set up" not in again.output
+    assert "WG6" not in runner.invoke(main, ["space", "list"]).output
+    assert "pannon-business-network" in runner.invoke(main, ["group", "list"]).output
+
+
+def test_space_and_group_commands(env):
+    runner = CliRunner()
+    runner.invoke(main, ["init"])
+    runner.invoke(main, ["user", "add", "ana", "--role", "reader", "--password-stdin"],
+                  input="password-1\n")
+    assert "--write" in runner.invoke(main, ["space", "create", "--help"]).output
+    r = runner.invoke(main, ["space", "create", "WG7", "--title", "Seven", "--read", "members"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["group", "create", "istria", "--title", "Istrian agency"])
+    assert r.exit_code == 0
+    assert runner.invoke(main, ["group", "add", "istria", "ana"]).exit_code == 0
+    assert runner.invoke(main, ["space", "add", "WG7", "@istria"]).exit_code == 0
+    assert runner.invoke(main, ["space", "add", "WG7", "ana"]).exit_code == 0
+    listing = runner.invoke(main, ["space", "list"]).output
+    assert "WG7\tread=members\twrite=members\tSeven\tmembers: ana, @istria" in listing
+    r = runner.invoke(main, ["space", "set", "WG7", "--read", "registered"])
+    assert r.exit_code == 0 and "read=registered" in r.output
+    assert runner.invoke(main, ["space", "remove", "WG7", "ana"]).exit_code == 0
+    bad = runner.invoke(main, ["space", "add", "WG7", "ghost"])
+    assert bad.exit_code == 1 and "no user called 'ghost'" in bad.output
+    bad = runner.invoke(main, ["space", "create", "a/b"])
+    assert bad.exit_code == 1 and "top-level" in bad.output
+    log = runner.invoke(main, ["space", "log"]).output
+    assert "space.create\tWG7" in log and "cli:" in log and "space.member.remove" in log
+    r = runner.invoke(main, ["user", "reset-link", "ana", "--base-url", "https://wiki.example"])
+    assert r.exit_code == 0 and r.output.startswith("https://wiki.example/-/reset/")
+    assert runner.invoke(main, ["user", "disable", "ana"]).exit_code == 0
+    assert "ana\treader\tana <ana@users.noreply> (disabled)" in runner.invoke(
+        main, ["user", "list"]).output

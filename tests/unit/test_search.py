@@ -245,7 +245,7 @@ def test_two_processes_share_one_index(wiki, tmp_path):
 
 
 def test_a_restriction_hides_pages_from_hits_facets_suggestions_and_spelling(wiki):
-    hide = wiki.index.hide_folders(["WG4"])
+    hide = wiki.index.hide_spaces(["wg4"])
     results = wiki.search("klaszter OR policy", restrict=hide)
     assert not any(n.startswith("WG4/") for n in names(results))
     assert "WG4" not in results.facets["folder"] and "Hungary" not in results.facets["country"]

@@ -13,6 +13,8 @@ from markupsafe import Markup
 from markupsafe import escape
 
 from .. import names
+from ..auth import hidden_spaces
+from ..pages import TreeNode
 from ..pages import Wiki
 
 
@@ -63,14 +65,37 @@ def folder_listing(folder: str, current: str = "") -> Markup | None:
     return Markup(html)
 
 
+def visible_tree(node: TreeNode) -> TreeNode:
+    """The page tree (root) without the spaces the current user may not read."""
+    hidden = hidden_spaces()
+    if not hidden:
+        return node
+    root = TreeNode(node.name, node.label, node.is_page)
+    root.children = {k: v for k, v in node.children.items() if k.casefold() not in hidden}
+    return root
+
+
+def visible_sections() -> list[tuple[str, str]]:
+    """The sidebar's top-level folders that the current user may read."""
+    hidden = hidden_spaces()
+    return [(link, title) for link, title in get_wiki().sections()
+            if link.casefold() not in hidden]
+
+
 def register_blueprints(app: Flask) -> None:
+    from . import account
+    from . import admin
     from . import api
     from . import auth
     from . import errors
     from . import pages
     from . import site
+    from . import spaces
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(spaces.bp)
     app.register_blueprint(site.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)  # last: its /<name> catches everything else
@@ -81,8 +106,9 @@ def register_blueprints(app: Flask) -> None:
         wiki = get_wiki()
         return {
             "site_name": app.config["SITE_NAME"],
+            "registration": app.config["REGISTRATION"],
             "page_url": page_url,
-            "sections": wiki.sections,
+            "sections": visible_sections,
             "subtree": wiki.subtree,
             "folder_listing": folder_listing,
             "folder_of": names.folder,

@@ -14,6 +14,7 @@ from .. import names
 from ..auth import READ
 from ..auth import WRITE
 from ..auth import current_author
+from ..auth import readable
 from ..auth import require
 from ..auth import search_restriction
 from ..errors import EditConflict
@@ -82,7 +83,7 @@ def suggest():
 @bp.get("/pages")
 def list_pages():
     require(READ)
-    return jsonify(sorted(get_wiki().page_names(), key=str.casefold))
+    return jsonify(sorted(readable(get_wiki().page_names()), key=str.casefold))
 
 
 @bp.get("/pages/<path:name>")

@@ -11,7 +11,8 @@ from flask import session
 from flask_login import login_user
 from flask_login import logout_user
 
-from ..auth import get_users
+from ..auth import TooManyAttempts
+from ..auth import check_password_login
 from ..auth import is_safe_next
 
 bp = Blueprint("auth", __name__)
@@ -26,10 +27,27 @@ def login():
         return render_template("auth/login.html", next=target, username="")
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
-    user = get_users().authenticate(username, password) if username and password else None
+    try:
+        user = (
+            check_password_login(username, password, allow_inactive=True)
+            if username and password
+            else None
+        )
+    except TooManyAttempts as refused:
+        flash(refused.message, "error")
+        page = render_template("auth/login.html", next=target, username=username)
+        return page, 429, {"Retry-After": str(refused.retry_after)}
     if user is None:
         flash("Wrong user name or password.", "error")
         return render_template("auth/login.html", next=target, username=username), 401
+    if not user.is_active:
+        flash(
+            "Your account is waiting for an administrator's approval."
+            if user.pending
+            else "This account is disabled. Ask an administrator.",
+            "error",
+        )
+        return render_template("auth/login.html", next=target, username=username), 403
     session.clear()  # a fresh session (and CSRF token) at login: no fixation
     login_user(user)
     flash(f"Welcome, {user.display_name}.", "success")

@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 from flask import flash
 from flask import jsonify
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -14,6 +15,7 @@ from flask import url_for
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException
 
+from ..auth import HEADER_AUTH_PREFIXES
 from ..auth import LoginRequired
 from ..errors import WikiError
 
@@ -43,7 +45,13 @@ def init_app(app: Flask) -> None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if error.status >= 500:
             log.error("wiki error on %s: %s", request.path, error.message, exc_info=error)
-        return _render(error.status, error.message)
+        response = make_response(_render(error.status, error.message))
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        if error.status == 401 and request.path.startswith(HEADER_AUTH_PREFIXES):
+            response.headers["WWW-Authenticate"] = 'Basic realm="wiki", charset="UTF-8"'
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -11,11 +11,15 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_login import current_user
 
 from .. import names
 from ..auth import READ
 from ..auth import WRITE
+from ..auth import access
+from ..auth import can
 from ..auth import current_author
+from ..auth import readable
 from ..auth import require
 from ..diffs import line_diff
 from ..errors import EditConflict
@@ -56,7 +60,22 @@ def view(name: str):
         if rev:
             raise
         return _missing(name)
-    return render_template("pages/view.html", page=page, name=name, breadcrumbs=_breadcrumbs(name))
+    space = access().space_of(name)
+    panel = None
+    if space is not None and page.is_current and name.casefold() == (
+        f"{space.name}/{names.HOME}".casefold()
+    ):
+        from .spaces import space_panel
+
+        panel = space_panel(space)
+    return render_template(
+        "pages/view.html",
+        page=page,
+        name=name,
+        breadcrumbs=_breadcrumbs(name),
+        space=space,
+        panel=panel,
+    )
 
 
 def _missing(name: str):
@@ -66,7 +85,7 @@ def _missing(name: str):
     if canonical and canonical != name:
         return redirect(page_url(canonical), 301)
     moved = wiki.renamed_to(name)
-    if moved:
+    if moved and can(READ, moved):
         return redirect(page_url(moved), 301)
     home = f"{name}/{names.HOME}"
     if wiki.exists(home):
@@ -119,7 +138,15 @@ def edit(name: str):
         require(WRITE)
         flash(problem.message, "error")
         return _edit_again(target, text, message, base, True, status=400)
-    require(WRITE, target)
+    if not can(WRITE, target):
+        # refused, but the text comes back: nothing typed is lost
+        is_new = not (can(READ, target) and wiki.exists(target))
+        if not current_user.is_authenticated:
+            flash("You are not logged in (any more). Log in in another tab, then save again: "
+                  "your text is below.", "error")
+            return _edit_again(target, text, message, base, is_new, status=401)
+        flash(_no_write_message(target), "error")
+        return _edit_again(target, text, message, base, is_new, status=403)
     is_new = not wiki.exists(target)
     if g.get("csrf_failed"):
         flash("Your session expired before saving. Your text is below: save again.", "error")
@@ -177,6 +204,14 @@ def _edit_again(name, text, message, base, is_new, *, status, conflict=None):
     ), status
 
 
+def _no_write_message(name: str) -> str:
+    space = access().space_of(name)
+    if space is None:
+        return ("Your account may not edit pages outside the working-group spaces. "
+                "Ask an administrator for the editor role.")
+    return f"You may not write in the space {space.title} ('{space.name}')."
+
+
 def _template_for(name: str) -> str:
     title = names.leaf(name)
     return f"# {title}\n\n"
@@ -184,12 +219,13 @@ def _template_for(name: str) -> str:
 
 @bp.post("/-/preview")
 def preview():
-    require(WRITE)  # previews are for people writing; they render arbitrary text
     name = request.form.get("name", "")
     try:
         name = _name(name) if name else ""
     except InvalidPageName:
         name = ""
+    # previews are for people writing (they render arbitrary text), where they write
+    require(WRITE, name or None)
     text = request.form.get("content", "")
     try:
         get_wiki().check_text(text)
@@ -299,7 +335,11 @@ def rename(name: str):
         )
     new_name = request.form.get("new_name", "")
     try:
-        require(WRITE, new_name)
+        if not can(WRITE, names.normalize(new_name)):
+            flash(_no_write_message(names.normalize(new_name)), "error")
+            return render_template(
+                "pages/rename.html", name=name, new_name=new_name, breadcrumbs=_breadcrumbs(name)
+            ), 403
         new_name = wiki.rename_page(
             name, new_name, author=current_author(), message=request.form.get("message", "")
         )
@@ -333,6 +373,6 @@ def backlinks(name: str):
     return render_template(
         "pages/backlinks.html",
         name=name,
-        pages=wiki.backlinks(name),
+        pages=readable(wiki.backlinks(name)),
         breadcrumbs=_breadcrumbs(name),
     )

@@ -16,10 +16,13 @@ from flask import url_for
 
 from .. import names
 from ..auth import READ
+from ..auth import can
+from ..auth import read_filter
 from ..auth import require
 from ..auth import search_restriction
 from . import get_wiki
 from . import page_number
+from . import visible_tree
 
 bp = Blueprint("site", __name__)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -30,7 +33,9 @@ def recent():
     require(READ)
     size = current_app.config["HISTORY_PAGE_SIZE"]
     page = page_number()
-    revisions = get_wiki().recent(limit=size + 1, offset=(page - 1) * size)
+    revisions = get_wiki().recent(
+        limit=size + 1, offset=(page - 1) * size, readable=read_filter()
+    )
     return render_template(
         "site/recent.html", revisions=revisions[:size], page=page, has_next=len(revisions) > size
     )
@@ -40,7 +45,7 @@ def recent():
 def recent_feed():
     require(READ)
     wiki = get_wiki()
-    revisions = wiki.recent(limit=current_app.config["FEED_SIZE"])
+    revisions = wiki.recent(limit=current_app.config["FEED_SIZE"], readable=read_filter())
     root_url = request.url_root.rstrip("/")
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -74,12 +79,11 @@ def pages():
     require(READ)
     wiki = get_wiki()
     folder = request.args.get("folder", "").strip("/")
-    node = wiki.subtree(folder) if folder else wiki.tree()
+    node = wiki.subtree(folder) if folder and can(READ, folder) else None
     if node is None:
-        folder, node = "", wiki.tree()
-    return render_template(
-        "site/pages.html", tree=node, folder=folder, total=len(wiki.page_names())
-    )
+        folder, node = "", visible_tree(wiki.tree())
+    total = len(wiki.page_names()) if node is wiki.tree() else visible_tree(wiki.tree()).count()
+    return render_template("site/pages.html", tree=node, folder=folder, total=total)
 
 
 def search_params() -> tuple[str, dict[str, str], str, int]:

@@ -1,0 +1,284 @@
+"""Accounts completed: registration, the admin area, API tokens, reset links, brute-force
+limits, security headers and cookie flags."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.conftest import AuthActions
+from tests.conftest import csrf_of
+from tests.conftest import make_app
+
+
+def from_address(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def register(client, username="newbie", password="a-good-password", **extra):
+    data = {"username": username, "display_name": "New Bie", "email": f"{username}@example.org",
+            "password": password, "confirm_password": password, "csrf_token": csrf_of(client)}
+    data.update(extra)
+    return client.post("/-/register", data=data)
+
+
+def test_registration_is_off_by_default(client):
+    assert client.get("/-/register").status_code == 404
+    assert register(client).status_code == 404
+    assert "Create account" not in client.get("/-/login").get_data(as_text=True)
+
+
+def test_open_registration_makes_a_reader_who_is_logged_in(tmp_path, content_repo):
+    app = make_app(tmp_path, content_repo, REGISTRATION="open")
+    client = app.test_client()
+    assert "Create account" in client.get("/-/login").get_data(as_text=True)
+    r = register(client)
+    assert r.status_code == 302
+    assert "New Bie" in client.get("/").get_data(as_text=True)
+    assert app.extensions["wiki.users"].by_name("newbie").role == "reader"
+    # a taken name or a short password comes back with the form filled in
+    other = app.test_client()
+    r = register(other, username="newbie")
+    assert r.status_code == 400 and "taken" in r.get_data(as_text=True)
+    r = register(other, username="another", password="short")
+    assert r.status_code == 400 and 'value="another"' in r.get_data(as_text=True)
+
+
+def test_approval_registration_waits_for_an_admin(tmp_path, content_repo):
+    app = make_app(tmp_path, content_repo, REGISTRATION="approval")
+    client = app.test_client()
+    assert register(client).status_code == 302
+    r = AuthActions(client).login("newbie", "a-good-password")
+    assert r.status_code == 403 and "approval" in r.get_data(as_text=True)
+    admin = app.test_client()
+    AuthActions(admin).login("admin")
+    page = admin.get("/-/admin/users").get_data(as_text=True)
+    assert "pending" in page
+    assert AuthActions(admin).post("/-/admin/users/newbie/approve").status_code == 302
+    assert AuthActions(client).login("newbie", "a-good-password").status_code == 302
+    audit = admin.get("/-/admin/audit").get_data(as_text=True)
+    assert "user.register" in audit and "user.approve" in audit
+
+
+@pytest.mark.parametrize("role, status", [(None, 302), ("reader", 403), ("editor", 403)])
+def test_only_admins_enter_the_admin_area(client, auth, role, status):
+    if role:
+        auth.login(role)
+    for url in ("/-/admin/users", "/-/admin/spaces", "/-/admin/groups", "/-/admin/audit"):
+        assert client.get(url).status_code == status
+    r = auth.post("/-/admin/spaces", {"name": "WG9", "read": "members", "write": "members"})
+    assert r.status_code in (401, 403)
+
+
+def test_admin_creates_an_account_with_a_one_time_link(client, auth, app):
+    auth.login("admin")
+    r = auth.post("/-/admin/users", {"username": "maria", "display_name": "Maria Rossi",
+                                     "email": "maria@example.org", "role": "editor"})
+    assert r.status_code == 201
+    link = re.search(r'id="reset-link">([^<]+)<', r.get_data(as_text=True)).group(1)
+    path = link.split("localhost", 1)[1]
+    assert r.headers["Cache-Control"] == "no-store"
+    visitor = app.test_client()
+    assert "maria" in visitor.get(path).get_data(as_text=True)
+    token = csrf_of(visitor)
+    r = visitor.post(path, data={"password": "marias-password", "confirm_password": "x",
+                                 "csrf_token": token})
+    assert r.status_code == 400 and "differ" in r.get_data(as_text=True)
+    r = visitor.post(path, data={"password": "marias-password",
+                                 "confirm_password": "marias-password", "csrf_token": token})
+    assert r.status_code == 302
+    assert AuthActions(visitor).login("maria", "marias-password").status_code == 302
+    # the link works once
+    assert app.test_client().get(path).status_code == 404
+
+
+def test_admin_disables_changes_role_and_resets(client, auth, app):
+    users = app.extensions["wiki.users"]
+    editor = app.test_client()
+    AuthActions(editor).login("editor")
+    auth.login("admin")
+    assert auth.post("/-/admin/users/editor/role", {"role": "reader"}).status_code == 302
+    assert users.by_name("editor").role == "reader"
+    assert auth.post("/-/admin/users/editor/disable").status_code == 302
+    assert "Log in" in editor.get("/").get_data(as_text=True)  # its session ended
+    assert AuthActions(editor).login("editor").status_code == 403
+    assert auth.post("/-/admin/users/editor/enable").status_code == 302
+    assert AuthActions(editor).login("editor").status_code == 302
+    r = auth.post("/-/admin/users/admin/disable")
+    assert r.status_code == 400 and "your own" in r.get_data(as_text=True)
+    r = auth.post("/-/admin/users/admin/role", {"role": "reader"})
+    assert r.status_code == 400 and users.by_name("admin").role == "admin"
+    r = auth.post("/-/admin/users/editor/role", {"role": "emperor"})
+    assert r.status_code == 400
+    assert auth.post("/-/admin/users/nobody/disable").status_code == 400
+    r = auth.post("/-/admin/users/reader/reset")
+    assert r.status_code == 200 and "/-/reset/" in r.get_data(as_text=True)
+    audit = client.get("/-/admin/audit").get_data(as_text=True)
+    for action in ("user.role", "user.disable", "user.enable", "user.reset-link"):
+        assert action in audit
+
+
+def test_admin_manages_spaces_groups_and_members_with_an_audit_trail(client, auth, app):
+    auth.login("admin")
+    r = auth.post("/-/admin/spaces", {"name": "WG4", "title": "WG4 Financing",
+                                      "read": "members", "write": "members"})
+    assert r.status_code == 302
+    r = auth.post("/-/admin/spaces", {"name": "../etc", "read": "members", "write": "members"})
+    assert r.status_code == 400 and 'value="../etc"' in r.get_data(as_text=True)
+    r = auth.post("/-/admin/spaces", {"name": "WG4", "read": "members", "write": "members"})
+    assert r.status_code == 400 and "already" in r.get_data(as_text=True)
+    assert auth.post("/-/admin/groups", {"name": "pannon", "title": "PBN"}).status_code == 302
+    assert auth.post("/-/admin/groups/pannon/add", {"username": "reader"}).status_code == 302
+    r = auth.post("/-/admin/groups/pannon/add", {"username": "ghost"})
+    assert r.status_code == 400 and "no user" in r.get_data(as_text=True)
+    r = auth.post("/-/admin/spaces/WG4/members", {"kind": "group", "member": "pannon"})
+    assert r.status_code == 302
+    # the reader now reads and writes WG4 through the group; the editor no longer sees it
+    reader, editor = app.test_client(), app.test_client()
+    AuthActions(reader).login("reader")
+    AuthActions(editor).login("editor")
+    assert reader.get("/-/edit/WG4/Home").status_code == 200
+    assert editor.get("/WG4/Home").status_code == 404
+    r = auth.post("/-/admin/spaces/WG4", {"title": "WG4", "description": "", "read": "registered",
+                                          "write": "members"})
+    assert r.status_code == 302
+    assert editor.get("/WG4/Home").status_code == 200
+    assert editor.get("/-/edit/WG4/Home").status_code == 403
+    page = client.get("/-/admin/spaces/WG4").get_data(as_text=True)
+    assert "space.member.add" in page and "read=registered" in page
+    assert auth.post("/-/admin/spaces/WG4/members/remove",
+                     {"kind": "group", "member": "pannon"}).status_code == 302
+    assert reader.get("/-/edit/WG4/Home").status_code == 403
+    assert auth.post("/-/admin/spaces/WG4/delete").status_code == 302
+    assert editor.get("/-/edit/WG4/Home").status_code == 200  # wiki-wide rules again
+    assert client.get("/-/admin/spaces/WG4").status_code == 404
+
+
+def test_tokens_are_shown_once_stored_hashed_and_revocable(client, auth, app):
+    auth.login("editor")
+    r = auth.post("/-/account/tokens", {"label": "laptop git"})
+    assert r.status_code == 201 and r.headers["Cache-Control"] == "no-store"
+    secret = re.search(r'id="new-token">([^<]+)<', r.get_data(as_text=True)).group(1)
+    assert secret not in client.get("/-/account").get_data(as_text=True)
+    stored = app.extensions["wiki.users"]._db().execute("SELECT token_hash FROM tokens")
+    assert secret not in [row[0] for row in stored]
+    api = app.test_client()
+    assert api.get("/-/api/v1/pages", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    r = api.put("/-/api/v1/pages/Token page", json={"content": "# T\n"},
+                headers={"Authorization": f"Bearer {secret}"})
+    assert r.status_code == 201  # no CSRF token needed with a bearer token
+    assert app.extensions["wiki"].page("Token page").last_change.author.name == "Edit Őrző"
+    assert "laptop git" in client.get("/-/account").get_data(as_text=True)
+    token_id = app.extensions["wiki.users"].tokens("editor")[0].id
+    r = auth.post(f"/-/account/tokens/{token_id}/revoke")
+    assert r.status_code == 302
+    assert api.get("/-/api/v1/pages",
+                   headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    # someone else's token cannot be revoked by id
+    other_secret, other = app.extensions["wiki.users"].create_token("reader", "x")
+    assert auth.post(f"/-/account/tokens/{other.id}/revoke").status_code == 404
+    assert auth.post("/-/account/tokens", {"label": " "}).status_code == 400
+
+
+def test_changing_the_password_on_the_profile_ends_other_sessions(client, auth, app):
+    other = app.test_client()
+    AuthActions(other).login("editor")
+    auth.login("editor")
+    r = auth.post("/-/account/password", {"current_password": "wrong", "new_password": "x" * 10,
+                                          "confirm_password": "x" * 10})
+    assert r.status_code == 400
+    r = auth.post("/-/account/password", {"current_password": PASSWORD,
+                                          "new_password": "a-new-password",
+                                          "confirm_password": "a-new-password"})
+    assert r.status_code == 302
+    assert "Edit Őrző" in client.get("/").get_data(as_text=True)  # this session goes on
+    assert "Log in" in other.get("/").get_data(as_text=True)  # the other one ended
+
+
+def test_failed_logins_are_cut_off_per_account_across_workers(tmp_path, content_repo):
+    app = make_app(tmp_path, content_repo)
+    # a second worker: another app on the same database
+    worker2 = make_app(tmp_path, content_repo, USERS_DB=app.config["USERS_DB"],
+                       SEARCH_INDEX_DIR=app.config["SEARCH_INDEX_DIR"] + "2", _skip_users=True)
+    statuses = []
+    for i in range(10):
+        c = from_address(app if i % 2 else worker2, f"10.0.0.{i}")
+        statuses.append(AuthActions(c).login("editor", "wrong-guess").status_code)
+    assert statuses == [401] * 10
+    c = from_address(app, "10.0.1.1")
+    r = AuthActions(c).login("editor", PASSWORD)  # even the right password waits now
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert "Too many" in r.get_data(as_text=True)
+    # the API's Basic authentication counts and is refused the same way
+    import base64
+
+    basic = base64.b64encode(f"editor:{PASSWORD}".encode()).decode()
+    r = c.get("/-/api/v1/pages", headers={"Authorization": f"Basic {basic}"})
+    assert r.status_code == 429 and "Retry-After" in r.headers
+    # other accounts are not locked out by it
+    assert AuthActions(c).login("reader", PASSWORD).status_code == 302
+
+
+def test_failed_logins_are_cut_off_per_address(tmp_path, content_repo):
+    app = make_app(tmp_path, content_repo)
+    client = from_address(app, "192.0.2.7")
+    for i in range(10):
+        assert AuthActions(client).login(f"guess{i}", "wrong").status_code == 401
+    r = AuthActions(client).login("editor", PASSWORD)
+    assert r.status_code == 429 and "Retry-After" in r.headers
+    other = from_address(app, "192.0.2.8")
+    assert AuthActions(other).login("editor", PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize("url", ["/", "/-/login", "/-/api/v1/pages", "/no/such/page",
+                                 "/-/search?q=x"])
+def test_security_headers_on_every_response(client, url):
+    r = client.get(url)
+    csp = r.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    script = next(p for p in csp.split(";") if p.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script and "'unsafe-eval'" not in script
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"]
+    assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_pages_have_no_inline_scripts_or_styles(client, auth):
+    auth.login("admin")
+    for url in ("/", "/-/edit/Home", "/-/admin/users", "/-/account", "/-/search?q=wg4",
+                "/-/history/Home", "/-/spaces"):
+        html = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\ssrc=)", html), url
+        assert not re.search(r"\son[a-z]+=", html), url
+        assert " style=" not in html, url
+
+
+def test_session_cookie_is_secure_over_https_and_behind_a_trusted_proxy(tmp_path, content_repo):
+    app = make_app(tmp_path, content_repo)
+    client = app.test_client()
+    plain = AuthActions(client).login("editor")
+    assert "Secure" not in plain.headers["Set-Cookie"]
+    secure = app.test_client()
+    token = csrf_of(secure)
+    r = secure.post("/-/login", base_url="https://localhost",
+                    data={"username": "editor", "password": PASSWORD, "csrf_token": token})
+    cookie = r.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert r.headers.get("Strict-Transport-Security")
+    proxied = make_app(tmp_path / "p", content_repo, TRUSTED_PROXIES=1,
+                       USERS_DB=str(tmp_path / "p.sqlite"))
+    c = proxied.test_client()
+    token = csrf_of(c)
+    r = c.post("/-/login", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
+               data={"username": "editor", "password": PASSWORD, "csrf_token": token})
+    assert "Secure" in r.headers["Set-Cookie"]
+    # without a trusted proxy the header is ignored
+    c = app.test_client()
+    token = csrf_of(c)
+    r = c.post("/-/login", headers={"X-Forwarded-Proto": "https"},
+               data={"username": "editor", "password": PASSWORD, "csrf_token": token})
+    assert "Secure" not in r.headers["Set-Cookie"]

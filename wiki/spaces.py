@@ -1,0 +1,633 @@
+"""Spaces: top-level folders with their own read and write policy and their members.
+
+A space is a top-level folder of the content (`WG4`, `Public`). Its read policy
+is `anonymous`, `registered` or `members`; its write policy `members` (only its
+members) or `editors` (its members and everyone with the editor role). Members
+are users or groups (for example one group per partner organisation). Pages
+outside every space follow the wiki-wide default: READ_ACCESS for reading,
+the editor role for writing. Administrators may do everything everywhere.
+
+The configuration lives in the accounts database, so it survives restarts and is
+in every backup of the instance folder; every change is written to an audit log.
+`Access` is an immutable snapshot of it: the only place where a permission is
+decided (auth.can() asks it). No Flask imports.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from . import names
+from .errors import InvalidPageName
+from .errors import WikiError
+from .sqlite import Database
+
+READ_POLICIES = ("anonymous", "registered", "members")
+WRITE_POLICIES = ("members", "editors")
+MEMBER_KINDS = ("user", "group")
+_GROUP_NAME = re.compile(r"^[\w.\-]{2,40}$", re.UNICODE)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS spaces (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    read_policy TEXT NOT NULL,
+    write_policy TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS space_members (
+    space TEXT NOT NULL COLLATE NOCASE,
+    kind TEXT NOT NULL,
+    member TEXT NOT NULL COLLATE NOCASE,
+    PRIMARY KEY (space, kind, member)
+);
+CREATE TABLE IF NOT EXISTS groups (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    title TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS group_members (
+    grp TEXT NOT NULL COLLATE NOCASE,
+    username TEXT NOT NULL COLLATE NOCASE,
+    PRIMARY KEY (grp, username)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    ts TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS access_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+class SpaceError(WikiError):
+    status = 400
+
+
+class SpaceNotFound(WikiError):
+    status = 404
+
+
+@dataclass(frozen=True)
+class Who:
+    """Whom a decision is about: a user name ("" when anonymous) and a role."""
+
+    username: str = ""
+    role: str = "anonymous"  # anonymous | reader | editor | admin
+
+    @property
+    def registered(self) -> bool:
+        return self.role != "anonymous"
+
+
+ANONYMOUS = Who()
+
+
+@dataclass(frozen=True)
+class Space:
+    name: str
+    title: str
+    description: str
+    read: str
+    write: str
+    users: frozenset[str]  # casefolded user names
+    groups: frozenset[str]  # casefolded group names
+    members: tuple[tuple[str, str], ...]  # (kind, name) as entered, for display
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    date: datetime
+    actor: str
+    action: str
+    target: str
+    details: str
+
+
+class Access:
+    """Who may read and write which page: one snapshot of the space configuration."""
+
+    def __init__(
+        self,
+        spaces: Iterable[Space] = (),
+        groups: dict[str, frozenset[str]] | None = None,
+        *,
+        default_read: str = "anonymous",
+    ) -> None:
+        self.spaces = {s.name.casefold(): s for s in spaces}
+        self.groups = groups or {}  # casefolded group -> casefolded user names
+        self.default_read = default_read
+
+    def space_of(self, name: str | None) -> Space | None:
+        """The space a page belongs to: its first name segment (`WG4/x` and `WG4`)."""
+        if not name:
+            return None
+        return self.spaces.get(name.split("/", 1)[0].casefold())
+
+    def is_member(self, space: Space, who: Who) -> bool:
+        if not who.registered:
+            return False
+        user = who.username.casefold()
+        if user in space.users:
+            return True
+        return any(user in self.groups.get(group, ()) for group in space.groups)
+
+    def groups_of(self, username: str) -> list[str]:
+        user = username.casefold()
+        return sorted(g for g, members in self.groups.items() if user in members)
+
+    def may_read(self, who: Who, name: str | None = None) -> bool:
+        """Whether `who` may read page `name` (None: whether they may read anything)."""
+        if who.role == "admin":
+            return True
+        if name is None:
+            return self._reads(who, self.default_read, None) or any(
+                self._reads(who, s.read, s) for s in self.spaces.values()
+            )
+        space = self.space_of(name)
+        if space is None:
+            return self._reads(who, self.default_read, None)
+        return self._reads(who, space.read, space)
+
+    def may_write(self, who: Who, name: str | None = None) -> bool:
+        """Whether `who` may change page `name` (None: whether they may write anywhere)."""
+        if not who.registered:
+            return False
+        if who.role == "admin":
+            return True
+        if name is None:
+            return self._edits_outside(who) or any(
+                self._writes(who, s) for s in self.spaces.values()
+            )
+        space = self.space_of(name)
+        if space is None:
+            return self._edits_outside(who)
+        return self._writes(who, space)
+
+    def _edits_outside(self, who: Who) -> bool:
+        return who.role == "editor" and self._reads(who, self.default_read, None)
+
+    def _reads(self, who: Who, policy: str, space: Space | None) -> bool:
+        if policy == "anonymous":
+            return True
+        if policy == "registered":
+            return who.registered
+        return space is not None and self.is_member(space, who)
+
+    def _writes(self, who: Who, space: Space) -> bool:
+        if not self._reads(who, space.read, space):
+            return False
+        if self.is_member(space, who):
+            return True
+        return space.write == "editors" and who.role == "editor"
+
+    def hidden_spaces(self, who: Who) -> list[str]:
+        """The spaces whose pages `who` may not read."""
+        if who.role == "admin":
+            return []
+        return [s.name for s in self.spaces.values() if not self._reads(who, s.read, s)]
+
+    def reads_everything(self, who: Who) -> bool:
+        """Whether `who` may read every page there is (or ever will be)."""
+        if who.role == "admin":
+            return True
+        return self._reads(who, self.default_read, None) and not self.hidden_spaces(who)
+
+    def readable(self, who: Who, page_names: Iterable[str]) -> list[str]:
+        return [n for n in page_names if self.may_read(who, n)]
+
+
+class SpaceStore:
+    """Spaces, groups, memberships and the audit log, in the accounts database."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        default_read: str = "anonymous",
+        known_user: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.default_read = default_read
+        self._known_user = known_user or (lambda name: True)
+        self._database = Database(self.path, schema=_SCHEMA)
+        self._db = self._database.connection
+        self._lock = threading.Lock()
+        self._cached: tuple[str, Access] | None = None
+
+    def close(self) -> None:
+        self._database.close()
+
+    # -- the snapshot --------------------------------------------------------------
+
+    def version(self) -> str:
+        row = self._db().execute("SELECT value FROM access_meta WHERE key = 'version'").fetchone()
+        return row[0] if row else "0"
+
+    def access(self) -> Access:
+        """The current configuration (re-read only when another process changed it)."""
+        version = self.version()
+        cached = self._cached
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        with self._lock:
+            db = self._db()
+            db.execute("BEGIN")
+            try:
+                version = self.version()
+                access = self._load(db)
+            finally:
+                db.execute("COMMIT")
+            self._cached = (version, access)
+        return access
+
+    def _load(self, db) -> Access:
+        members: dict[str, list[tuple[str, str]]] = {}
+        for space, kind, member in db.execute(
+            "SELECT space, kind, member FROM space_members ORDER BY kind DESC, member COLLATE NOCASE"
+        ):
+            members.setdefault(space.casefold(), []).append((kind, member))
+        spaces = []
+        for name, title, description, read, write in db.execute(
+            "SELECT name, title, description, read_policy, write_policy FROM spaces"
+        ):
+            listed = tuple(members.get(name.casefold(), ()))
+            spaces.append(
+                Space(
+                    name,
+                    title,
+                    description,
+                    read,
+                    write,
+                    users=frozenset(m.casefold() for k, m in listed if k == "user"),
+                    groups=frozenset(m.casefold() for k, m in listed if k == "group"),
+                    members=listed,
+                )
+            )
+        groups: dict[str, set[str]] = {name.casefold(): set() for (name,) in db.execute(
+            "SELECT name FROM groups"
+        )}
+        for grp, username in db.execute("SELECT grp, username FROM group_members"):
+            groups.setdefault(grp.casefold(), set()).add(username.casefold())
+        return Access(
+            spaces,
+            {k: frozenset(v) for k, v in groups.items()},
+            default_read=self.default_read,
+        )
+
+    def spaces(self) -> list[Space]:
+        return sorted(self.access().spaces.values(), key=lambda s: s.name.casefold())
+
+    def get(self, name: str) -> Space:
+        """:raises SpaceNotFound:"""
+        space = self.access().spaces.get(name.strip().casefold())
+        if space is None:
+            raise SpaceNotFound(f"There is no space called '{name}'.")
+        return space
+
+    def groups(self) -> list[tuple[str, str, list[str]]]:
+        """Every group as (name, title, members)."""
+        db = self._db()
+        members: dict[str, list[str]] = {}
+        for grp, username in db.execute(
+            "SELECT grp, username FROM group_members ORDER BY username COLLATE NOCASE"
+        ):
+            members.setdefault(grp.casefold(), []).append(username)
+        return [
+            (name, title, members.get(name.casefold(), []))
+            for name, title in db.execute("SELECT name, title FROM groups ORDER BY name")
+        ]
+
+    # -- changes (each one a transaction with its audit entry) ------------------------
+
+    def _change(self, actor: str, action: str, target: str, details: str, statements) -> None:
+        db = self._db()
+        with self._lock:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, params in statements:
+                    db.execute(sql, params)
+                db.execute(
+                    "INSERT INTO audit (ts, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
+                    (datetime.now(UTC).isoformat(), actor or "?", action, target, details),
+                )
+                db.execute(
+                    "INSERT INTO access_meta (key, value) VALUES ('version', '1') "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            self._cached = None
+
+    def create_space(
+        self,
+        name: str,
+        *,
+        actor: str,
+        title: str = "",
+        description: str = "",
+        read: str = "members",
+        write: str = "members",
+    ) -> Space:
+        """:raises SpaceError: for a bad name or policy, or a space that exists."""
+        name = _space_name(name)
+        _check_policies(read, write)
+        if name.casefold() in self.access().spaces:
+            raise SpaceError(f"There is already a space called '{name}'.")
+        title = title.strip() or name
+        self._change(
+            actor,
+            "space.create",
+            name,
+            f"read={read} write={write} title={title!r}",
+            [
+                (
+                    "INSERT INTO spaces (name, title, description, read_policy, write_policy, "
+                    "created) VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, title, description.strip(), read, write, datetime.now(UTC).isoformat()),
+                )
+            ],
+        )
+        return self.get(name)
+
+    def update_space(
+        self,
+        name: str,
+        *,
+        actor: str,
+        title: str | None = None,
+        description: str | None = None,
+        read: str | None = None,
+        write: str | None = None,
+    ) -> Space:
+        """Change a space's title, description or policies (None keeps a value)."""
+        space = self.get(name)
+        new = {
+            "title": space.title if title is None else (title.strip() or space.name),
+            "description": space.description if description is None else description.strip(),
+            "read": read or space.read,
+            "write": write or space.write,
+        }
+        _check_policies(new["read"], new["write"])
+        changed = {
+            k: v for k, v in new.items() if v != getattr(space, k)
+        }
+        if not changed:
+            return space
+        self._change(
+            actor,
+            "space.update",
+            space.name,
+            " ".join(f"{k}={v!r}" if k in ("title", "description") else f"{k}={v}"
+                     for k, v in changed.items()),
+            [
+                (
+                    "UPDATE spaces SET title = ?, description = ?, read_policy = ?, "
+                    "write_policy = ? WHERE name = ?",
+                    (new["title"], new["description"], new["read"], new["write"], space.name),
+                )
+            ],
+        )
+        return self.get(space.name)
+
+    def delete_space(self, name: str, *, actor: str) -> None:
+        """Forget a space: its pages stay and follow the wiki-wide defaults."""
+        space = self.get(name)
+        self._change(
+            actor,
+            "space.delete",
+            space.name,
+            f"read={space.read} write={space.write} members={len(space.members)}",
+            [
+                ("DELETE FROM space_members WHERE space = ?", (space.name,)),
+                ("DELETE FROM spaces WHERE name = ?", (space.name,)),
+            ],
+        )
+
+    def add_member(self, space_name: str, member: str, *, actor: str, kind: str = "user") -> None:
+        """:raises SpaceError: for an unknown user or group; SpaceNotFound."""
+        space = self.get(space_name)
+        member = self._existing(kind, member)
+        if (kind, member.casefold()) in {(k, m.casefold()) for k, m in space.members}:
+            raise SpaceError(f"{_label(kind, member)} is already a member of {space.name}.")
+        self._change(
+            actor,
+            "space.member.add",
+            space.name,
+            _label(kind, member),
+            [
+                (
+                    "INSERT INTO space_members (space, kind, member) VALUES (?, ?, ?)",
+                    (space.name, kind, member),
+                )
+            ],
+        )
+
+    def remove_member(
+        self, space_name: str, member: str, *, actor: str, kind: str = "user"
+    ) -> None:
+        space = self.get(space_name)
+        if kind not in MEMBER_KINDS or (kind, member.strip().casefold()) not in {
+            (k, m.casefold()) for k, m in space.members
+        }:
+            raise SpaceError(f"{_label(kind, member)} is not a member of {space.name}.")
+        self._change(
+            actor,
+            "space.member.remove",
+            space.name,
+            _label(kind, member.strip()),
+            [
+                (
+                    "DELETE FROM space_members WHERE space = ? AND kind = ? AND member = ?",
+                    (space.name, kind, member.strip()),
+                )
+            ],
+        )
+
+    def _existing(self, kind: str, member: str) -> str:
+        member = member.strip().lstrip("@")
+        if kind == "user":
+            if not member or not self._known_user(member):
+                raise SpaceError(f"There is no user called '{member}'.")
+            return member
+        if kind == "group":
+            if member.casefold() not in self.access().groups:
+                raise SpaceError(f"There is no group called '{member}'.")
+            return member
+        raise SpaceError(f"A member is one of: {', '.join(MEMBER_KINDS)}.")
+
+    def create_group(self, name: str, *, actor: str, title: str = "") -> None:
+        name = name.strip()
+        if not _GROUP_NAME.match(name):
+            raise SpaceError(
+                "A group name has 2 to 40 letters, digits, '.', '-' or '_' (no spaces)."
+            )
+        if name.casefold() in self.access().groups:
+            raise SpaceError(f"There is already a group called '{name}'.")
+        self._change(
+            actor,
+            "group.create",
+            name,
+            f"title={title.strip()!r}" if title.strip() else "",
+            [("INSERT INTO groups (name, title) VALUES (?, ?)", (name, title.strip()))],
+        )
+
+    def delete_group(self, name: str, *, actor: str) -> None:
+        name = self._existing("group", name)
+        self._change(
+            actor,
+            "group.delete",
+            name,
+            "",
+            [
+                ("DELETE FROM group_members WHERE grp = ?", (name,)),
+                ("DELETE FROM space_members WHERE kind = 'group' AND member = ?", (name,)),
+                ("DELETE FROM groups WHERE name = ?", (name,)),
+            ],
+        )
+
+    def add_to_group(self, group: str, username: str, *, actor: str) -> None:
+        group = self._existing("group", group)
+        username = self._existing("user", username)
+        if username.casefold() in self.access().groups.get(group.casefold(), ()):
+            raise SpaceError(f"{username} is already in the group {group}.")
+        self._change(
+            actor,
+            "group.member.add",
+            group,
+            username,
+            [("INSERT INTO group_members (grp, username) VALUES (?, ?)", (group, username))],
+        )
+
+    def remove_from_group(self, group: str, username: str, *, actor: str) -> None:
+        group = self._existing("group", group)
+        username = username.strip()
+        if username.casefold() not in self.access().groups.get(group.casefold(), ()):
+            raise SpaceError(f"{username} is not in the group {group}.")
+        self._change(
+            actor,
+            "group.member.remove",
+            group,
+            username,
+            [("DELETE FROM group_members WHERE grp = ? AND username = ?", (group, username))],
+        )
+
+    def record(self, actor: str, action: str, target: str, details: str = "") -> None:
+        """An audit entry for a change made elsewhere (accounts, for example)."""
+        self._db().execute(
+            "INSERT INTO audit (ts, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
+            (datetime.now(UTC).isoformat(), actor or "?", action, target, details),
+        )
+
+    def audit(self, *, limit: int = 100, offset: int = 0, target: str | None = None):
+        """Audit entries, newest first (optionally about one space or group)."""
+        where, params = ("WHERE target = ?", [target]) if target else ("", [])
+        rows = self._db().execute(
+            f"SELECT id, ts, actor, action, target, details FROM audit {where} "
+            "ORDER BY id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [
+            AuditEntry(i, datetime.fromisoformat(ts), actor, action, target, details)
+            for i, ts, actor, action, target, details in rows
+        ]
+
+    # -- seeding ---------------------------------------------------------------------
+
+    def is_seeded(self) -> bool:
+        row = self._db().execute("SELECT 1 FROM access_meta WHERE key = 'seeded'").fetchone()
+        return row is not None
+
+    def seed(self, config: dict, *, actor: str) -> int:
+        """Create the spaces and groups of a starter configuration, once per database.
+
+        `config` is {"groups": {name: title}, "spaces": {name: {title, description,
+        read, write, members: [user or "@group"]}}} (as in content/.spaces.yaml).
+        Returns how many spaces were created (0 when seeded before).
+        """
+        if self.is_seeded():
+            return 0
+        created = 0
+        for group, title in (config.get("groups") or {}).items():
+            if group.casefold() not in self.access().groups:
+                self.create_group(group, actor=actor, title=str(title or ""))
+        for name, spec in (config.get("spaces") or {}).items():
+            spec = spec or {}
+            if name.casefold() in self.access().spaces:
+                continue
+            self.create_space(
+                name,
+                actor=actor,
+                title=str(spec.get("title") or ""),
+                description=str(spec.get("description") or ""),
+                read=str(spec.get("read") or "members"),
+                write=str(spec.get("write") or "members"),
+            )
+            created += 1
+            for member in spec.get("members") or []:
+                kind = "group" if str(member).startswith("@") else "user"
+                try:
+                    self.add_member(name, str(member), actor=actor, kind=kind)
+                except SpaceError:
+                    pass  # a user that does not exist yet: add them later
+        self._db().execute(
+            "INSERT OR IGNORE INTO access_meta (key, value) VALUES ('seeded', ?)",
+            (datetime.now(UTC).isoformat(),),
+        )
+        return created
+
+
+def load_seed(path: Path) -> dict:
+    """The starter space configuration from a YAML file ({} when there is none)."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        raise SpaceError(f"Cannot read the space configuration {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise SpaceError(f"The space configuration {path} must be a mapping.")
+    return data
+
+
+def _space_name(name: str) -> str:
+    name = (name or "").strip()
+    if "/" in name:
+        raise SpaceError("A space is a top-level folder: its name has no '/'.")
+    try:
+        name = names.normalize(name)
+    except InvalidPageName as problem:
+        raise SpaceError(problem.message) from None
+    if name == names.HOME:
+        raise SpaceError(f"'{names.HOME}' is the front page; pick another name for a space.")
+    return name
+
+
+def _check_policies(read: str, write: str) -> None:
+    if read not in READ_POLICIES:
+        raise SpaceError(f"The read policy must be one of: {', '.join(READ_POLICIES)}.")
+    if write not in WRITE_POLICIES:
+        raise SpaceError(f"The write policy must be one of: {', '.join(WRITE_POLICIES)}.")
+
+
+def _label(kind: str, member: str) -> str:
+    return f"group {member}" if kind == "group" else f"user {member}"

@@ -1,0 +1,164 @@
+"""Blueprint "account": the user's profile (password, API tokens), registration, reset links."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+from flask_login import login_user
+
+from ..auth import LoginRequired
+from ..auth import access
+from ..auth import get_spaces
+from ..auth import get_users
+from ..users import AccountError
+
+bp = Blueprint("account", __name__)
+
+
+def _me():
+    if not current_user.is_authenticated:
+        raise LoginRequired("Please log in to continue.")
+    return current_user
+
+
+def _profile(status: int = 200, **extra):
+    user = _me()
+    snapshot = access()
+    spaces = [s for s in snapshot.spaces.values() if snapshot.is_member(s, _who(user))]
+    page = render_template(
+        "account/profile.html",
+        user=user,
+        tokens=get_users().tokens(user.username),
+        groups=snapshot.groups_of(user.username),
+        spaces=sorted(spaces, key=lambda s: s.name.casefold()),
+        **extra,
+    )
+    return page, status
+
+
+def _who(user):
+    from ..auth import who
+
+    return who(user)
+
+
+@bp.get("/-/account")
+def profile():
+    return _profile()
+
+
+@bp.post("/-/account/password")
+def change_password():
+    user = _me()
+    users = get_users()
+    current = request.form.get("current_password", "")
+    new = request.form.get("new_password", "")
+    if users.authenticate(user.username, current) is None:
+        flash("Your current password is not right.", "error")
+        return _profile(400)
+    if new != request.form.get("confirm_password", ""):
+        flash("The two new passwords differ.", "error")
+        return _profile(400)
+    try:
+        users.set_password(user.username, new)
+    except AccountError as problem:
+        flash(problem.message, "error")
+        return _profile(400)
+    login_user(users.by_name(user.username))  # this session goes on; all others end
+    flash("Password changed. You were logged out everywhere else.", "success")
+    return redirect(url_for("account.profile"))
+
+
+@bp.post("/-/account/tokens")
+def create_token():
+    user = _me()
+    try:
+        secret, token = get_users().create_token(user.username, request.form.get("label", ""))
+    except AccountError as problem:
+        flash(problem.message, "error")
+        return _profile(400)
+    get_spaces().record(user.username, "token.create", user.username, token.label)
+    # shown once, in this response only (never stored in the session or a redirect)
+    return _profile(201, new_token=secret, new_token_label=token.label)
+
+
+@bp.post("/-/account/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    user = _me()
+    try:
+        get_users().revoke_token(user.username, token_id)
+    except AccountError as problem:
+        flash(problem.message, "error")
+        return _profile(404)
+    get_spaces().record(user.username, "token.revoke", user.username, f"token {token_id}")
+    flash("Token revoked: it no longer works.", "success")
+    return redirect(url_for("account.profile"))
+
+
+@bp.route("/-/register", methods=["GET", "POST"])
+def register():
+    mode = current_app.config["REGISTRATION"]
+    if mode == "off":
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect("/")
+    form = {k: request.form.get(k, "").strip() for k in ("username", "display_name", "email")}
+    if request.method == "GET":
+        return render_template("account/register.html", form=form, mode=mode)
+    password = request.form.get("password", "")
+    if password != request.form.get("confirm_password", ""):
+        flash("The two passwords differ.", "error")
+        return render_template("account/register.html", form=form, mode=mode), 400
+    if not form["email"]:
+        flash("An e-mail address is needed (your edits are signed with it).", "error")
+        return render_template("account/register.html", form=form, mode=mode), 400
+    try:
+        user = get_users().add(
+            form["username"],
+            password,
+            role="reader",
+            email=form["email"],
+            display_name=form["display_name"],
+            pending=mode == "approval",
+        )
+    except AccountError as problem:
+        flash(problem.message, "error")
+        return render_template("account/register.html", form=form, mode=mode), 400
+    get_spaces().record(user.username, "user.register", user.username,
+                        "pending approval" if user.pending else "open registration")
+    if user.pending:
+        flash("Thank you. An administrator will approve your account; then you can log in.",
+              "info")
+        return redirect("/")
+    login_user(user)
+    flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
+    return redirect("/")
+
+
+@bp.route("/-/reset/<secret>", methods=["GET", "POST"])
+def reset(secret: str):
+    users = get_users()
+    user = users.reset_user(secret)
+    if user is None:
+        return render_template("account/reset.html", user=None), 404
+    if request.method == "GET":
+        return render_template("account/reset.html", user=user)
+    password = request.form.get("password", "")
+    if password != request.form.get("confirm_password", ""):
+        flash("The two passwords differ.", "error")
+        return render_template("account/reset.html", user=user), 400
+    try:
+        user = users.use_reset(secret, password)
+    except AccountError as problem:
+        flash(problem.message, "error")
+        return render_template("account/reset.html", user=user), 400
+    get_spaces().record(user.username, "user.password", user.username, "by reset link")
+    flash("Your new password is set. Log in with it.", "success")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,314 @@
+"""Blueprint "admin": accounts, spaces, groups and the audit log (administrators only)."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+
+from ..auth import ADMIN
+from ..auth import get_spaces
+from ..auth import get_users
+from ..auth import require
+from ..errors import WikiError
+from ..mail import mail_configured
+from ..mail import send_mail
+from ..spaces import MEMBER_KINDS
+from ..spaces import READ_POLICIES
+from ..spaces import WRITE_POLICIES
+from ..users import ROLES
+from ..users import AccountError
+from . import page_number
+from .spaces import POLICY_WORDS
+
+bp = Blueprint("admin", __name__, url_prefix="/-/admin")
+AUDIT_PAGE = 100
+
+
+@bp.before_request
+def only_admins() -> None:
+    require(ADMIN)  # the one gate for everything below
+
+
+def _actor() -> str:
+    return current_user.username
+
+
+def _fail(problem: WikiError, view, **kwargs):
+    """A refused change: say why and show the same page again (4xx)."""
+    if problem.status >= 500:
+        raise problem
+    flash(problem.message, "error")
+    page = view(**kwargs)
+    body = page[0] if isinstance(page, tuple) else page
+    return body, problem.status
+
+
+# -- accounts --------------------------------------------------------------------------
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/users")
+def users(**extra):
+    store = get_users()
+    return render_template(
+        "admin/users.html",
+        users=store.all(),
+        roles=ROLES,
+        registration=current_app.config["REGISTRATION"],
+        form=extra.pop("form", {}),
+        **extra,
+    )
+
+
+@bp.post("/users")
+def create_user():
+    form = {k: request.form.get(k, "").strip() for k in ("username", "display_name", "email")}
+    role = request.form.get("role", "reader")
+    password = request.form.get("password", "")
+    try:
+        user = get_users().add(
+            form["username"],
+            password or secrets.token_urlsafe(24),
+            role=role,
+            email=form["email"],
+            display_name=form["display_name"],
+        )
+    except AccountError as problem:
+        return _fail(problem, users, form=form)
+    get_spaces().record(_actor(), "user.create", user.username, f"role={user.role}")
+    if password:
+        flash(f"Created the account {user.username}.", "success")
+        return redirect(url_for("admin.users"))
+    return _reset_link(user.username, created=True)
+
+
+def _reset_link(username: str, *, created: bool = False):
+    """A one-time link to set a password: shown to the admin, and mailed when possible."""
+    store = get_users()
+    user = store.by_name(username)
+    secret = store.create_reset(username)
+    link = url_for("account.reset", secret=secret, _external=True)
+    get_spaces().record(_actor(), "user.reset-link", username, "link created")
+    mailed = False
+    if mail_configured(current_app.config):
+        mailed = send_mail(
+            current_app.config,
+            user.email,
+            f"{current_app.config['SITE_NAME']}: set your password",
+            f"Hello {user.display_name},\n\nSet the password of your account "
+            f"'{user.username}' here (the link works once, for 24 hours):\n\n{link}\n",
+        )
+    return render_template(
+        "admin/reset_link.html", user=user, link=link, mailed=mailed, created=created
+    ), (201 if created else 200)
+
+
+@bp.post("/users/<username>/<action>")
+def user_action(username: str, action: str):
+    store = get_users()
+    spaces = get_spaces()
+    user = store.by_name(username)
+    if user is None:
+        return _fail(AccountError(f"There is no user called '{username}'."), users)
+    try:
+        if action == "role":
+            role = request.form.get("role", "")
+            if user.username == _actor() and role != "admin":
+                raise AccountError("You cannot take the admin role from yourself.")
+            store.set_role(user.username, role)
+            spaces.record(_actor(), "user.role", user.username, f"{user.role} -> {role}")
+            flash(f"{user.username} is now {role}.", "success")
+        elif action in ("disable", "enable"):
+            if user.username == _actor():
+                raise AccountError("You cannot disable your own account.")
+            store.set_disabled(user.username, action == "disable")
+            spaces.record(_actor(), f"user.{action}", user.username)
+            flash(f"{user.username} is {action}d.", "success")
+        elif action == "approve":
+            store.approve(user.username)
+            spaces.record(_actor(), "user.approve", user.username)
+            flash(f"{user.username} may log in now.", "success")
+        elif action == "reset":
+            return _reset_link(user.username)
+        else:
+            return _fail(AccountError(f"Unknown action '{action}'."), users)
+    except AccountError as problem:
+        return _fail(problem, users)
+    return redirect(url_for("admin.users"))
+
+
+# -- spaces ----------------------------------------------------------------------------
+
+
+@bp.get("/spaces")
+def spaces(**extra):
+    return render_template(
+        "admin/spaces.html",
+        spaces=get_spaces().spaces(),
+        read_policies=READ_POLICIES,
+        write_policies=WRITE_POLICIES,
+        words=POLICY_WORDS,
+        form=extra.pop("form", {}),
+        **extra,
+    )
+
+
+@bp.post("/spaces")
+def create_space():
+    form = {k: request.form.get(k, "").strip() for k in ("name", "title", "description",
+                                                          "read", "write")}
+    try:
+        space = get_spaces().create_space(
+            form["name"],
+            actor=_actor(),
+            title=form["title"],
+            description=form["description"],
+            read=form["read"] or "members",
+            write=form["write"] or "members",
+        )
+    except WikiError as problem:
+        return _fail(problem, spaces, form=form)
+    flash(f"Created the space {space.name}. Add its members below.", "success")
+    return redirect(url_for("admin.space", name=space.name))
+
+
+@bp.get("/spaces/<name>")
+def space(name: str, **extra):
+    store = get_spaces()
+    found = store.get(name)
+    return render_template(
+        "admin/space.html",
+        space=found,
+        read_policies=READ_POLICIES,
+        write_policies=WRITE_POLICIES,
+        kinds=MEMBER_KINDS,
+        words=POLICY_WORDS,
+        usernames=[u.username for u in get_users().all()],
+        groups=[g[0] for g in store.groups()],
+        log=store.audit(limit=50, target=found.name),
+        **extra,
+    )
+
+
+@bp.post("/spaces/<name>")
+def update_space(name: str):
+    try:
+        found = get_spaces().update_space(
+            name,
+            actor=_actor(),
+            title=request.form.get("title"),
+            description=request.form.get("description"),
+            read=request.form.get("read") or None,
+            write=request.form.get("write") or None,
+        )
+    except WikiError as problem:
+        return _fail(problem, space, name=name)
+    flash(f"Saved the settings of {found.name}.", "success")
+    return redirect(url_for("admin.space", name=found.name))
+
+
+@bp.post("/spaces/<name>/members")
+def add_member(name: str):
+    kind = request.form.get("kind", "user")
+    member = request.form.get("member", "")
+    try:
+        get_spaces().add_member(name, member, actor=_actor(), kind=kind)
+    except WikiError as problem:
+        return _fail(problem, space, name=name)
+    flash(f"Added {member.strip()} to {name}.", "success")
+    return redirect(url_for("admin.space", name=name))
+
+
+@bp.post("/spaces/<name>/members/remove")
+def remove_member(name: str):
+    kind = request.form.get("kind", "user")
+    member = request.form.get("member", "")
+    try:
+        get_spaces().remove_member(name, member, actor=_actor(), kind=kind)
+    except WikiError as problem:
+        return _fail(problem, space, name=name)
+    flash(f"Removed {member} from {name}.", "success")
+    return redirect(url_for("admin.space", name=name))
+
+
+@bp.post("/spaces/<name>/delete")
+def delete_space(name: str):
+    try:
+        get_spaces().delete_space(name, actor=_actor())
+    except WikiError as problem:
+        return _fail(problem, spaces)
+    flash(f"Deleted the space {name}: its pages now follow the wiki-wide rules.", "success")
+    return redirect(url_for("admin.spaces"))
+
+
+# -- groups ----------------------------------------------------------------------------
+
+
+@bp.get("/groups")
+def groups(**extra):
+    return render_template(
+        "admin/groups.html",
+        groups=get_spaces().groups(),
+        usernames=[u.username for u in get_users().all()],
+        form=extra.pop("form", {}),
+        **extra,
+    )
+
+
+@bp.post("/groups")
+def create_group():
+    form = {k: request.form.get(k, "").strip() for k in ("name", "title")}
+    try:
+        get_spaces().create_group(form["name"], actor=_actor(), title=form["title"])
+    except WikiError as problem:
+        return _fail(problem, groups, form=form)
+    flash(f"Created the group {form['name']}.", "success")
+    return redirect(url_for("admin.groups"))
+
+
+@bp.post("/groups/<name>/<action>")
+def group_action(name: str, action: str):
+    store = get_spaces()
+    username = request.form.get("username", "")
+    try:
+        if action == "add":
+            store.add_to_group(name, username, actor=_actor())
+            flash(f"Added {username.strip()} to {name}.", "success")
+        elif action == "remove":
+            store.remove_from_group(name, username, actor=_actor())
+            flash(f"Removed {username} from {name}.", "success")
+        elif action == "delete":
+            store.delete_group(name, actor=_actor())
+            flash(f"Deleted the group {name}.", "success")
+        else:
+            raise AccountError(f"Unknown action '{action}'.")
+    except WikiError as problem:
+        return _fail(problem, groups)
+    return redirect(url_for("admin.groups"))
+
+
+# -- audit log -------------------------------------------------------------------------
+
+
+@bp.get("/audit")
+def audit():
+    page = page_number()
+    entries = get_spaces().audit(limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
+    return render_template(
+        "admin/audit.html",
+        entries=entries[:AUDIT_PAGE],
+        page=page,
+        has_next=len(entries) > AUDIT_PAGE,
+    )

@@ -1,0 +1,78 @@
+"""Blueprint "spaces": the list of spaces and each space's home (members, changes, pages)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import render_template
+
+from .. import names
+from ..auth import READ
+from ..auth import access
+from ..auth import can
+from ..auth import get_users
+from ..auth import require
+from ..errors import PageNotFound
+from ..spaces import Space
+from . import get_wiki
+
+bp = Blueprint("spaces", __name__)
+RECENT_IN_SPACE = 15
+
+POLICY_WORDS = {
+    "anonymous": "everyone, without logging in",
+    "registered": "everyone with an account",
+    "members": "its members",
+    "editors": "its members and every editor",
+}
+
+
+@bp.get("/-/spaces")
+def index():
+    require(READ)
+    visible = [s for s in access().spaces.values() if can(READ, s.name)]
+    visible.sort(key=lambda s: s.name.casefold())
+    return render_template("spaces/index.html", spaces=visible, words=POLICY_WORDS)
+
+
+@bp.get("/-/spaces/<name>")
+def space(name: str):
+    found = access().spaces.get(name.casefold())
+    require(READ, found.name if found else name)
+    if found is None:
+        raise PageNotFound(f"There is no space called '{name}'.")
+    return render_template("spaces/space.html", space=found, **space_panel(found))
+
+
+def space_panel(space: Space) -> dict:
+    """What a space's home shows: its members, its recent changes and its pages."""
+    wiki = get_wiki()
+    users = get_users()
+    snapshot = access()
+    members = []
+    for kind, member in space.members:
+        if kind == "user":
+            members.append(("user", member, _display(users, member), []))
+        else:
+            inside = sorted(_display(users, u) for u in snapshot.groups.get(member.casefold(), ()))
+            members.append(("group", member, member, inside))
+    key = space.name.casefold()
+
+    def in_space(page_name: str) -> bool:
+        return page_name.split("/", 1)[0].casefold() == key
+
+    recent = wiki.recent(limit=RECENT_IN_SPACE, readable=in_space)
+    tree = wiki.tree()
+    folder = next((n for k, n in tree.children.items() if k.casefold() == key), None)
+    home = f"{folder.name}/{names.HOME}" if folder else None
+    return {
+        "members": members,
+        "recent": recent,
+        "folder": folder,
+        "home": home if home and wiki.exists(home) else None,
+        "words": POLICY_WORDS,
+    }
+
+
+def _display(users, username: str) -> str:
+    user = users.by_name(username)
+    return user.display_name if user else username
