@@ -23,10 +23,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import auth
     from . import themes
     from . import views
+    from .auth import SessionInterface
     from .pages import Wiki
     from .render import Renderer
     from .rendercache import RenderCache
-    from .auth import SessionInterface
     from .search import SearchIndex
     from .spaces import SpaceStore
     from .storage import Storage

@@ -19,9 +19,9 @@ from flask import g
 from flask import has_request_context
 from flask import request
 from flask import session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import AnonymousUserMixin
 from flask_login import LoginManager
-from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from .errors import PageNotFound

@@ -261,7 +261,8 @@ class SpaceStore:
     def _load(self, db) -> Access:
         members: dict[str, list[tuple[str, str]]] = {}
         for space, kind, member in db.execute(
-            "SELECT space, kind, member FROM space_members ORDER BY kind DESC, member COLLATE NOCASE"
+            "SELECT space, kind, member FROM space_members "
+            "ORDER BY kind DESC, member COLLATE NOCASE"
         ):
             members.setdefault(space.casefold(), []).append((kind, member))
         spaces = []

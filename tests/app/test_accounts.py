@@ -167,7 +167,8 @@ def test_tokens_are_shown_once_stored_hashed_and_revocable(client, auth, app):
     stored = app.extensions["wiki.users"]._db().execute("SELECT token_hash FROM tokens")
     assert secret not in [row[0] for row in stored]
     api = app.test_client()
-    assert api.get("/-/api/v1/pages", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert api.get("/-/api/v1/pages", headers=bearer).status_code == 200
     r = api.put("/-/api/v1/pages/Token page", json={"content": "# T\n"},
                 headers={"Authorization": f"Bearer {secret}"})
     assert r.status_code == 201  # no CSRF token needed with a bearer token

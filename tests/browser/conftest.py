@@ -62,6 +62,15 @@ def server(tmp_path):
         check=True,
         capture_output=True,
     )
+    for username, role, display in (("ada", "admin", "Ada Admin"), ("gus", "reader", "Gus Kovács")):
+        subprocess.run(
+            [*cmd, "user", "add", username, "--role", role, "--display-name", display,
+             "--password-stdin"],
+            env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True,
+        )
+    # the starter WG spaces are written by their members: Maria is in WG4
+    subprocess.run([*cmd, "space", "add", "WG4", "maria"], env=env, check=True,
+                   capture_output=True)
     port = _free_port()
     proc = subprocess.Popen(
         [*cmd, "serve", "--port", str(port), "--workers", "2"],
@@ -111,9 +120,9 @@ def page(browser, server):
     context.close()
 
 
-def login(page, username="maria", password=PASSWORD):
+def login(page, username="maria", password=PASSWORD, display_name="Maria Rossi"):
     page.goto("/-/login")
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("form.stack button[type=submit]")
-    page.wait_for_selector("text=Welcome, Maria Rossi.")
+    page.wait_for_selector(f"text=Welcome, {display_name}.")

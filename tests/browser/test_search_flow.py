@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.browser.conftest import login
+
 pytestmark = pytest.mark.browser
 
 
@@ -17,6 +19,7 @@ def test_suggestions_while_typing_lead_to_the_page(page):
 
 
 def test_search_results_facets_and_stemming(page):
+    login(page)  # the working-group spaces are read by registered users
     page.goto("/")
     page.fill("#q", "klaszterek")
     page.press("#q", "Enter")
