@@ -283,3 +283,78 @@ def test_session_cookie_is_secure_over_https_and_behind_a_trusted_proxy(tmp_path
     r = c.post("/-/login", headers={"X-Forwarded-Proto": "https"},
                data={"username": "editor", "password": PASSWORD, "csrf_token": token})
     assert "Secure" not in r.headers["Set-Cookie"]
+
+
+class SMTPSink:
+    """A minimal SMTP server on 127.0.0.1 that keeps the messages it receives."""
+
+    def __init__(self):
+        import socketserver
+        import threading
+
+        self.messages: list[str] = []
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.wfile.write(b"220 sink ready\r\n")
+                while line := self.rfile.readline():
+                    command = line.decode().strip().upper()
+                    if command.startswith(("EHLO", "HELO")):
+                        self.wfile.write(b"250 sink\r\n")
+                    elif command == "DATA":
+                        self.wfile.write(b"354 go on\r\n")
+                        body = []
+                        while (data := self.rfile.readline()) not in (b".\r\n", b""):
+                            body.append(data.decode())
+                        sink.messages.append("".join(body))
+                        self.wfile.write(b"250 queued\r\n")
+                    elif command == "QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:
+                        self.wfile.write(b"250 ok\r\n")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_reset_links_are_mailed_when_smtp_is_configured(tmp_path, content_repo):
+    sink = SMTPSink()
+    try:
+        app = make_app(tmp_path, content_repo, SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port,
+                       SMTP_SECURITY="none", SMTP_FROM="wiki@cluster.example")
+        client = app.test_client()
+        auth = AuthActions(client)
+        auth.login("admin")
+        r = auth.post("/-/admin/users/reader/reset")
+        assert r.status_code == 200 and "mailed to re@example.org" in r.get_data(as_text=True)
+        link = re.search(r'id="reset-link">([^<]+)<', r.get_data(as_text=True)).group(1)
+        assert len(sink.messages) == 1
+        mail = sink.messages[0]
+        assert "To: re@example.org" in mail and "From: wiki@cluster.example" in mail
+        assert link in mail.replace("=\r\n", "")
+    finally:
+        sink.close()
+
+
+def test_an_unreachable_mail_server_still_shows_the_link(tmp_path, content_repo):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once closed
+    app = make_app(tmp_path, content_repo, SMTP_HOST="127.0.0.1", SMTP_PORT=port,
+                   SMTP_SECURITY="none")
+    client = app.test_client()
+    auth = AuthActions(client)
+    auth.login("admin")
+    r = auth.post("/-/admin/users/reader/reset")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "/-/reset/" in html and "could not be sent" in html

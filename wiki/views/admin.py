@@ -111,7 +111,12 @@ def _reset_link(username: str, *, created: bool = False):
             f"'{user.username}' here (the link works once, for 24 hours):\n\n{link}\n",
         )
     return render_template(
-        "admin/reset_link.html", user=user, link=link, mailed=mailed, created=created
+        "admin/reset_link.html",
+        user=user,
+        link=link,
+        mailed=mailed,
+        mail_failed=mail_configured(current_app.config) and not mailed,
+        created=created,
     ), (201 if created else 200)
 
 
