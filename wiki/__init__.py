@@ -21,6 +21,8 @@ from .config import validate_config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the wiki application; `config` (tests) replaces instance file and environment."""
     from . import auth
+    from . import githooks
+    from . import githttp
     from . import themes
     from . import views
     from .auth import SessionInterface
@@ -35,6 +37,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app = configured_app(config)
     storage = Storage(Path(app.config["CONTENT_DIR"]))
+    githttp.configure(storage.git_dir)  # strict receiving, whoever pushes
+    githooks.install(storage.git_dir)  # every push is checked (wiki/pushcheck.py)
     render_store = RenderCache(storage.git_dir / "wiki" / "render-cache.sqlite")
     app.extensions["wiki"] = Wiki(
         storage,

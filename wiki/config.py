@@ -55,6 +55,12 @@ DEFAULTS: dict[str, Any] = {
     # Failed log-ins allowed per account and per address within LOGIN_WINDOW seconds.
     "LOGIN_ATTEMPTS": 10,
     "LOGIN_WINDOW": 300,
+    # Largest file other than a page (attachments) a push may add, in bytes.
+    "MAX_FILE_BYTES": 20 << 20,
+    # Largest push over HTTP, in bytes.
+    "GIT_MAX_PUSH_BYTES": 256 << 20,
+    # Whether pushes may create and update branches other than main (checked the same way).
+    "GIT_OTHER_BRANCHES": False,
     # Mail server for password reset links (unset: the admin copies the link by hand).
     "SMTP_HOST": None,
     "SMTP_PORT": 587,
@@ -90,7 +96,7 @@ def validate_config(config: Mapping[str, Any]) -> None:
     if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
         problems.append("TRUSTED_PROXIES must be a whole number (0 without a proxy)")
     for key in ("MAX_PAGE_BYTES", "HISTORY_PAGE_SIZE", "FEED_SIZE", "LOGIN_ATTEMPTS",
-                "LOGIN_WINDOW", "SMTP_PORT"):
+                "LOGIN_WINDOW", "SMTP_PORT", "MAX_FILE_BYTES", "GIT_MAX_PUSH_BYTES"):
         value = config.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             problems.append(f"{key} must be a positive whole number")

@@ -489,6 +489,12 @@ class Wiki:
         self.sync_index()
         return self.index.suggest(text, limit=limit, restrict=restrict)
 
+    def after_external_change(self) -> None:
+        """Catch up with commits that arrived from outside (a push, a pull from upstream):
+        the revision table, then the search index. Other caches follow HEAD by themselves."""
+        self.storage.sync_revindex()
+        self.sync_index()
+
     def sync_index(self) -> None:
         """Bring the search index up to HEAD; start a rebuild when it is missing or unusable."""
         if self.index is None:

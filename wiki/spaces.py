@@ -212,6 +212,32 @@ class Access:
     def readable(self, who: Who, page_names: Iterable[str]) -> list[str]:
         return [n for n in page_names if self.may_read(who, n)]
 
+    def to_dict(self) -> dict:
+        """The snapshot as plain data (handed to the git hook of a push)."""
+        return {
+            "default_read": self.default_read,
+            "groups": {g: sorted(users) for g, users in self.groups.items()},
+            "spaces": [
+                {"name": s.name, "title": s.title, "read": s.read, "write": s.write,
+                 "members": [list(m) for m in s.members]}
+                for s in self.spaces.values()
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Access:
+        spaces = []
+        for s in data.get("spaces", []):
+            members = tuple((k, m) for k, m in s.get("members", []))
+            spaces.append(Space(
+                s["name"], s.get("title", s["name"]), "", s["read"], s["write"],
+                users=frozenset(m.casefold() for k, m in members if k == "user"),
+                groups=frozenset(m.casefold() for k, m in members if k == "group"),
+                members=members,
+            ))
+        groups = {g: frozenset(users) for g, users in data.get("groups", {}).items()}
+        return cls(spaces, groups, default_read=data.get("default_read", "anonymous"))
+
 
 class SpaceStore:
     """Spaces, groups, memberships and the audit log, in the accounts database."""

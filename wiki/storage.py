@@ -398,6 +398,11 @@ class Storage:
 
     # -- internals ---------------------------------------------------------------
 
+    def write_lock(self):
+        """The lock every change of the branch takes (web saves, pushes): one at a time
+        across threads and processes."""
+        return self._write_lock()
+
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
         with self._lock:

@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from . import api
     from . import auth
     from . import errors
+    from . import git
     from . import pages
     from . import site
     from . import spaces
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(spaces.bp)
     app.register_blueprint(site.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(git.bp)
     app.register_blueprint(pages.bp)  # last: its /<name> catches everything else
     errors.init_app(app)
 

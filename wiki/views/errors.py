@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask import Response
 from flask import flash
 from flask import jsonify
 from flask import make_response
@@ -27,6 +28,8 @@ def _wants_json() -> bool:
 
 
 def _render(status: int, message: str, **extra):
+    if request.path.startswith("/-/git/"):  # git prints a text/plain body to its user
+        return Response(message + "\n", status=status, mimetype="text/plain")
     if _wants_json():
         return jsonify({"error": message}), status
     try:

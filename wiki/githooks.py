@@ -1,0 +1,66 @@
+"""The content repository's git hooks: `python -m wiki.githooks pre-receive`.
+
+Installed into `<content>/hooks/` when the wiki starts. git runs the hook for
+every push (over HTTP through the wiki, or over ssh); what it prints goes to
+the pusher's terminal as `remote: ...` lines.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+HOOK = "pre-receive"
+MARKER = "# installed by the wiki"
+
+
+def install(git_dir: Path) -> None:
+    """Write the pre-receive hook (again, when the Python running the wiki moved)."""
+    hook = Path(git_dir) / "hooks" / HOOK
+    script = (
+        f"#!/bin/sh\n{MARKER}: checks every pushed commit (see wiki/pushcheck.py)\n"
+        f"exec {shlex.quote(sys.executable)} -m wiki.githooks {HOOK}\n"
+    )
+    try:
+        if hook.read_text() == script:
+            return
+    except FileNotFoundError:
+        pass
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    tmp = hook.with_name(f".{HOOK}.{os.getpid()}")
+    tmp.write_text(script)
+    tmp.chmod(0o755)
+    tmp.replace(hook)
+
+
+def pre_receive(lines: list[str]) -> int:
+    from .pushcheck import RULES_ENV
+    from .pushcheck import PushRules
+    from .pushcheck import check_push
+
+    updates = [tuple(line.split()[:3]) for line in lines if line.strip()]
+    rules = PushRules.from_env(os.environ.get(RULES_ENV))
+    try:
+        reasons = check_push(updates, rules)  # type: ignore[arg-type]
+    except Exception as error:  # never accept a push that could not be checked
+        print(f"The wiki could not check this push: {error}", file=sys.stderr)
+        return 1
+    if reasons:
+        print("The wiki refused this push:", file=sys.stderr)
+        for reason in reasons:
+            print(f"  {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2 or argv[1] != HOOK:
+        print(f"usage: python -m wiki.githooks {HOOK}", file=sys.stderr)
+        return 2
+    return pre_receive(sys.stdin.read().splitlines())
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

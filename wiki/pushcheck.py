@@ -1,0 +1,272 @@
+"""Checks of a `git push` before git accepts it (run by the repository's pre-receive hook).
+
+A push is refused, with one line per reason, when it updates anything but the
+main branch, deletes it, is not a fast-forward, or when one of its new commits
+touches a path the pusher may not write, a name the web would refuse (case
+clashes, Windows-reserved names, '..', '.git', hidden files, non-NFC names), a
+symbolic link, a submodule, a file over the size limit, or a page that is not
+UTF-8 or whose front matter does not parse. No Flask imports: the hook runs in
+its own process, with the rules handed over in the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import unicodedata
+from dataclasses import dataclass
+from dataclasses import field
+
+from . import frontmatter
+from . import names
+from .errors import InvalidContent
+from .errors import InvalidPageName
+from .spaces import Access
+from .spaces import Who
+
+ZERO = "0" * 40
+MAIN = "refs/heads/main"
+RULES_ENV = "WIKI_PUSH_RULES"
+SYMLINK, SUBMODULE = "120000", "160000"
+MAX_REASONS = 30
+
+
+@dataclass
+class PushRules:
+    """Who pushes and under which rules; `access` None means no permission checks
+    (a push by someone with shell access to the server)."""
+
+    who: Who = field(default_factory=Who)
+    access: Access | None = None
+    max_page_bytes: int = 1 << 20
+    max_file_bytes: int = 20 << 20
+    other_branches: bool = False
+
+    def to_env(self) -> str:
+        return json.dumps({
+            "user": self.who.username,
+            "role": self.who.role,
+            "access": self.access.to_dict() if self.access is not None else None,
+            "max_page_bytes": self.max_page_bytes,
+            "max_file_bytes": self.max_file_bytes,
+            "other_branches": self.other_branches,
+        })
+
+    @classmethod
+    def from_env(cls, raw: str | None) -> PushRules:
+        if not raw:
+            return cls()
+        data = json.loads(raw)
+        access = data.get("access")
+        return cls(
+            who=Who(data.get("user", ""), data.get("role", "anonymous")),
+            access=Access.from_dict(access) if access is not None else None,
+            max_page_bytes=int(data.get("max_page_bytes", 1 << 20)),
+            max_file_bytes=int(data.get("max_file_bytes", 20 << 20)),
+            other_branches=bool(data.get("other_branches", False)),
+        )
+
+
+class Git:
+    """git commands in the repository the hook runs in (quarantined objects included)."""
+
+    def __init__(self, git_dir: str | None = None) -> None:
+        self.prefix = ["git"] + (["--git-dir", git_dir] if git_dir else [])
+
+    def run(self, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
+        proc = subprocess.run([*self.prefix, *args], input=input, capture_output=True,
+                              env={**os.environ, "LC_ALL": "C"})
+        if check and proc.returncode != 0:
+            raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip())
+        return proc.stdout
+
+    def ok(self, *args: str) -> bool:
+        return subprocess.run([*self.prefix, *args], capture_output=True).returncode == 0
+
+
+def check_push(updates: list[tuple[str, str, str]], rules: PushRules,
+               git: Git | None = None) -> list[str]:
+    """Every reason to refuse these ref updates ((old, new, ref) as git gives them)."""
+    git = git or Git()
+    reasons: list[str] = []
+    for old, new, ref in updates:
+        if ref != MAIN and not (rules.other_branches and ref.startswith("refs/heads/")):
+            reasons.append(f"{ref}: only the main branch can be pushed to (push to 'main').")
+            continue
+        if new == ZERO:
+            reasons.append(f"{ref}: a branch of the wiki cannot be deleted.")
+            continue
+        if old != ZERO and not git.ok("merge-base", "--is-ancestor", old, new):
+            reasons.append(
+                f"{ref}: not a fast-forward (someone changed the wiki meanwhile, or history "
+                "was rewritten). Run 'git pull --rebase' and push again."
+            )
+            continue
+        reasons.extend(_check_commits(git, new, rules))
+    return reasons[:MAX_REASONS]
+
+
+def _check_commits(git: Git, new: str, rules: PushRules) -> list[str]:
+    commits = git.run("rev-list", "--reverse", new, "--not", "--all").decode().split()
+    reasons: list[str] = []
+    added: set[str] = set()
+    blobs: dict[str, tuple[str, str, str]] = {}  # path -> (mode, sha, commit), newest wins
+    for commit in commits:
+        for path, (mode, sha) in _changed(git, commit).items():
+            if sha == ZERO:
+                blobs.pop(path, None)
+            else:
+                blobs[path] = (mode, sha, commit)
+                added.add(path)
+            reasons.extend(_check_path(path, mode, commit, rules))
+    reasons.extend(_check_blobs(git, blobs, rules))
+    if added:
+        reasons.extend(_case_clashes(git, new, added))
+    # one reason per path is enough
+    seen, unique = set(), []
+    for reason in reasons:
+        if reason not in seen:
+            seen.add(reason)
+            unique.append(reason)
+    return unique
+
+
+def _changed(git: Git, commit: str) -> dict[str, tuple[str, str]]:
+    """Paths this commit itself changes: those that differ from every parent (so a
+    merge of the wiki's own changes does not count as the pusher's), with the new
+    mode and blob (ZERO when deleted)."""
+    line = git.run("rev-list", "--parents", "-n", "1", commit).decode().split()
+    parents = line[1:]
+    if not parents:
+        out = git.run("ls-tree", "-r", "-z", commit)
+        result = {}
+        for entry in out.split(b"\0"):
+            if entry:
+                meta, path = entry.split(b"\t", 1)
+                mode, _type, sha = meta.decode().split()
+                result[path.decode("utf-8", "surrogateescape")] = (mode, sha)
+        return result
+    per_parent = []
+    for parent in parents:
+        out = git.run("diff-tree", "-r", "-z", "--no-renames", parent, commit)
+        changes: dict[str, tuple[str, str]] = {}
+        fields = out.split(b"\0")
+        i = 0
+        while i < len(fields) - 1:
+            meta = fields[i].decode()
+            if not meta.startswith(":"):
+                i += 1
+                continue
+            _old_mode, new_mode, _old_sha, new_sha, _status = meta[1:].split()
+            changes[fields[i + 1].decode("utf-8", "surrogateescape")] = (new_mode, new_sha)
+            i += 2
+        per_parent.append(changes)
+    common = set(per_parent[0])
+    for changes in per_parent[1:]:
+        common &= set(changes)
+    return {p: per_parent[0][p] for p in common}
+
+
+def _check_path(path: str, mode: str, commit: str, rules: PushRules) -> list[str]:
+    short = commit[:8]
+    shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    reasons = []
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return [f"{short} {shown}: the name is not UTF-8."]
+    if unicodedata.normalize("NFC", path) != path:
+        reasons.append(f"{short} {shown}: the name is not in NFC form (on macOS, set "
+                       "'git config core.precomposeunicode true' and commit again).")
+    try:
+        names.validate(path)
+    except InvalidPageName as problem:
+        reasons.append(f"{short} {shown}: {problem.message}")
+    if mode == SYMLINK:
+        reasons.append(f"{short} {shown}: symbolic links are not accepted.")
+    elif mode == SUBMODULE:
+        reasons.append(f"{short} {shown}: submodules are not accepted.")
+    if rules.access is not None:
+        target = names.to_name(path) if path.endswith(names.SUFFIX) else path
+        if not rules.access.may_write(rules.who, target):
+            space = rules.access.space_of(target)
+            where = f"the space {space.name}" if space else "pages outside the spaces"
+            reasons.append(f"{short} {shown}: {rules.who.username or 'you'} may not write in "
+                           f"{where}.")
+    return reasons
+
+
+def _check_blobs(git: Git, blobs: dict[str, tuple[str, str, str]], rules: PushRules) -> list[str]:
+    """Sizes of every new file, and the text and front matter of every new page."""
+    if not blobs:
+        return []
+    items = [(p, sha, commit) for p, (mode, sha, commit) in blobs.items()
+             if mode not in (SYMLINK, SUBMODULE)]
+    sizes = git.run("cat-file", "--batch-check=%(objectsize)",
+                    input="".join(f"{sha}\n" for _, sha, _ in items).encode()).decode().split()
+    reasons = []
+    pages = []
+    for (path, sha, commit), size in zip(items, sizes, strict=True):
+        is_page = path.endswith(names.SUFFIX)
+        limit = rules.max_page_bytes if is_page else rules.max_file_bytes
+        if int(size) > limit:
+            reasons.append(f"{commit[:8]} {path}: too large ({int(size) // 1024} KiB; at most "
+                           f"{limit // 1024} KiB).")
+        elif is_page:
+            pages.append((path, sha, commit))
+    contents = _read_blobs(git, [sha for _, sha, _ in pages])
+    for path, sha, commit in pages:
+        data = contents[sha]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            reasons.append(f"{commit[:8]} {path}: a page must be UTF-8 text.")
+            continue
+        if "\x00" in text:
+            reasons.append(f"{commit[:8]} {path}: a page cannot contain NUL characters.")
+            continue
+        try:
+            frontmatter.parse(text.replace("\r\n", "\n"), strict=True)
+        except InvalidContent as problem:
+            reasons.append(f"{commit[:8]} {path}: {problem.message}")
+    return reasons
+
+
+def _read_blobs(git: Git, shas: list[str]) -> dict[str, bytes]:
+    """Several blobs through one `git cat-file --batch`."""
+    if not shas:
+        return {}
+    out = git.run("cat-file", "--batch", input="".join(f"{sha}\n" for sha in shas).encode())
+    result, pos = {}, 0
+    for sha in shas:
+        end = out.index(b"\n", pos)
+        size = int(out[pos:end].split()[2])
+        result[sha] = out[end + 1:end + 1 + size]
+        pos = end + 1 + size + 1
+    return result
+
+
+def _case_clashes(git: Git, new: str, added: set[str]) -> list[str]:
+    """Paths that differ only by letter case from another path (or folder) at `new`."""
+    listing = git.run("ls-tree", "-r", "-z", "--name-only", new).split(b"\0")
+    variants: dict[str, set[str]] = {}
+    for raw in listing:
+        if not raw:
+            continue
+        parts = raw.decode("utf-8", "surrogateescape").split("/")
+        for i in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:i])
+            variants.setdefault(prefix.casefold(), set()).add(prefix)
+    reasons = []
+    for path in sorted(added):
+        parts = path.split("/")
+        for i in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:i])
+            others = variants.get(prefix.casefold(), set()) - {prefix}
+            if others:
+                reasons.append(f"{path}: '{prefix}' differs only by letter case from "
+                               f"'{min(others)}'; both cannot exist in a clone on Windows "
+                               "or macOS.")
+                break
+    return reasons
