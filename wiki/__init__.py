@@ -68,6 +68,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
                                 x_prefix=hops)
+    if app.config["UPSTREAM_URL"]:
+        from .mirror import Mirror
+
+        mirror = Mirror(storage, app.config["UPSTREAM_URL"], branch=app.config["UPSTREAM_BRANCH"],
+                        interval=app.config["SYNC_INTERVAL"])
+        app.extensions["wiki"].mirror = mirror
+        app.extensions["wiki.mirror"] = mirror
+        # started by the first request, so that only serving processes (not gunicorn's
+        # master, not `wiki init`) run it
+        app.before_request(mirror.start)
+        atexit.register(mirror.stop)
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True

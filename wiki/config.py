@@ -61,6 +61,14 @@ DEFAULTS: dict[str, Any] = {
     "GIT_MAX_PUSH_BYTES": 256 << 20,
     # Whether pushes may create and update branches other than main (checked the same way).
     "GIT_OTHER_BRANCHES": False,
+    # Another git server that mirrors the content both ways (unset: no mirror).
+    "UPSTREAM_URL": None,
+    # Its branch.
+    "UPSTREAM_BRANCH": "main",
+    # Shared secret of the sync webhook POST /-/api/v1/sync (unset: no webhook).
+    "SYNC_SECRET": None,
+    # Seconds between pulls from upstream (0: only on the webhook).
+    "SYNC_INTERVAL": 300,
     # Mail server for password reset links (unset: the admin copies the link by hand).
     "SMTP_HOST": None,
     "SMTP_PORT": 587,
@@ -92,6 +100,15 @@ def validate_config(config: Mapping[str, Any]) -> None:
         problems.append(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_CHOICES)}")
     if config.get("SESSION_COOKIE_SECURE") not in ("auto", True, False):
         problems.append("SESSION_COOKIE_SECURE must be auto, true or false")
+    if config.get("UPSTREAM_URL"):
+        from .mirror import check_url
+
+        problem = check_url(str(config["UPSTREAM_URL"]))
+        if problem:
+            problems.append(problem)
+    interval = config.get("SYNC_INTERVAL")
+    if not isinstance(interval, int) or isinstance(interval, bool) or interval < 0:
+        problems.append("SYNC_INTERVAL must be a whole number of seconds (0: webhook only)")
     proxies = config.get("TRUSTED_PROXIES")
     if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
         problems.append("TRUSTED_PROXIES must be a whole number (0 without a proxy)")

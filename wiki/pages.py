@@ -107,8 +107,10 @@ class Wiki:
         render_cache_size: int = 2048,
         render_store: RenderCache | None = None,
         index: SearchIndex | None = None,
+        mirror=None,
     ) -> None:
         self.storage = storage
+        self.mirror = mirror  # a Mirror (wiki/mirror.py) when UPSTREAM_URL is set
         self.renderer = renderer
         self.render_store = render_store
         self.index = index
@@ -416,7 +418,7 @@ class Wiki:
             message=message,
             base_revision=base_revision or None,
         )
-        self.sync_index()
+        self._committed()
         return SaveResult(rev, name)
 
     def rename_page(self, name: str, new_name: str, *, author: Author, message: str = "") -> str:
@@ -438,7 +440,7 @@ class Wiki:
             author=author,
             message=message.strip() or f"Rename {name} to {new_name}",
         )
-        self.sync_index()
+        self._committed()
         return new_name
 
     def delete_page(self, name: str, *, author: Author, message: str = "") -> Revision:
@@ -450,7 +452,7 @@ class Wiki:
         rev = self.storage.delete(
             names.to_path(name), author=author, message=message.strip() or f"Delete {name}"
         )
-        self.sync_index()
+        self._committed()
         return rev
 
     def restore_page(self, name: str, revision: str, *, author: Author) -> SaveResult:
@@ -470,7 +472,7 @@ class Wiki:
             message=f"Restore {name} to revision {sha[:8]}",
             base_revision=head,
         )
-        self.sync_index()
+        self._committed()
         return SaveResult(rev, name)
 
     # -- search ----------------------------------------------------------------------
@@ -489,11 +491,18 @@ class Wiki:
         self.sync_index()
         return self.index.suggest(text, limit=limit, restrict=restrict)
 
+    def _committed(self) -> None:
+        """What follows every change made here: the search index, and the mirror."""
+        self.sync_index()
+        if self.mirror is not None:
+            self.mirror.push_soon()
+
     def after_external_change(self) -> None:
         """Catch up with commits that arrived from outside (a push, a pull from upstream):
-        the revision table, then the search index. Other caches follow HEAD by themselves."""
+        the revision table, then the search index, then the mirror. Other caches follow
+        HEAD by themselves."""
         self.storage.sync_revindex()
-        self.sync_index()
+        self._committed()
 
     def sync_index(self) -> None:
         """Bring the search index up to HEAD; start a rebuild when it is missing or unusable."""

@@ -22,10 +22,11 @@ from . import frontmatter
 from . import names
 from .errors import InvalidContent
 from .errors import InvalidPageName
+from .gitraw import ZERO
+from .gitraw import parse_raw_diff
 from .spaces import Access
 from .spaces import Who
 
-ZERO = "0" * 40
 MAIN = "refs/heads/main"
 RULES_ENV = "WIKI_PUSH_RULES"
 SYMLINK, SUBMODULE = "120000", "160000"
@@ -150,18 +151,8 @@ def _changed(git: Git, commit: str) -> dict[str, tuple[str, str]]:
     per_parent = []
     for parent in parents:
         out = git.run("diff-tree", "-r", "-z", "--no-renames", parent, commit)
-        changes: dict[str, tuple[str, str]] = {}
-        fields = out.split(b"\0")
-        i = 0
-        while i < len(fields) - 1:
-            meta = fields[i].decode()
-            if not meta.startswith(":"):
-                i += 1
-                continue
-            _old_mode, new_mode, _old_sha, new_sha, _status = meta[1:].split()
-            changes[fields[i + 1].decode("utf-8", "surrogateescape")] = (new_mode, new_sha)
-            i += 2
-        per_parent.append(changes)
+        raw = parse_raw_diff(out.decode("utf-8", "surrogateescape"))
+        per_parent.append({p: v or ("000000", ZERO) for p, v in raw.items()})
     common = set(per_parent[0])
     for changes in per_parent[1:]:
         common &= set(changes)

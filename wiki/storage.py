@@ -23,6 +23,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import UTC
 from datetime import datetime
 from io import BytesIO
@@ -36,6 +38,7 @@ from .errors import EditConflict
 from .errors import InvalidRevision
 from .errors import PageNotFound
 from .errors import StorageError
+from .gitraw import parse_raw_diff
 from .model import Author
 from .model import Change
 from .model import Revision
@@ -268,6 +271,69 @@ class Storage:
         if head is not None and self.revindex.head() != head:
             with self._lock:
                 self.revindex.catch_up(head, self._is_ancestor)
+
+    def merge_from(self, theirs: str, *, author: Author, conflict_suffix: str,
+                   message: str = "Merge changes from upstream") -> MergeResult:
+        """Bring commit `theirs` (fetched from elsewhere) into the branch.
+
+        A fast-forward when possible; otherwise a merge commit. Pages both sides
+        changed are merged line by line; where that fails, or one side deleted what
+        the other changed, both versions are kept: ours under its name, theirs beside
+        it with `conflict_suffix` (and a changed page wins over a deletion).
+        """
+        with self._write_lock():
+            head = self.head()
+            if head == theirs or (head and self._is_ancestor(theirs, head)):
+                return MergeResult(head, "up to date")
+            if head is None or self._is_ancestor(head, theirs):
+                self._update_ref(theirs, head)
+                self.sync_revindex()
+                return MergeResult(theirs, "fast-forward")
+            found = subprocess.run(
+                ["git", "--git-dir", str(self.git_dir), "merge-base", head, theirs],
+                capture_output=True, text=True, env=_git_env(),
+            )
+            base = found.stdout.strip() if found.returncode == 0 else None  # None: unrelated
+            ours_changed = self._raw_diff(base, head)
+            theirs_changed = self._raw_diff(base, theirs)
+            changes: dict[str, tuple[int, bytes] | None] = {}
+            conflicts: list[tuple[str, str]] = []
+            for path, their_value in theirs_changed.items():
+                if path not in ours_changed:
+                    changes[path] = _entry(their_value)
+                    continue
+                our_value = ours_changed[path]
+                if our_value == their_value:
+                    continue
+                if our_value is None or their_value is None:
+                    kept = their_value if our_value is None else our_value
+                    changes[path] = _entry(kept)
+                    conflicts.append((path, "changed on one side, deleted on the other"))
+                    continue
+                base_text = self._text_at(base, path) if base else ""
+                ours = self._read_object(bytes.fromhex(our_value[1])).decode("utf-8", "replace")
+                theirs_text = self._read_object(bytes.fromhex(their_value[1])).decode(
+                    "utf-8", "replace")
+                if path.endswith(".md"):
+                    merged, clean = merge3(base_text or "", ours, theirs_text)
+                    if clean:
+                        changes[path] = (BLOB_MODE, self._store(b"blob", merged.encode("utf-8")))
+                        continue
+                stem, dot, ext = path.rpartition(".")
+                copy = f"{stem} {conflict_suffix}.{ext}" if dot and "/" not in ext else (
+                    f"{path} {conflict_suffix}")
+                changes[copy] = _entry(their_value)
+                conflicts.append((path, copy))
+            note = "".join(f"\n- {p}: {c}" for p, c in conflicts)
+            rev = self._commit(head, changes, author=author, other_parents=(theirs,),
+                               message=message + ("\n\nKept both versions of:" + note
+                                                  if conflicts else ""))
+            return MergeResult(rev.id, "merged", conflicts)
+
+    def _raw_diff(self, old: str | None, new: str) -> dict[str, tuple[str, str] | None]:
+        if old is None:
+            old = self._store(b"tree", b"").hex()  # the empty tree: unrelated histories
+        return parse_raw_diff(self._git("diff-tree", "-r", "-z", "--no-renames", old, new))
 
     def changed_paths(self, old: str, new: str) -> list[str] | None:
         """Paths that differ between two commits; None when `old` is not an ancestor."""
@@ -523,8 +589,10 @@ class Storage:
         *,
         author: Author,
         message: str,
+        other_parents: tuple[str, ...] = (),
     ) -> Revision:
-        """Write a commit on top of `head` and move the branch (caller holds the lock)."""
+        """Write a commit on top of `head` and move the branch (caller holds the lock);
+        `other_parents` make it a merge."""
         base_tree = self._commit_tree(head) if head else None
         tree = self._edit_tree(base_tree, {p.encode("utf-8"): v for p, v in changes.items()})
         if tree is None:
@@ -536,6 +604,7 @@ class Storage:
         lines = [f"tree {tree.hex()}"]
         if head:
             lines.append(f"parent {head}")
+        lines += [f"parent {p}" for p in other_parents]
         lines += [f"author {ident}", f"committer {ident}", "", message]
         sha = self._store(b"commit", "\n".join(lines).encode("utf-8")).hex()
         self._update_ref(sha, head)
@@ -675,6 +744,17 @@ def _git_env() -> dict[str, str]:
     env["GIT_TERMINAL_PROMPT"] = "0"
     env["LC_ALL"] = "C"
     return env
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    head: str | None
+    how: str  # "up to date", "fast-forward" or "merged"
+    conflicts: list[tuple[str, str]] = field(default_factory=list)  # (path, kept as / why)
+
+
+def _entry(value: tuple[str, str] | None) -> tuple[int, bytes] | None:
+    return None if value is None else (int(value[0], 8), bytes.fromhex(value[1]))
 
 
 def merge3(base: str, ours: str, theirs: str) -> tuple[str, bool]:

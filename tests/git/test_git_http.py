@@ -93,7 +93,8 @@ def test_a_members_push_to_its_space_lands_and_is_searchable(served, clone):
     found = api(served, "/-/api/v1/search?q=zygomorphic")  # indexed before the push returned
     assert [h["name"] for h in found["results"]] == ["WG4/Mikrohitel program"]
     recent = api(served, "/-/api/v1/pages/WG4/Mikrohitel program/history")
-    assert recent[0]["author"] == "Maria Rossi" and recent[0]["message"] == "WG4: microcredit practice"
+    assert recent[0]["author"] == "Maria Rossi"
+    assert recent[0]["message"] == "WG4: microcredit practice"
     page = api(served, "/-/api/v1/pages/WG4/Mikrohitel program")
     assert page["meta"]["type"] == "best-practice"
 

@@ -65,6 +65,12 @@ def folder_listing(folder: str, current: str = "") -> Markup | None:
     return Markup(html)
 
 
+def mirror_state() -> dict | None:
+    """The upstream mirror's state (None without a mirror), for admins' pages."""
+    mirror = current_app.extensions.get("wiki.mirror")
+    return mirror.state() if mirror is not None else None
+
+
 def visible_tree(node: TreeNode) -> TreeNode:
     """The page tree (root) without the spaces the current user may not read."""
     hidden = hidden_spaces()
@@ -109,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
         return {
             "site_name": app.config["SITE_NAME"],
             "registration": app.config["REGISTRATION"],
+            "mirror_state": mirror_state,
             "page_url": page_url,
             "sections": visible_sections,
             "subtree": wiki.subtree,

@@ -17,6 +17,7 @@ from ..auth import ADMIN
 from ..auth import get_spaces
 from ..auth import get_users
 from ..auth import require
+from ..errors import PageNotFound
 from ..errors import WikiError
 from ..mail import mail_configured
 from ..mail import send_mail
@@ -25,6 +26,7 @@ from ..spaces import READ_POLICIES
 from ..spaces import WRITE_POLICIES
 from ..users import ROLES
 from ..users import AccountError
+from . import get_wiki
 from . import page_number
 from .spaces import POLICY_WORDS
 
@@ -317,3 +319,52 @@ def audit():
         page=page,
         has_next=len(entries) > AUDIT_PAGE,
     )
+
+
+# -- mirror ----------------------------------------------------------------------------
+
+
+def _mirror():
+    mirror = current_app.extensions.get("wiki.mirror")
+    if mirror is None:
+        raise PageNotFound("No upstream mirror is configured (UPSTREAM_URL).")
+    return mirror
+
+
+@bp.get("/mirror")
+def mirror():
+    found = _mirror()
+    return render_template("admin/mirror.html", state=found.state(),
+                           url=_without_credentials(found.url), branch=found.branch,
+                           interval=found.interval)
+
+
+@bp.post("/mirror/sync")
+def mirror_sync():
+    found = _mirror()
+    result = found.sync()
+    get_wiki().after_external_change()
+    state = found.state()
+    if state.get("last_error"):
+        flash("Syncing did not finish: " + state["last_error"], "error")
+    elif result is not None and result.conflicts:
+        flash(f"Synced; {len(result.conflicts)} page(s) could not be merged: both versions "
+              "are kept (below).", "info")
+    else:
+        flash(f"Synced with upstream ({result.how if result else 'pushed'}).", "success")
+    return redirect(url_for("admin.mirror"))
+
+
+@bp.post("/mirror/dismiss")
+def mirror_dismiss():
+    _mirror().dismiss(request.form.get("path", ""))
+    get_spaces().record(_actor(), "mirror.conflict.dismiss", request.form.get("path", ""))
+    flash("Conflict dismissed.", "success")
+    return redirect(url_for("admin.mirror"))
+
+
+def _without_credentials(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        return f"{scheme}://…@{rest.split('@', 1)[1]}"
+    return url

@@ -6,7 +6,11 @@ with the account's credentials. Errors are JSON: {"error": "..."}.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from flask import Blueprint
+from flask import current_app
 from flask import jsonify
 from flask import request
 
@@ -20,6 +24,7 @@ from ..auth import search_restriction
 from ..errors import EditConflict
 from ..errors import InvalidContent
 from ..errors import PageNotFound
+from ..errors import PermissionDenied
 from ..model import Revision
 from . import get_wiki
 
@@ -161,3 +166,36 @@ def page_history(name: str):
     if not revisions and offset == 0:
         raise PageNotFound(f"There is no history for '{name}'.")
     return jsonify([_revision_json(r) for r in revisions])
+
+
+@bp.post("/sync")
+def sync():
+    """Webhook: pull from UPSTREAM_URL now. Authenticated by SYNC_SECRET, sent as the
+    `X-Sync-Secret` header or as a GitHub/Gitea/GitLab-style signature or token."""
+    config = current_app.config
+    mirror = current_app.extensions.get("wiki.mirror")
+    secret = config.get("SYNC_SECRET")
+    if mirror is None or not secret:
+        raise PageNotFound("There is no upstream to sync with (UPSTREAM_URL, SYNC_SECRET).")
+    if not _sync_authorized(str(secret)):
+        raise PermissionDenied("Wrong or missing sync secret.")
+    result = mirror.sync()
+    get_wiki().after_external_change()
+    state = mirror.state()
+    return jsonify({
+        "head": get_wiki().head(),
+        "result": result.how if result else "pushed",
+        "conflicts": [{"path": p, "kept_as": k} for p, k in (result.conflicts if result else [])],
+        "error": state.get("last_error"),
+    })
+
+
+def _sync_authorized(secret: str) -> bool:
+    sent = request.headers.get("X-Sync-Secret") or request.headers.get("X-Gitlab-Token") or ""
+    if sent and hmac.compare_digest(sent.encode(), secret.encode()):
+        return True
+    signature = request.headers.get("X-Hub-Signature-256") or ""
+    if signature.startswith("sha256="):
+        digest = hmac.new(secret.encode(), request.get_data(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(signature[7:], digest)
+    return False
