@@ -21,7 +21,7 @@ def install(git_dir: Path) -> None:
     hook = Path(git_dir) / "hooks" / HOOK
     script = (
         f"#!/bin/sh\n{MARKER}: checks every pushed commit (see wiki/pushcheck.py)\n"
-        f"exec {shlex.quote(sys.executable)} -m wiki.githooks {HOOK}\n"
+        f"exec {shlex.quote(sys.executable)} -P -m wiki.githooks {HOOK}\n"
     )
     try:
         if hook.read_text() == script:

@@ -4,6 +4,7 @@ outside any space. One gate decides; this checks that every way in asks it."""
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 
@@ -313,3 +314,14 @@ def test_api_tokens_carry_the_users_rights(tmp_path, content_repo):
     secret2, _ = users.create_token("wg4", "another")
     r = client.get(f"/-/api/v1/pages/{WG4}", headers={"Authorization": f"Bearer {secret2}"})
     assert r.status_code == 401
+
+
+def test_the_new_page_link_starts_where_the_user_may_write(matrix):
+    def link(role):
+        html = client_as(matrix, role).get("/Notes").get_data(as_text=True)
+        found = re.search(r'href="/-/edit/([^"]+)" data-new-page', html)
+        return found.group(1).replace("%20", " ") if found else None
+
+    assert link("editor") == "New page"
+    assert link("wg4") == "WG4/New page"  # a reader who is a member of WG4
+    assert link("reader") is None and link("anonymous") is None

@@ -98,3 +98,26 @@ def test_phone_layout_stacks_the_sidebar_below(page):
     side_box = page.locator("#sidebar").bounding_box()
     assert side_box["y"] > main_box["y"] + main_box["height"] - 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_typing_double_brackets_offers_pages_to_link(page):
+    login(page)
+    page.goto("/-/edit/" + quote("WG4/Linking test"))
+    editor = page.locator("textarea[name=content]")
+    editor.fill("# Linking test\n\nSee ")
+    editor.press("End")
+    editor.press_sequentially("[[study tr", delay=30)
+    option = page.locator("#link-suggestions li", has_text="Study trip toolbox")
+    option.wait_for()
+    editor.press("Enter")  # inserts the highlighted page, not a new line
+    assert editor.input_value() == "# Linking test\n\nSee [[Learning/Study trip toolbox]]"
+    assert page.locator("#link-suggestions").is_hidden()
+    page.locator("#preview a.wikilink[href='/Learning/Study%20trip%20toolbox']").wait_for()
+    # the button starts a link at the caret, then the same suggestions follow
+    editor.press("End")
+    editor.press_sequentially(" and ")
+    page.click("#insert-link")
+    editor.press_sequentially("partner", delay=30)
+    page.locator("#link-suggestions li", has_text="Partnership").wait_for()
+    page.locator("#link-suggestions li", has_text="Partnership").click()
+    assert editor.input_value().endswith("and [[Partnership]]")

@@ -65,6 +65,21 @@ def folder_listing(folder: str, current: str = "") -> Markup | None:
     return Markup(html)
 
 
+def new_page_name() -> str | None:
+    """Where the "New page" link starts: outside the spaces when the user may write
+    there, else in the first space they may write in (None: nowhere)."""
+    from ..auth import WRITE
+    from ..auth import access
+    from ..auth import can
+
+    if can(WRITE, "New page"):
+        return "New page"
+    for space in sorted(access().spaces.values(), key=lambda s: s.name.casefold()):
+        if can(WRITE, f"{space.name}/New page"):
+            return f"{space.name}/New page"
+    return None
+
+
 def mirror_state() -> dict | None:
     """The upstream mirror's state (None without a mirror), for admins' pages."""
     mirror = current_app.extensions.get("wiki.mirror")
@@ -116,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
             "site_name": app.config["SITE_NAME"],
             "registration": app.config["REGISTRATION"],
             "mirror_state": mirror_state,
+            "new_page_name": new_page_name,
             "page_url": page_url,
             "sections": visible_sections,
             "subtree": wiki.subtree,

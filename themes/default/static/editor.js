@@ -55,3 +55,116 @@
     }
   });
 })();
+
+// Links to other pages: typing "[[" and part of a title or name offers matching pages
+// (the same suggestions as the search box); Enter, Tab or a click inserts [[Name]].
+(function () {
+  "use strict";
+  var form = document.getElementById("editor");
+  if (!form) return;
+  var textarea = form.querySelector("textarea[name=content]");
+  var base = form.getAttribute("data-suggest-url");
+  var button = document.getElementById("insert-link");
+  if (!base || !textarea) return;
+  var list = document.createElement("ul");
+  list.className = "suggestions link-suggestions";
+  list.id = "link-suggestions";
+  list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", "Pages to link to");
+  list.hidden = true;
+  textarea.parentNode.appendChild(list);
+  textarea.setAttribute("aria-controls", list.id);
+  var items = [], active = -1, pending = null, timer = null, start = -1;
+
+  function typed() {
+    // the "[[text" just before the caret, if the caret is inside an unfinished link
+    var before = textarea.value.slice(0, textarea.selectionStart);
+    var m = /\[\[([^\[\]\n|#]{0,80})$/.exec(before);
+    if (!m) return null;
+    start = before.length - m[1].length;
+    return m[1];
+  }
+  function close() {
+    list.hidden = true; items = []; active = -1;
+    textarea.removeAttribute("aria-activedescendant");
+  }
+  function mark(i) {
+    active = i;
+    var all = list.querySelectorAll("li");
+    for (var k = 0; k < all.length; k++) all[k].classList.toggle("active", k === i);
+    if (all[i]) textarea.setAttribute("aria-activedescendant", all[i].id);
+  }
+  function show(found) {
+    items = found; list.textContent = "";
+    found.forEach(function (item, i) {
+      var li = document.createElement("li");
+      li.id = "link-option-" + i;
+      li.setAttribute("role", "option");
+      var a = document.createElement("a");
+      a.href = "#";
+      a.textContent = item.title;
+      if (item.title !== item.name) {
+        var small = document.createElement("span");
+        small.className = "muted";
+        small.textContent = item.name;
+        a.appendChild(small);
+      }
+      a.addEventListener("mousedown", function (e) { e.preventDefault(); insert(i); });
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    list.hidden = found.length === 0;
+    place();
+    mark(found.length ? 0 : -1);
+  }
+  function place() {
+    // just under the line being typed (wrapped lines make this approximate)
+    var style = getComputedStyle(textarea);
+    var line = parseFloat(style.lineHeight) || 20;
+    var row = textarea.value.slice(0, textarea.selectionStart).split("\n").length;
+    var top = textarea.offsetTop + parseFloat(style.paddingTop) + row * line - textarea.scrollTop + 4;
+    top = Math.max(textarea.offsetTop + line, Math.min(top, textarea.offsetTop + textarea.offsetHeight));
+    list.style.top = top + "px";
+  }
+  function lookup() {
+    var text = typed();
+    if (text === null || text.trim().length < 1) { close(); return; }
+    if (pending) pending.abort();
+    pending = new AbortController();
+    fetch(base + "?q=" + encodeURIComponent(text.trim()), { credentials: "same-origin", signal: pending.signal })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (found) { if (typed() !== null) show(found); })
+      .catch(function () {});
+  }
+  function insert(i) {
+    var item = items[i];
+    if (!item || start < 0) return;
+    var value = textarea.value, end = textarea.selectionStart;
+    var after = value.slice(end);
+    var closing = after.slice(0, 2) === "]]" ? "" : "]]";
+    textarea.value = value.slice(0, start) + item.name + closing + after;
+    var caret = start + item.name.length + 2;
+    textarea.setSelectionRange(caret, caret);
+    close();
+    textarea.focus();
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  textarea.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(lookup, 120); });
+  textarea.addEventListener("keydown", function (e) {
+    if (list.hidden) return;
+    if (e.key === "ArrowDown") { e.preventDefault(); mark(Math.min(items.length - 1, active + 1)); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); mark(Math.max(0, active - 1)); }
+    else if (e.key === "Enter" || e.key === "Tab") { if (active >= 0) { e.preventDefault(); insert(active); } }
+    else if (e.key === "Escape") { e.preventDefault(); close(); }
+  });
+  textarea.addEventListener("blur", function () { setTimeout(close, 150); });
+  if (button) {
+    button.addEventListener("click", function () {
+      var at = textarea.selectionStart, value = textarea.value;
+      textarea.value = value.slice(0, at) + "[[" + value.slice(textarea.selectionEnd);
+      textarea.setSelectionRange(at + 2, at + 2);
+      textarea.focus();
+      textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+})();
