@@ -37,7 +37,7 @@ from bench.run import summary  # noqa: E402
 OUT = HERE / "out"
 
 
-def build(size: int) -> tuple[Path, Path, dict]:
+def build(size: int, reuse: bool = False) -> tuple[Path, Path, dict]:
     corpus = OUT / f"zcorpus-{size}p"
     if not corpus.exists():
         generate(corpus, size, size, 0)
@@ -45,6 +45,8 @@ def build(size: int) -> tuple[Path, Path, dict]:
     subprocess.run(["git", "--git-dir", str(corpus), "update-ref", "refs/heads/main", head],
                    check=True)
     instance = OUT / f"search-instance-{size}"
+    if reuse and (instance / "search_index").is_dir():
+        return corpus, instance, {"pages": size, "reused_index": True}
     shutil.rmtree(instance, ignore_errors=True)
     env = {**os.environ, "WIKI_INSTANCE": str(instance), "WIKI_CONTENT_DIR": str(corpus),
            "WIKI_SEARCH_INDEX_DIR": str(instance / "search_index"),
@@ -186,15 +188,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 50000])
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep an index built by an earlier run (with --no-updates)")
+    parser.add_argument("--no-updates", action="store_true",
+                        help="skip the update measures (they add 1,100 commits to the corpus)")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     for size in args.sizes:
         print(f"== {size} pages", file=sys.stderr)
-        corpus, instance, figures = build(size)
+        corpus, instance, figures = build(size, args.reuse)
         print(json.dumps(figures), file=sys.stderr)
         figures["http"] = measure_http(instance, corpus, args.queries)
         print(json.dumps(figures["http"]), file=sys.stderr)
-        figures["updates"] = measure_updates(instance, corpus)
+        if not args.no_updates:
+            figures["updates"] = measure_updates(instance, corpus)
         (OUT / f"search-{size}.json").write_text(json.dumps(figures, indent=2))
         print(json.dumps(figures, indent=2))
 

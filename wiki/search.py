@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import itertools
 import json
 import logging
 import os
@@ -24,13 +25,13 @@ import threading
 import time
 import unicodedata
 from collections import Counter
+from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
-from itertools import chain
 from pathlib import Path
 
 from markupsafe import Markup
@@ -51,7 +52,7 @@ from .searchquery import parse_query
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # ISO 639-1 code -> Snowball algorithm. Croatian and Bosnian use the Serbian
 # stemmer and Slovak the Czech one (closely related, no Snowball stemmer of
 # their own); Moldovan is Romanian. Languages without one are folded only.
@@ -92,11 +93,48 @@ class FoldFilter(Filter):
             yield token
 
 
+COMMON_WORDS = 300  # the most frequent words, whose neighbouring pairs are indexed
+COMMON_SAMPLE = 3000  # documents read to find them when the index is rebuilt
+
+
+class PairFilter(Filter):
+    """Two common words in a row as one term ("of the", "cluster policy"), in the
+    manner of Lucene's common grams: a phrase of frequent words is then one term
+    lookup instead of a walk over the positions of thousands of documents, while
+    phrases with a rarer word stay cheap through that word's short posting list.
+    The list of common words is part of the schema (chosen at each rebuild)."""
+
+    def __init__(self, common: Iterable[str] = ()) -> None:
+        self.common = frozenset(common)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, PairFilter) and other.common == self.common
+
+    def __call__(self, tokens):
+        common = self.common
+        previous = None
+        for token in tokens:
+            text = token.text
+            if previous is not None and text in common:
+                token.text = previous + " " + text
+                yield token
+            previous = text if text in common else None
+
+
 _WORD = r"\w+"
 
 
 def folded_analyzer():
     return RegexTokenizer(_WORD) | LowercaseFilter() | FoldFilter()
+
+
+def pair_analyzer(common: Iterable[str] = ()):
+    return folded_analyzer() | PairFilter(common)
+
+
+def pair(a: str, b: str) -> str:
+    """The `pairs` term of two folded words in a row."""
+    return a + " " + b
 
 
 def stemming_analyzer(algorithm: str):
@@ -107,7 +145,7 @@ def stem_field(algorithm: str) -> str:
     return "stem_" + algorithm
 
 
-def make_schema() -> fields.Schema:
+def make_schema(common: Iterable[str] = ()) -> fields.Schema:
     schema = fields.Schema(
         name=fields.ID(stored=True, unique=True),
         name_folded=fields.TEXT(analyzer=folded_analyzer(), field_boost=2.0),
@@ -116,6 +154,8 @@ def make_schema() -> fields.Schema:
         suggest=fields.TEXT(analyzer=folded_analyzer(), phrase=False),
         headings=fields.TEXT(analyzer=folded_analyzer(), field_boost=2.0),
         body=fields.TEXT(analyzer=folded_analyzer()),
+        # word pairs of the title, headings and body: phrases without positions
+        pairs=fields.TEXT(analyzer=pair_analyzer(common), phrase=False),
         content=fields.STORED(),
         meta=fields.STORED(),
         facets=fields.COLUMN(columns.VarBytesColumn()),
@@ -173,6 +213,202 @@ class Results:
 
 Loader = Callable[[list[str]], Iterable[PageDoc]]  # paths -> documents (missing ones skipped)
 
+BITS_CACHE_SIZE = 6000  # posting lists kept as bitsets (a few KB each at 50,000 pages)
+
+
+class Bits:
+    """Which documents a query matches, as one Python integer (bit n: document n).
+
+    Counting matches and facets this way costs a few big-integer operations
+    instead of a walk over every posting in Python. Posting lists are read once
+    per segment and kept as bitsets (segments never change; deletions are a
+    separate mask), so a common word costs its first reading only.
+    """
+
+    def __init__(self) -> None:
+        self._terms: OrderedDict[tuple, int] = OrderedDict()
+        self._facets_local: dict[str, dict[tuple[str, str], int]] = {}
+        self._live: dict[tuple, int] = {}
+        self._lock = threading.Lock()
+
+    def leaves(self, searcher) -> list[tuple[object, int, str | None]]:
+        cached = getattr(searcher, "_wiki_leaves", None)  # a searcher never changes
+        if cached is not None:
+            return cached
+        reader = searcher.reader()
+        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+        result = []
+        for leaf, offset in leaves:
+            segment = getattr(leaf, "segment", lambda: None)()
+            result.append((leaf, offset, segment.segment_id() if segment is not None else None))
+        searcher._wiki_leaves = result
+        return result
+
+    def live(self, searcher) -> int:
+        """Every document that is not deleted."""
+        cached = getattr(searcher, "_wiki_live", None)
+        if cached is not None:
+            return cached
+        bits = 0
+        for leaf, offset, key in self.leaves(searcher):
+            if leaf.has_deletions():
+                deleted = leaf.segment().deleted_count() if key else None
+                local = self._live.get((key, deleted)) if key else None
+                if local is None:
+                    local = _from_ids(leaf.all_doc_ids(), leaf.doc_count_all())
+                    if key:
+                        if len(self._live) > 100:
+                            self._live.clear()
+                        self._live[(key, deleted)] = local
+            else:
+                local = (1 << leaf.doc_count_all()) - 1
+            bits |= local << offset
+        searcher._wiki_live = bits
+        return bits
+
+    def term(self, searcher, fieldname: str, text) -> int:
+        bits = 0
+        for leaf, offset, key in self.leaves(searcher):
+            cache_key = (key, fieldname, text) if key else None
+            local = self._terms.get(cache_key) if cache_key else None
+            if local is None:
+                try:
+                    ids = leaf.postings(fieldname, text).all_ids() if (
+                        (fieldname, text) in leaf) else ()
+                except Exception:  # a field this segment does not have
+                    ids = ()
+                local = _from_ids(ids, leaf.doc_count_all())
+                if cache_key:
+                    with self._lock:
+                        self._terms[cache_key] = local
+                        if len(self._terms) > BITS_CACHE_SIZE:
+                            self._terms.popitem(last=False)
+            elif cache_key:
+                self._terms.move_to_end(cache_key)
+            bits |= local << offset
+        return bits
+
+    def query(self, searcher, q, live: int) -> int:
+        """The documents `q` matches (before removing deleted ones: AND with `live`)."""
+        if isinstance(q, Q.Term):
+            return self.term(searcher, q.fieldname, q.text)
+        if isinstance(q, Q.AndMaybe):
+            return self.query(searcher, q.a, live)
+        if isinstance(q, Q.AndNot):
+            return self.query(searcher, q.a, live) & ~self.query(searcher, q.b, live)
+        if isinstance(q, Q.Not):
+            return live & ~self.query(searcher, q.query, live)
+        if isinstance(q, Q.And):
+            bits = live
+            for sub in q.subqueries:
+                bits &= self.query(searcher, sub, live)
+                if not bits:
+                    break
+            return bits
+        if isinstance(q, Q.Or) and not getattr(q, "minmatch", 0):
+            bits = 0
+            for sub in q.subqueries:
+                bits |= self.query(searcher, sub, live)
+            return bits
+        if isinstance(q, Q.Every):
+            return live
+        if q is Q.NullQuery:
+            return 0
+        # phrases and anything else: Whoosh finds the documents
+        return _from_ids(searcher.docs_for_query(q, for_deletion=False), 0)
+
+    def facets(self, searcher, rows_of) -> dict[tuple[str, str], int]:
+        """(facet, value) -> the documents that have it; `rows_of(leaf)` gives a
+        segment's facet values per document."""
+        leaves = self.leaves(searcher)
+        signature = tuple((key, offset) for _leaf, offset, key in leaves)
+        cached = getattr(self, "_facets_cache", None)
+        if cached is not None and cached[0] == signature and None not in signature:
+            return cached[1]
+        result: dict[tuple[str, str], int] = {}
+        for leaf, offset, key in leaves:
+            local = self._facets_local.get(key) if key else None
+            if local is None:
+                positions: dict[tuple[str, str], list[int]] = {}
+                for docnum, row in enumerate(rows_of(leaf, key)):
+                    for value in row:
+                        positions.setdefault(value, []).append(docnum)
+                local = {v: _from_ids(ids, leaf.doc_count_all()) for v, ids in positions.items()}
+                if key:
+                    if len(self._facets_local) > 200:
+                        self._facets_local.clear()
+                    self._facets_local[key] = local
+            for value, bits in local.items():
+                result[value] = result.get(value, 0) | (bits << offset)
+        self._facets_cache = (signature, result)
+        return result
+
+    def newest_first(self, searcher) -> list[int]:
+        """Every document number, the most recently modified first."""
+        leaves = self.leaves(searcher)
+        signature = tuple((key, offset) for _leaf, offset, key in leaves)
+        cached = getattr(self, "_dates_cache", None)
+        if cached is not None and cached[0] == signature and None not in signature:
+            return cached[1]
+        pairs = []
+        for leaf, offset, _key in leaves:
+            column = leaf.column_reader("modified") if leaf.has_column("modified") else None
+            for docnum in range(leaf.doc_count_all()):
+                value = column[docnum] if column is not None else None
+                pairs.append((value or datetime.min, docnum + offset))
+        # the same second: the document indexed later (a later save) first
+        pairs.sort(reverse=True)
+        order = [d for _v, d in pairs]
+        self._dates_cache = (signature, order)
+        return order
+
+
+def _phrase_query(words: list[str], common: frozenset[str], boost: float = 1.0):
+    """Pages with the words in this order. Neighbouring common words are one
+    `pairs` term each; where a rarer word takes part, Whoosh checks positions (in
+    the title, the headings and the body), which its short posting list keeps cheap."""
+    if all(w in common for w in words):
+        terms = [Q.Term("pairs", pair(a, b), boost=boost) for a, b in itertools.pairwise(words)]
+        return Q.And(terms) if len(terms) > 1 else terms[0]
+    return Q.Or([Q.Phrase("body", words, boost=boost), Q.Phrase("title", words, boost=boost * 5),
+                 Q.Phrase("headings", words, boost=boost * 2)])
+
+
+def common_words(docs: list[PageDoc], limit: int = COMMON_WORDS) -> list[str]:
+    """The words found in most of these documents (folded), most frequent first."""
+    tokenize = folded_analyzer()
+    frequency: Counter = Counter()
+    for doc in docs:
+        frequency.update({t.text for t in tokenize(doc.title + "\n" + doc.text)})
+    return [w for w, n in frequency.most_common(limit) if n > 1]
+
+
+class _Stored:
+    """A hit found without scoring (newest first): its stored fields and no score."""
+
+    score = 0.0
+
+    def __init__(self, searcher, docnum: int) -> None:
+        self._searcher, self.docnum = searcher, docnum
+
+    def fields(self) -> dict:
+        return self._searcher.stored_fields(self.docnum)
+
+
+def _from_ids(ids: Iterable[int], size: int) -> int:
+    data = bytearray((size >> 3) + 1)
+    for i in ids:
+        if (i >> 3) >= len(data):
+            data.extend(bytes((i >> 3) - len(data) + 1))
+        data[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(data, "little")
+
+
+def _ids(bits: int) -> list[int]:
+    """The positions of the set bits, ascending."""
+    text = bin(bits)[:1:-1]
+    return [m.start() for m in re.finditer("1", text)]
+
 
 class SearchIndex:
     """The Whoosh index in one folder, shared by every worker process."""
@@ -186,6 +422,7 @@ class SearchIndex:
         self._merging = threading.Lock()
         self._thread_write_lock = threading.Lock()
         self._facet_rows: dict[str, list[tuple]] = {}
+        self._bits = Bits()
         self._local = threading.local()
 
     # -- opening -------------------------------------------------------------------
@@ -241,10 +478,12 @@ class SearchIndex:
         tmp = self.root.with_name(self.root.name + ".building")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        ix = whoosh_index.create_in(str(tmp), make_schema())
+        documents = iter(load(paths))
+        sample = list(itertools.islice(documents, COMMON_SAMPLE))
+        ix = whoosh_index.create_in(str(tmp), make_schema(common_words(sample)))
         writer = ix.writer(limitmb=256)
         count = 0
-        for doc in load(paths):
+        for doc in itertools.chain(sample, documents):
             writer.add_document(**self._fields(doc))
             count += 1
             if progress is not None and count % 200 == 0:
@@ -263,6 +502,7 @@ class SearchIndex:
             os.replace(tmp, self.root)
             shutil.rmtree(old, ignore_errors=True)
             self._facet_rows.clear()
+            self._bits = Bits()
         if progress is not None:
             progress(count)
         return count
@@ -390,6 +630,7 @@ class SearchIndex:
             "suggest": doc.title + " " + doc.name.replace("/", " "),
             "headings": " ".join(doc.headings),
             "body": doc.text,
+            "pairs": "\n".join([doc.title, *doc.headings, doc.text]),
             "content": doc.text[:20_000],
             "meta": {k: v for k, v in meta.items() if isinstance(v, str | int | float | list)},
             "modified": doc.modified.replace(tzinfo=None),
@@ -431,15 +672,21 @@ class SearchIndex:
                 q = Q.Every()
             limit = PAGE_SIZE * page
             where = Q.And(parts) if parts else None
-            # One unscored pass finds every match (the total and the facet counts),
-            # then only the best `limit` are scored and ranked among those.
-            matched = list(searcher.docs_for_query(Q.And([q, where]) if where is not None else q))
-            results.total = len(matched)
-            allowed = set(matched)
-            if sort == "date":
-                found = searcher.search(q, limit=limit, sortedby="modified", reverse=True,
-                                        filter=allowed, terms=False)
+            # Which documents match, their number and the facet counts come from
+            # bitsets; only the best `limit` are then scored and ranked by Whoosh.
+            bits = self._bits
+            live = bits.live(searcher)
+            match = bits.query(searcher, q, live) & live
+            for part in parts:
+                if match:
+                    match &= bits.query(searcher, part, live)
+            results.total = match.bit_count()
+            if not match:
+                found = []
+            elif sort == "date":
+                found = self._newest(searcher, match, limit)
             else:
+                allowed = set(_ids(match)) if where is not None else None
                 found = searcher.search(q, limit=limit, filter=allowed, terms=False)
             words = [w for c in clauses if not c.negated for w in c.words()]
             for hit in found[PAGE_SIZE * (page - 1):limit]:
@@ -452,7 +699,7 @@ class SearchIndex:
                     meta=stored.get("meta") or {},
                     modified=stored.get("modified"),
                 ))
-            results.facets = self._facets(searcher, matched)
+            results.facets = self._facets(searcher, match)
             if results.total == 0 and words:
                 suggestion = self._suggest_spelling(searcher, text, clauses)
                 # offered only if it finds something the user may see: the spelling
@@ -472,7 +719,7 @@ class SearchIndex:
             algorithms = [a for a in ALGORITHMS if _has_terms(reader, stem_field(a))]
         must, must_not = [], []
         for clause in clauses:
-            q = self._clause_query(clause, reader, algorithms)
+            q = self._clause_query(clause, reader, algorithms, self._common(searcher))
             if q is None:
                 continue
             (must_not if clause.negated else must).append(q)
@@ -484,16 +731,29 @@ class SearchIndex:
         # an exact phrase of all the words ranks above the same words scattered
         plain = [w for c in clauses if not c.negated and c.kind == "word" for w in c.words()]
         if len(plain) > 1:
-            phrase = Q.Or([Q.Phrase("body", [fold(w) for w in plain], boost=3.0),
-                           Q.Phrase("title", [fold(w) for w in plain], boost=3.0)])
-            core = Q.AndMaybe(core, phrase)
+            folded = [fold(w) for w in plain]
+            core = Q.AndMaybe(core, _phrase_query(folded, self._common(searcher), boost=3.0))
         if must_not:
             core = Q.AndNot(core, Q.Or(must_not))
         return core
 
-    def _clause_query(self, clause: Clause, reader, algorithms: list[str]):
+    @staticmethod
+    def _common(searcher) -> frozenset[str]:
+        """The common words of this index's pairs field (its schema holds them)."""
+        cached = getattr(searcher, "_wiki_common", None)
+        if cached is None:
+            cached = frozenset()
+            if "pairs" in searcher.schema:
+                for item in getattr(searcher.schema["pairs"].analyzer, "items", ()):
+                    if isinstance(item, PairFilter):
+                        cached = item.common
+            searcher._wiki_common = cached
+        return cached
+
+    def _clause_query(self, clause: Clause, reader, algorithms: list[str],
+                      common: frozenset[str] = frozenset()):
         if clause.kind == "or":
-            parts = [self._clause_query(c, reader, algorithms) for c in clause.children]
+            parts = [self._clause_query(c, reader, algorithms, common) for c in clause.children]
             parts = [p for p in parts if p is not None]
             return Q.Or(parts) if parts else None
         if clause.kind == "field":
@@ -511,8 +771,7 @@ class SearchIndex:
                 return None
             if len(words) == 1:
                 return self._word_query(words[0], clause.value, reader, algorithms)
-            return Q.Or([Q.Phrase("body", words), Q.Phrase("title", words, boost=5.0),
-                         Q.Phrase("headings", words, boost=2.0)])
+            return _phrase_query(words, common)
         if clause.kind == "prefix":
             stem = fold(clause.value)
             if not stem:
@@ -543,14 +802,30 @@ class SearchIndex:
                             for t in _expand(reader, fieldname, stem, limit=4) if t != stem]
         return Q.Or(options)
 
-    def _facets(self, searcher, matched: list[int]) -> dict[str, dict[str, int]]:
-        rows = self._rows(searcher)
-        counts: Counter = Counter(chain.from_iterable(rows[d] for d in matched if d < len(rows)))
+    def _facets(self, searcher, match: int) -> dict[str, dict[str, int]]:
+        counts = []
+        if match:
+            for value, bits in self._bits.facets(searcher, self._leaf_rows).items():
+                n = (match & bits).bit_count()
+                if n:
+                    counts.append((value, n))
+        counts.sort(key=lambda item: (-item[1], item[0]))
         facets: dict[str, dict[str, int]] = {f: {} for f in FACETS}
-        for (facet, value), n in counts.most_common():
+        for (facet, value), n in counts:
             if len(facets[facet]) < 30:
                 facets[facet][value] = n
         return facets
+
+    def _newest(self, searcher, match: int, limit: int) -> list[_Stored]:
+        """The `limit` most recently modified matching documents."""
+        found = []
+        ids = set(_ids(match)) if match.bit_count() < 4096 else None
+        for docnum in self._bits.newest_first(searcher):
+            if (docnum in ids) if ids is not None else (match >> docnum) & 1:
+                found.append(_Stored(searcher, docnum))
+                if len(found) >= limit:
+                    break
+        return found
 
     @contextmanager
     def _searcher(self, ix):
@@ -572,30 +847,21 @@ class SearchIndex:
         self._local.searcher = (ix, searcher)
         yield searcher
 
-    def _rows(self, searcher) -> list[tuple]:
-        """Facet values of every document (by docnum), decoded once per segment."""
-        reader = searcher.reader()
-        rows: list[tuple] = []
-        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
-        for leaf, offset in leaves:
-            key = getattr(leaf, "segment", lambda: None)()
-            key = key.segment_id() if key is not None else None
-            cached = self._facet_rows.get(key) if key else None
-            if cached is None:
-                cached = []
-                col = leaf.column_reader("facets") if leaf.has_column("facets") else None
-                for docnum in range(leaf.doc_count_all()):
-                    raw = col[docnum] if col is not None else b""
-                    values = json.loads(raw.decode("utf-8")) if raw else {}
-                    cached.append(tuple((k, v) for k, vs in values.items() for v in vs))
-                if key:
-                    if len(self._facet_rows) > 200:
-                        self._facet_rows.clear()
-                    self._facet_rows[key] = cached
-            while len(rows) < offset:
-                rows.append(())
-            rows.extend(cached)
-        return rows
+    def _leaf_rows(self, leaf, key: str | None) -> list[tuple]:
+        """Facet values of every document of a segment, decoded once per segment."""
+        cached = self._facet_rows.get(key) if key else None
+        if cached is None:
+            cached = []
+            col = leaf.column_reader("facets") if leaf.has_column("facets") else None
+            for docnum in range(leaf.doc_count_all()):
+                raw = col[docnum] if col is not None else b""
+                values = json.loads(raw.decode("utf-8")) if raw else {}
+                cached.append(tuple((k, v) for k, vs in values.items() for v in vs))
+            if key:
+                if len(self._facet_rows) > 200:
+                    self._facet_rows.clear()
+                self._facet_rows[key] = cached
+        return cached
 
     def _suggest_spelling(self, searcher, text: str, clauses: list[Clause]) -> str | None:
         reader = searcher.reader()

@@ -254,3 +254,23 @@ def test_a_restriction_hides_pages_from_hits_facets_suggestions_and_spelling(wik
     # "klaszterx" would be corrected to a word that only hidden pages contain
     assert wiki.search("klaszterx").suggestion is not None
     assert wiki.search("klaszterx", restrict=hide).suggestion is None
+
+
+@pytest.mark.parametrize("text", [
+    "policy", "klaszter OR toolbox", "policy -smart", "NOT policy", "polic*",
+    '"smart specialisation"', "wg:WG1", "title:policy", "cluster policy", "lang:hu klaszter",
+    "zzzz", "policy OR klaszter OR toolbox OR specialisation",
+])
+def test_match_counts_agree_with_whoosh_itself(wiki, text):
+    """The bitset evaluation counts exactly what Whoosh's own matchers find,
+    also after saves (deleted documents in old segments)."""
+    from wiki.searchquery import parse_query
+
+    for round_ in range(2):
+        ix = wiki.index._open()
+        with ix.searcher() as searcher:
+            q = wiki.index._build(parse_query(text), searcher, None)
+            expected = 0 if q is None else len(set(searcher.docs_for_query(q)))
+        assert wiki.search(text).total == expected, (text, round_)
+        wiki.save_page("WG1/Policy", f"# Policy\n\nSmart policy, round {round_}.\n",
+                       author=TEST_AUTHOR, message="", base_revision=wiki.head())
