@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import heapq
 import itertools
 import json
 import logging
@@ -28,6 +29,7 @@ from collections import Counter
 from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
@@ -229,6 +231,7 @@ class Bits:
         self._terms: OrderedDict[tuple, int] = OrderedDict()
         self._facets_local: dict[str, dict[tuple[str, str], int]] = {}
         self._live: dict[tuple, int] = {}
+        self._dates: dict[str, list[tuple]] = {}
         self._lock = threading.Lock()
 
     def leaves(self, searcher) -> list[tuple[object, int, str | None]]:
@@ -343,24 +346,25 @@ class Bits:
         self._facets_cache = (signature, result)
         return result
 
-    def newest_first(self, searcher) -> list[int]:
-        """Every document number, the most recently modified first."""
-        leaves = self.leaves(searcher)
-        signature = tuple((key, offset) for _leaf, offset, key in leaves)
-        cached = getattr(self, "_dates_cache", None)
-        if cached is not None and cached[0] == signature and None not in signature:
-            return cached[1]
-        pairs = []
-        for leaf, offset, _key in leaves:
-            column = leaf.column_reader("modified") if leaf.has_column("modified") else None
-            for docnum in range(leaf.doc_count_all()):
-                value = column[docnum] if column is not None else None
-                pairs.append((value or datetime.min, docnum + offset))
-        # the same second: the document indexed later (a later save) first
-        pairs.sort(reverse=True)
-        order = [d for _v, d in pairs]
-        self._dates_cache = (signature, order)
-        return order
+    def newest_first(self, searcher) -> Iterator[int]:
+        """Every document number, the most recently modified first (lazily: each
+        segment's order is kept, and they are merged only as far as needed)."""
+        orders = []
+        for leaf, offset, key in self.leaves(searcher):
+            order = self._dates.get(key) if key else None
+            if order is None:
+                column = leaf.column_reader("modified") if leaf.has_column("modified") else None
+                # the same second: the document indexed later (a later save) first
+                order = sorted(((column[d] if column is not None else None) or datetime.min, d)
+                               for d in range(leaf.doc_count_all()))
+                order.reverse()
+                if key:
+                    if len(self._dates) > 200:
+                        self._dates.clear()
+                    self._dates[key] = order
+            orders.append(_shifted(order, offset) if offset else order)
+        for _value, docnum in heapq.merge(*orders, reverse=True):
+            yield docnum
 
 
 def _phrase_query(words: list[str], common: frozenset[str], boost: float = 1.0):
@@ -393,6 +397,11 @@ class _Stored:
 
     def fields(self) -> dict:
         return self._searcher.stored_fields(self.docnum)
+
+
+def _shifted(order: list[tuple], offset: int) -> Iterator[tuple]:
+    for value, docnum in order:
+        yield value, docnum + offset
 
 
 def _from_ids(ids: Iterable[int], size: int) -> int:

@@ -274,3 +274,12 @@ def test_match_counts_agree_with_whoosh_itself(wiki, text):
         assert wiki.search(text).total == expected, (text, round_)
         wiki.save_page("WG1/Policy", f"# Policy\n\nSmart policy, round {round_}.\n",
                        author=TEST_AUTHOR, message="", base_revision=wiki.head())
+
+
+def test_newest_first_across_several_segments(wiki):
+    for name in ("WG1/First fresh", "WG2/Second fresh", "WG3/Third fresh"):
+        wiki.save_page(name, f"# {name}\n\nfreshness report\n", author=TEST_AUTHOR,
+                       message="", base_revision=wiki.head())
+    newest = wiki.search("freshness", sort="date")
+    assert names(newest) == ["WG3/Third fresh", "WG2/Second fresh", "WG1/First fresh"]
+    assert wiki.search("freshness", filters={"folder": "WG2"}, sort="date").total == 1
