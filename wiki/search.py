@@ -216,6 +216,7 @@ class Results:
 Loader = Callable[[list[str]], Iterable[PageDoc]]  # paths -> documents (missing ones skipped)
 
 BITS_CACHE_SIZE = 6000  # posting lists kept as bitsets (a few KB each at 50,000 pages)
+RANK_ALL_BELOW = 1000  # more matches than this: rank the title matches first (see _ranked)
 
 
 class Bits:
@@ -695,8 +696,8 @@ class SearchIndex:
             elif sort == "date":
                 found = self._newest(searcher, match, limit)
             else:
-                allowed = set(_ids(match)) if where is not None else None
-                found = searcher.search(q, limit=limit, filter=allowed, terms=False)
+                found = self._ranked(searcher, q, clauses, match, live, limit,
+                                     filtered=where is not None)
             words = [w for c in clauses if not c.negated for w in c.words()]
             for hit in found[PAGE_SIZE * (page - 1):limit]:
                 stored = hit.fields()
@@ -824,6 +825,40 @@ class SearchIndex:
             if len(facets[facet]) < 30:
                 facets[facet][value] = n
         return facets
+
+    def _ranked(self, searcher, q, clauses: list[Clause], match: int, live: int, limit: int,
+                *, filtered: bool) -> list:
+        """The best `limit` matches by relevance.
+
+        Title matches rank above mentions in the text. When thousands of pages
+        match, that is taken literally: the pages with a query word in the title
+        (or the words as a phrase) come first, ordered by the score of the words
+        in title, text and pairs, and only after them the rest, by the full score.
+        Scoring a few hundred title matches instead of every match is what keeps
+        common words fast; the rest is scored only when paging gets that far.
+        """
+        words = [fold(w) for c in clauses if not c.negated and c.kind in ("word", "phrase")
+                 for w in _words(c.value)]
+        if match.bit_count() <= RANK_ALL_BELOW or not words:
+            ids = set(_ids(match)) if filtered else None
+            return list(searcher.search(q, limit=limit, filter=ids, terms=False))
+        common = self._common(searcher)
+        pairs = [pair(a, b) for a, b in itertools.pairwise(words) if a in common and b in common]
+        candidates = Q.Or([Q.Term("title", w) for w in words]
+                          + [Q.Term("pairs", p) for p in pairs])
+        best = self._bits.query(searcher, candidates, live) & match
+        found: list = []
+        if best:
+            # the stemmed fields would add to every one of these alike: left out
+            rank = Q.Or([Q.Term("title", w) for w in words] + [Q.Term("body", w) for w in words]
+                        + [Q.Term("pairs", p, boost=3.0) for p in pairs])
+            found = list(searcher.search(rank, limit=limit, filter=set(_ids(best)),
+                                         terms=False))
+        rest = match & ~best
+        if len(found) < limit and rest:
+            found += searcher.search(q, limit=limit - len(found), filter=set(_ids(rest)),
+                                     terms=False)
+        return found
 
     def _newest(self, searcher, match: int, limit: int) -> list[_Stored]:
         """The `limit` most recently modified matching documents."""

@@ -283,3 +283,24 @@ def test_newest_first_across_several_segments(wiki):
     newest = wiki.search("freshness", sort="date")
     assert names(newest) == ["WG3/Third fresh", "WG2/Second fresh", "WG1/First fresh"]
     assert wiki.search("freshness", filters={"folder": "WG2"}, sort="date").total == 1
+
+
+def test_with_many_matches_title_matches_are_ranked_first(wiki, monkeypatch):
+    import wiki.search as search_module
+
+    files = {f"Many/Title {i} harbour.md": f"# Harbour {i}\n\nquay\n" for i in range(12)}
+    files.update({f"Many/Body {i}.md": f"# Body {i}\n\nharbour harbour harbour {i}\n"
+                  for i in range(6)})
+    wiki.storage.import_files({k: v.encode() for k, v in files.items()}, author=TEST_AUTHOR,
+                              message="many")
+    wiki.sync_index()
+    full = wiki.search("harbour")
+    monkeypatch.setattr(search_module, "RANK_ALL_BELOW", 0)  # as if thousands matched
+    quick = wiki.search("harbour")
+    assert quick.total == full.total == 18
+    # title matches first (a full BM25F scoring may let a short page that repeats
+    # the word in its text come first); the order among them is by score
+    assert all(h.name.startswith("Many/Title") for h in quick.hits)
+    assert [h.score for h in quick.hits] == sorted((h.score for h in quick.hits), reverse=True)
+    second = wiki.search("harbour", page=2)
+    assert {h.name for h in second.hits} | set(names(quick)) == {f[:-3] for f in files}
