@@ -226,27 +226,20 @@ def update_space(name: str):
     return redirect(url_for("admin.space", name=found.name))
 
 
-@bp.post("/spaces/<name>/members")
-def add_member(name: str):
+@bp.post("/spaces/<name>/members", defaults={"action": "add"}, endpoint="add_member")
+@bp.post("/spaces/<name>/members/remove", defaults={"action": "remove"},
+         endpoint="remove_member")
+def change_members(name: str, action: str):
     kind = request.form.get("kind", "user")
-    member = request.form.get("member", "")
+    member = request.form.get("member", "").strip()
+    store = get_spaces()
+    change = store.add_member if action == "add" else store.remove_member
     try:
-        get_spaces().add_member(name, member, actor=_actor(), kind=kind)
+        change(name, member, actor=_actor(), kind=kind)
     except WikiError as problem:
         return _fail(problem, space, name=name)
-    flash(f"Added {member.strip()} to {name}.", "success")
-    return redirect(url_for("admin.space", name=name))
-
-
-@bp.post("/spaces/<name>/members/remove")
-def remove_member(name: str):
-    kind = request.form.get("kind", "user")
-    member = request.form.get("member", "")
-    try:
-        get_spaces().remove_member(name, member, actor=_actor(), kind=kind)
-    except WikiError as problem:
-        return _fail(problem, space, name=name)
-    flash(f"Removed {member} from {name}.", "success")
+    flash(f"{'Added' if action == 'add' else 'Removed'} {member} "
+          f"{'to' if action == 'add' else 'from'} {name}.", "success")
     return redirect(url_for("admin.space", name=name))
 
 

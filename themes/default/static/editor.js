@@ -100,15 +100,7 @@
       var li = document.createElement("li");
       li.id = "link-option-" + i;
       li.setAttribute("role", "option");
-      var a = document.createElement("a");
-      a.href = "#";
-      a.textContent = item.title;
-      if (item.title !== item.name) {
-        var small = document.createElement("span");
-        small.className = "muted";
-        small.textContent = item.name;
-        a.appendChild(small);
-      }
+      var a = window.wikiSuggestionLink(item, "#");
       a.addEventListener("mousedown", function (e) { e.preventDefault(); insert(i); });
       li.appendChild(a);
       list.appendChild(li);

@@ -1,4 +1,17 @@
 // Title suggestions under the header search box, as the user types.
+// window.wikiSuggestionLink draws one suggestion (the editor's link list uses it too).
+window.wikiSuggestionLink = function (item, href) {
+  var a = document.createElement("a");
+  a.href = href;
+  a.textContent = item.title;
+  if (item.title !== item.name) {
+    var small = document.createElement("span");
+    small.className = "muted";
+    small.textContent = item.name;
+    a.appendChild(small);
+  }
+  return a;
+};
 (function () {
   "use strict";
   var input = document.getElementById("q");
@@ -28,16 +41,7 @@
     items.forEach(function (item) {
       var li = document.createElement("li");
       li.setAttribute("role", "option");
-      var a = document.createElement("a");
-      a.href = item.url;
-      a.textContent = item.title;
-      if (item.title !== item.name) {
-        var small = document.createElement("span");
-        small.className = "muted";
-        small.textContent = item.name;
-        a.appendChild(small);
-      }
-      li.appendChild(a);
+      li.appendChild(window.wikiSuggestionLink(item, item.url));
       list.appendChild(li);
     });
     list.hidden = items.length === 0;
