@@ -277,7 +277,7 @@ class Bits:
             local = self._terms.get(cache_key) if cache_key else None
             if local is None:
                 try:
-                    ids = leaf.postings(fieldname, text).all_ids() if (
+                    ids = _posting_ids(leaf.postings(fieldname, text)) if (
                         (fieldname, text) in leaf) else ()
                 except Exception:  # a field this segment does not have
                     ids = ()
@@ -398,6 +398,19 @@ class _Stored:
 
     def fields(self) -> dict:
         return self._searcher.stored_fields(self.docnum)
+
+
+def _posting_ids(matcher) -> Iterable[int]:
+    """Every document number of a posting list. Whoosh's own files are read a block
+    (up to 128 postings) at a time instead of one posting per three method calls."""
+    if not all(hasattr(matcher, a) for a in ("_read_ids", "_next_block", "_blocklength")):
+        return matcher.all_ids()
+    ids: list[int] = []
+    while matcher.is_active():
+        matcher.id()  # loads the block's ids
+        ids.extend(matcher._ids[matcher._i:])
+        matcher._next_block()
+    return ids
 
 
 def _shifted(order: list[tuple], offset: int) -> Iterator[tuple]:
