@@ -126,7 +126,8 @@ def serve(host: str, port: int, workers: int, debug: bool) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
-            self.cfg.set("timeout", 60)
+            # long enough for a first `git clone` of a large wiki over HTTP
+            self.cfg.set("timeout", 300)
 
         def load(self):
             return create_app()  # one app (and one git process set) per worker
