@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-PASSWORD = "browser-test-pw"
+from tests.served import PASSWORD
+from tests.served import serve
+
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -28,70 +25,12 @@ def chromium_path() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
-    """`wiki init`, an editor account, and `wiki serve` (gunicorn, 2 workers) on a free port."""
-    env = {
-        **os.environ,
-        "WIKI_INSTANCE": str(tmp_path / "instance"),
-        "WIKI_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    }
-    cmd = [sys.executable, "-m", "wiki"]
-    subprocess.run([*cmd, "init"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [
-            *cmd,
-            "user",
-            "add",
-            "maria",
-            "--role",
-            "editor",
-            "--display-name",
-            "Maria Rossi",
-            "--password-stdin",
-        ],
-        env=env,
-        input=PASSWORD + "\n",
-        text=True,
-        check=True,
-        capture_output=True,
-    )
-    for username, role, display in (("ada", "admin", "Ada Admin"), ("gus", "reader", "Gus Kovács")):
-        subprocess.run(
-            [*cmd, "user", "add", username, "--role", role, "--display-name", display,
-             "--password-stdin"],
-            env=env, input=PASSWORD + "\n", text=True, check=True, capture_output=True,
-        )
-    # the starter WG spaces are written by their members: Maria is in WG4
-    subprocess.run([*cmd, "space", "add", "WG4", "maria"], env=env, check=True,
-                   capture_output=True)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*cmd, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/-/health", timeout=1):
-                break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("the wiki server did not start")
-            time.sleep(0.1)
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    """The starter wiki served by gunicorn; Maria (editor) is a member of WG4."""
+    served = serve(tmp_path, {"maria": "WG4"})
+    yield served.base
+    served.stop()
 
 
 @pytest.fixture

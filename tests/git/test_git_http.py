@@ -9,8 +9,8 @@ import urllib.error
 import urllib.request
 from urllib.parse import quote
 
-from tests.git.conftest import PASSWORD
 from tests.git.conftest import git
+from tests.served import PASSWORD
 
 
 def api(served, path, *, user="ada", method="GET", data=None):
