@@ -1,35 +1,27 @@
 """The search engine: a Whoosh index of the pages, in many languages, faceted.
 
-The only module that imports whoosh. No Flask imports.
+Whoosh analyzes and stores the pages, one segment per commit of the index;
+matching and ranking run on posting packs copied from those segments (see
+matching.py and searchsegments.py). The index records the commit it reflects
+and catches up with any later commit by reading only the paths that changed,
+so it stays in step with git however the commits arrived.
 
-Every page is indexed in a diacritic- and case-folded field (exact words,
-phrases, prefixes, title suggestions) and in the stemmed field of its own
-language (Snowball stemmers from PyStemmer), so "klaszterek" finds "klaszter",
-"Clustern" finds "Cluster" and "ΠΟΛΙΤΙΚΕΣ" finds "πολιτική". The index
-records the commit it reflects and catches up with any later commit by
-reading only the paths that changed, so it stays in step with git however
-the commits arrived.
+Part of the search layer (with searchschema.py and searchsegments.py, the only
+modules that import whoosh). No Flask imports.
 """
 
 from __future__ import annotations
 
 import fcntl
-import functools
-import heapq
 import itertools
 import json
 import logging
 import os
-import re
 import shutil
 import threading
 import time
-import unicodedata
-from collections import Counter
-from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Iterable
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
@@ -37,155 +29,57 @@ from datetime import datetime
 from pathlib import Path
 
 from markupsafe import Markup
-from markupsafe import escape
-from whoosh import columns
-from whoosh import fields
 from whoosh import index as whoosh_index
-from whoosh import query as Q
-from whoosh.analysis import Filter
-from whoosh.analysis import LowercaseFilter
-from whoosh.analysis import PyStemmerFilter
-from whoosh.analysis import RegexTokenizer
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
+from .matching import NOTHING
+from .matching import And
+from .matching import AndMaybe
+from .matching import AndNot
+from .matching import BitsCache
+from .matching import Every
+from .matching import Or
+from .matching import Part
+from .matching import Phrase
+from .matching import Snapshot
+from .matching import Term
+from .postings import Pack
+from .postings import bits_from_ids
 from .searchquery import Clause
 from .searchquery import parse_query
+from .searchschema import ALGORITHMS
+from .searchschema import COMPOUNDING
+from .searchschema import FACETS
+from .searchschema import FILTER_FIELDS
+from .searchschema import SCHEMA_VERSION
+from .searchschema import STEM_PREFIX_MIN
+from .searchschema import STEMMERS
+from .searchschema import FoldFilter  # noqa: F401 (indexes pickle their schema by this name)
+from .searchschema import PageDoc
+from .searchschema import PairFilter
+from .searchschema import common_words
+from .searchschema import document_fields
+from .searchschema import fold
+from .searchschema import make_schema
+from .searchschema import pair
+from .searchschema import stem
+from .searchschema import stem_field
+from .searchschema import words as _words
+from .searchsegments import LeafSegment
+from .searchsegments import averages
+from .searchsegments import pack_path
+from .searchsegments import write_pack
+from .snippets import snippet
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
-# ISO 639-1 code -> Snowball algorithm. Croatian and Bosnian use the Serbian
-# stemmer and Slovak the Czech one (closely related, no Snowball stemmer of
-# their own); Moldovan is Romanian. Languages without one are folded only.
-STEMMERS = {
-    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech",
-    "da": "danish", "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian",
-    "fi": "finnish", "fr": "french", "de": "german", "el": "greek", "hi": "hindi",
-    "hu": "hungarian", "id": "indonesian", "ga": "irish", "it": "italian", "lt": "lithuanian",
-    "ne": "nepali", "no": "norwegian", "nb": "norwegian", "nn": "norwegian", "fa": "persian",
-    "pl": "polish", "pt": "portuguese", "ro": "romanian", "mo": "romanian", "ru": "russian",
-    "sr": "serbian", "hr": "serbian", "bs": "serbian", "sk": "czech", "es": "spanish",
-    "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
-}
-ALGORITHMS = sorted(set(STEMMERS.values()))
-FACETS = ("wg", "type", "country", "lang", "tags", "folder")
-FILTER_FIELDS = ("wg", "type", "country", "lang", "tags", "folder", "author", "year", "region")
-MAX_PREFIX_TERMS = 64  # a prefix expands into at most this many terms
-STEM_PREFIX_MIN = 6  # stems this long also match longer words (compounds: klaszter...)
-# languages that write compounds as one word: a stem also matches the words it begins
-COMPOUNDING = {"hungarian", "german", "dutch", "swedish", "danish", "norwegian", "finnish",
-               "estonian", "greek"}
 PAGE_SIZE = 10
-
-
-@functools.lru_cache(maxsize=262_144)  # a wiki's vocabulary: most words repeat
-def fold(text: str) -> str:
-    """Case- and diacritic-insensitive form ("Gazdaság" -> "gazdasag", "ΠΟΛΙΤΙΚΉ" -> "πολιτικη")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-class FoldFilter(Filter):
-    """Whoosh filter applying `fold` (module-level so the schema pickles)."""
-
-    def __call__(self, tokens):
-        for token in tokens:
-            token.text = fold(token.text)
-            yield token
-
-
-COMMON_WORDS = 300  # the most frequent words, whose neighbouring pairs are indexed
-COMMON_SAMPLE = 3000  # documents read to find them when the index is rebuilt
-
-
-class PairFilter(Filter):
-    """Two common words in a row as one term ("of the", "cluster policy"), in the
-    manner of Lucene's common grams: a phrase of frequent words is then one term
-    lookup instead of a walk over the positions of thousands of documents, while
-    phrases with a rarer word stay cheap through that word's short posting list.
-    The list of common words is part of the schema (chosen at each rebuild)."""
-
-    def __init__(self, common: Iterable[str] = ()) -> None:
-        self.common = frozenset(common)
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, PairFilter) and other.common == self.common
-
-    def __call__(self, tokens):
-        common = self.common
-        previous = None
-        for token in tokens:
-            text = token.text
-            if previous is not None and text in common:
-                token.text = previous + " " + text
-                yield token
-            previous = text if text in common else None
-
-
-_WORD = r"\w+"
-
-
-def folded_analyzer():
-    return RegexTokenizer(_WORD) | LowercaseFilter() | FoldFilter()
-
-
-def pair_analyzer(common: Iterable[str] = ()):
-    return folded_analyzer() | PairFilter(common)
-
-
-def pair(a: str, b: str) -> str:
-    """The `pairs` term of two folded words in a row."""
-    return a + " " + b
-
-
-def stemming_analyzer(algorithm: str):
-    return RegexTokenizer(_WORD) | LowercaseFilter() | PyStemmerFilter(algorithm) | FoldFilter()
-
-
-def stem_field(algorithm: str) -> str:
-    return "stem_" + algorithm
-
-
-def make_schema(common: Iterable[str] = ()) -> fields.Schema:
-    schema = fields.Schema(
-        name=fields.ID(stored=True, unique=True),
-        name_folded=fields.TEXT(analyzer=folded_analyzer(), field_boost=2.0),
-        title=fields.TEXT(analyzer=folded_analyzer(), stored=True, field_boost=5.0),
-        # titles and names only: a small vocabulary that prefixes expand in quickly
-        suggest=fields.TEXT(analyzer=folded_analyzer(), phrase=False),
-        headings=fields.TEXT(analyzer=folded_analyzer(), field_boost=2.0),
-        body=fields.TEXT(analyzer=folded_analyzer()),
-        # word pairs of the title, headings and body: phrases without positions
-        pairs=fields.TEXT(analyzer=pair_analyzer(common), phrase=False),
-        content=fields.STORED(),
-        meta=fields.STORED(),
-        facets=fields.COLUMN(columns.VarBytesColumn()),
-        modified=fields.DATETIME(stored=True, sortable=True),
-        # the first segment of the name, casefolded: what read permissions go by
-        space=fields.ID(),
-        author=fields.TEXT(analyzer=folded_analyzer(), stored=True),
-        **{f: fields.KEYWORD(lowercase=True, commas=True, scorable=False)
-           for f in FILTER_FIELDS if f != "author"},
-    )
-    for algorithm in ALGORITHMS:
-        schema.add(stem_field(algorithm), fields.TEXT(analyzer=stemming_analyzer(algorithm),
-                                                      phrase=False))
-    return schema
-
-
-@dataclass(frozen=True)
-class PageDoc:
-    """What the index needs to know about a page."""
-
-    name: str
-    title: str
-    text: str  # the body as plain words
-    headings: list[str]
-    meta: dict
-    author: str
-    modified: datetime
-    language: str
+MAX_PREFIX_TERMS = 64  # a prefix expands into at most this many terms per field
+PREFIX_SCORED = 16  # of which the most frequent rank the matches (all of them match)
+PACK_MIN_DOCS = 200  # smaller segments are read through Whoosh (cheap, and soon merged)
+TITLE_BOOST = 5.0  # a word in the title counts this many times a word in the text
+COMMON_SAMPLE = 3000  # documents read to find the common words when the index is rebuilt
 
 
 @dataclass
@@ -215,223 +109,6 @@ class Results:
 
 Loader = Callable[[list[str]], Iterable[PageDoc]]  # paths -> documents (missing ones skipped)
 
-BITS_CACHE_SIZE = 6000  # posting lists kept as bitsets (a few KB each at 50,000 pages)
-RANK_ALL_BELOW = 1000  # more matches than this: rank the title matches first (see _ranked)
-
-
-class Bits:
-    """Which documents a query matches, as one Python integer (bit n: document n).
-
-    Counting matches and facets this way costs a few big-integer operations
-    instead of a walk over every posting in Python. Posting lists are read once
-    per segment and kept as bitsets (segments never change; deletions are a
-    separate mask), so a common word costs its first reading only.
-    """
-
-    def __init__(self) -> None:
-        self._terms: OrderedDict[tuple, int] = OrderedDict()
-        self._facets_local: dict[str, dict[tuple[str, str], int]] = {}
-        self._live: dict[tuple, int] = {}
-        self._dates: dict[str, list[tuple]] = {}
-        self._lock = threading.Lock()
-
-    def leaves(self, searcher) -> list[tuple[object, int, str | None]]:
-        cached = getattr(searcher, "_wiki_leaves", None)  # a searcher never changes
-        if cached is not None:
-            return cached
-        reader = searcher.reader()
-        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
-        result = []
-        for leaf, offset in leaves:
-            segment = getattr(leaf, "segment", lambda: None)()
-            result.append((leaf, offset, segment.segment_id() if segment is not None else None))
-        searcher._wiki_leaves = result
-        return result
-
-    def live(self, searcher) -> int:
-        """Every document that is not deleted."""
-        cached = getattr(searcher, "_wiki_live", None)
-        if cached is not None:
-            return cached
-        bits = 0
-        for leaf, offset, key in self.leaves(searcher):
-            if leaf.has_deletions():
-                deleted = leaf.segment().deleted_count() if key else None
-                local = self._live.get((key, deleted)) if key else None
-                if local is None:
-                    local = _from_ids(leaf.all_doc_ids(), leaf.doc_count_all())
-                    if key:
-                        if len(self._live) > 100:
-                            self._live.clear()
-                        self._live[(key, deleted)] = local
-            else:
-                local = (1 << leaf.doc_count_all()) - 1
-            bits |= local << offset
-        searcher._wiki_live = bits
-        return bits
-
-    def term(self, searcher, fieldname: str, text) -> int:
-        bits = 0
-        for leaf, offset, key in self.leaves(searcher):
-            cache_key = (key, fieldname, text) if key else None
-            local = self._terms.get(cache_key) if cache_key else None
-            if local is None:
-                try:
-                    ids = _posting_ids(leaf.postings(fieldname, text)) if (
-                        (fieldname, text) in leaf) else ()
-                except Exception:  # a field this segment does not have
-                    ids = ()
-                local = _from_ids(ids, leaf.doc_count_all())
-                if cache_key:
-                    with self._lock:
-                        self._terms[cache_key] = local
-                        if len(self._terms) > BITS_CACHE_SIZE:
-                            self._terms.popitem(last=False)
-            elif cache_key:
-                self._terms.move_to_end(cache_key)
-            bits |= local << offset
-        return bits
-
-    def query(self, searcher, q, live: int) -> int:
-        """The documents `q` matches (before removing deleted ones: AND with `live`)."""
-        if isinstance(q, Q.Term):
-            return self.term(searcher, q.fieldname, q.text)
-        if isinstance(q, Q.AndMaybe):
-            return self.query(searcher, q.a, live)
-        if isinstance(q, Q.AndNot):
-            return self.query(searcher, q.a, live) & ~self.query(searcher, q.b, live)
-        if isinstance(q, Q.Not):
-            return live & ~self.query(searcher, q.query, live)
-        if isinstance(q, Q.And):
-            bits = live
-            for sub in q.subqueries:
-                bits &= self.query(searcher, sub, live)
-                if not bits:
-                    break
-            return bits
-        if isinstance(q, Q.Or) and not getattr(q, "minmatch", 0):
-            bits = 0
-            for sub in q.subqueries:
-                bits |= self.query(searcher, sub, live)
-            return bits
-        if isinstance(q, Q.Every):
-            return live
-        if q is Q.NullQuery:
-            return 0
-        # phrases and anything else: Whoosh finds the documents
-        return _from_ids(searcher.docs_for_query(q, for_deletion=False), 0)
-
-    def facets(self, searcher, rows_of) -> dict[tuple[str, str], int]:
-        """(facet, value) -> the documents that have it; `rows_of(leaf)` gives a
-        segment's facet values per document."""
-        leaves = self.leaves(searcher)
-        signature = tuple((key, offset) for _leaf, offset, key in leaves)
-        cached = getattr(self, "_facets_cache", None)
-        if cached is not None and cached[0] == signature and None not in signature:
-            return cached[1]
-        result: dict[tuple[str, str], int] = {}
-        for leaf, offset, key in leaves:
-            local = self._facets_local.get(key) if key else None
-            if local is None:
-                positions: dict[tuple[str, str], list[int]] = {}
-                for docnum, row in enumerate(rows_of(leaf, key)):
-                    for value in row:
-                        positions.setdefault(value, []).append(docnum)
-                local = {v: _from_ids(ids, leaf.doc_count_all()) for v, ids in positions.items()}
-                if key:
-                    if len(self._facets_local) > 200:
-                        self._facets_local.clear()
-                    self._facets_local[key] = local
-            for value, bits in local.items():
-                result[value] = result.get(value, 0) | (bits << offset)
-        self._facets_cache = (signature, result)
-        return result
-
-    def newest_first(self, searcher) -> Iterator[int]:
-        """Every document number, the most recently modified first (lazily: each
-        segment's order is kept, and they are merged only as far as needed)."""
-        orders = []
-        for leaf, offset, key in self.leaves(searcher):
-            order = self._dates.get(key) if key else None
-            if order is None:
-                column = leaf.column_reader("modified") if leaf.has_column("modified") else None
-                # the same second: the document indexed later (a later save) first
-                order = sorted(((column[d] if column is not None else None) or datetime.min, d)
-                               for d in range(leaf.doc_count_all()))
-                order.reverse()
-                if key:
-                    if len(self._dates) > 200:
-                        self._dates.clear()
-                    self._dates[key] = order
-            orders.append(_shifted(order, offset) if offset else order)
-        for _value, docnum in heapq.merge(*orders, reverse=True):
-            yield docnum
-
-
-def _phrase_query(words: list[str], common: frozenset[str], boost: float = 1.0):
-    """Pages with the words in this order. Neighbouring common words are one
-    `pairs` term each; where a rarer word takes part, Whoosh checks positions (in
-    the title, the headings and the body), which its short posting list keeps cheap."""
-    if all(w in common for w in words):
-        terms = [Q.Term("pairs", pair(a, b), boost=boost) for a, b in itertools.pairwise(words)]
-        return Q.And(terms) if len(terms) > 1 else terms[0]
-    return Q.Or([Q.Phrase("body", words, boost=boost), Q.Phrase("title", words, boost=boost * 5),
-                 Q.Phrase("headings", words, boost=boost * 2)])
-
-
-def common_words(docs: list[PageDoc], limit: int = COMMON_WORDS) -> list[str]:
-    """The words found in most of these documents (folded), most frequent first."""
-    tokenize = folded_analyzer()
-    frequency: Counter = Counter()
-    for doc in docs:
-        frequency.update({t.text for t in tokenize(doc.title + "\n" + doc.text)})
-    return [w for w, n in frequency.most_common(limit) if n > 1]
-
-
-class _Stored:
-    """A hit found without scoring (newest first): its stored fields and no score."""
-
-    score = 0.0
-
-    def __init__(self, searcher, docnum: int) -> None:
-        self._searcher, self.docnum = searcher, docnum
-
-    def fields(self) -> dict:
-        return self._searcher.stored_fields(self.docnum)
-
-
-def _posting_ids(matcher) -> Iterable[int]:
-    """Every document number of a posting list. Whoosh's own files are read a block
-    (up to 128 postings) at a time instead of one posting per three method calls."""
-    if not all(hasattr(matcher, a) for a in ("_read_ids", "_next_block", "_blocklength")):
-        return matcher.all_ids()
-    ids: list[int] = []
-    while matcher.is_active():
-        matcher.id()  # loads the block's ids
-        ids.extend(matcher._ids[matcher._i:])
-        matcher._next_block()
-    return ids
-
-
-def _shifted(order: list[tuple], offset: int) -> Iterator[tuple]:
-    for value, docnum in order:
-        yield value, docnum + offset
-
-
-def _from_ids(ids: Iterable[int], size: int) -> int:
-    data = bytearray((size >> 3) + 1)
-    for i in ids:
-        if (i >> 3) >= len(data):
-            data.extend(bytes((i >> 3) - len(data) + 1))
-        data[i >> 3] |= 1 << (i & 7)
-    return int.from_bytes(data, "little")
-
-
-def _ids(bits: int) -> list[int]:
-    """The positions of the set bits, ascending."""
-    text = bin(bits)[:1:-1]
-    return [m.start() for m in re.finditer("1", text)]
-
 
 class SearchIndex:
     """The Whoosh index in one folder, shared by every worker process."""
@@ -441,11 +118,12 @@ class SearchIndex:
         self.default_language = default_language
         self._ix = None
         self._lock = threading.RLock()
-        self._rebuilding = threading.Event()
         self._merging = threading.Lock()
+        self._packing = threading.Lock()
         self._thread_write_lock = threading.Lock()
-        self._facet_rows: dict[str, list[tuple]] = {}
-        self._bits = Bits()
+        self._bits = BitsCache()
+        self._packs: dict[str, Pack] = {}
+        self._live: dict[tuple, int] = {}
         self._local = threading.local()
 
     # -- opening -------------------------------------------------------------------
@@ -492,6 +170,7 @@ class SearchIndex:
             if self._ix is not None:
                 self._ix.close()
                 self._ix = None
+            self._packs.clear()
 
     # -- writing -------------------------------------------------------------------
 
@@ -507,11 +186,12 @@ class SearchIndex:
         writer = ix.writer(limitmb=256)
         count = 0
         for doc in itertools.chain(sample, documents):
-            writer.add_document(**self._fields(doc))
+            writer.add_document(**document_fields(doc, self.default_language))
             count += 1
             if progress is not None and count % 200 == 0:
                 progress(count)
         writer.commit(mergetype=CLEAR, optimize=True)
+        self._write_packs(ix, tmp, minimum=0)
         ix.close()
         (tmp / "wiki-state.json").write_text(json.dumps({"head": head,
                                                          "version": SCHEMA_VERSION}))
@@ -524,8 +204,8 @@ class SearchIndex:
                 os.replace(self.root, old)
             os.replace(tmp, self.root)
             shutil.rmtree(old, ignore_errors=True)
-            self._facet_rows.clear()
-            self._bits = Bits()
+            self._bits = BitsCache()
+            self._live.clear()
         if progress is not None:
             progress(count)
         return count
@@ -566,29 +246,32 @@ class SearchIndex:
                     if doc is None:
                         writer.delete_by_term("name", name)
                     else:
-                        writer.update_document(**self._fields(doc))
+                        writer.update_document(**document_fields(doc, self.default_language))
                 # Committing without merging keeps a save fast; segments are merged later.
                 writer.commit(merge=False)
             except BaseException:
                 writer.cancel()
                 raise
             self._set_head(head)
+        if len(paths) >= PACK_MIN_DOCS:
+            self._write_packs_soon(ix)
         self._maybe_merge(ix)
         return True
 
     @contextmanager
-    def _write_lock(self, wait: float):
-        """An exclusive lock for index writers across threads and processes.
+    def _write_lock(self, wait: float, name: str = "write-lock"):
+        """An exclusive lock across threads and processes (index writers by default).
 
         Whoosh's own lock polls every 100 ms; waiting on a file lock instead wakes
         the next writer the moment the previous one is done.
         """
         self.root.parent.mkdir(parents=True, exist_ok=True)
-        if not self._thread_write_lock.acquire(timeout=wait):
+        thread_lock = self._thread_write_lock if name == "write-lock" else self._packing
+        if not thread_lock.acquire(timeout=wait):
             yield False
             return
         try:
-            with open(self.root.with_name(self.root.name + ".write-lock"), "a+b") as handle:
+            with open(self.root.with_name(self.root.name + "." + name), "a+b") as handle:
                 deadline = time.monotonic() + wait
                 while True:
                     try:
@@ -604,7 +287,7 @@ class SearchIndex:
                 finally:
                     fcntl.flock(handle, fcntl.LOCK_UN)
         finally:
-            self._thread_write_lock.release()
+            thread_lock.release()
 
     def _maybe_merge(self, ix) -> None:
         try:
@@ -622,6 +305,8 @@ class SearchIndex:
                     if locked:
                         writer = ix.writer(timeout=1.0)
                         writer.commit()  # the default policy merges the small segments
+                if locked:
+                    self._write_packs(ix, self.root)
             except LockError:
                 pass
             except Exception:
@@ -631,258 +316,103 @@ class SearchIndex:
 
         threading.Thread(target=merge, name="search-merge", daemon=True).start()
 
-    def _fields(self, doc: PageDoc) -> dict:
-        meta = doc.meta
-        lang = (str(meta.get("lang") or "") or self.default_language).strip().lower()
-        values = {
-            "wg": _values(meta.get("wg")),
-            "type": _values(meta.get("type")),
-            "country": _values(meta.get("country")),
-            "region": _values(meta.get("region")),
-            "lang": [lang],
-            "tags": _values(meta.get("tags")),
-            "folder": [doc.name.split("/", 1)[0]] if "/" in doc.name else [],
-            "year": _values(meta.get("year")),
-            "author": [doc.author] if doc.author else [],
-        }
-        result = {
-            "name": doc.name,
-            "name_folded": doc.name.replace("/", " "),
-            "space": doc.name.split("/", 1)[0].casefold(),
-            "title": doc.title,
-            "suggest": doc.title + " " + doc.name.replace("/", " "),
-            "headings": " ".join(doc.headings),
-            "body": doc.text,
-            "pairs": "\n".join([doc.title, *doc.headings, doc.text]),
-            "content": doc.text[:20_000],
-            "meta": {k: v for k, v in meta.items() if isinstance(v, str | int | float | list)},
-            "modified": doc.modified.replace(tzinfo=None),
-            "facets": json.dumps({k: v for k, v in values.items() if k in FACETS},
-                                 ensure_ascii=False).encode("utf-8"),
-        }
-        for key, vals in values.items():
-            result[key] = ",".join(v.replace(",", " ") for v in vals)
-        result["author"] = doc.author
-        algorithm = STEMMERS.get(lang.split("-")[0])
-        if algorithm:
-            result[stem_field(algorithm)] = " ".join([doc.title, *doc.headings, doc.text])
-        return result
+    def _write_packs(self, ix, root: Path, minimum: int = PACK_MIN_DOCS) -> int:
+        """Write the posting pack of every segment of at least `minimum` documents that
+        has none (one process at a time; the others find them written)."""
+        written = 0
+        with self._write_lock(0.0 if root == self.root else 600.0, "pack-lock") as locked:
+            if not locked:
+                return 0
+            with ix.reader() as reader:
+                leaves = [leaf for leaf, _offset in _leaves(reader)]
+                average = averages(leaves)
+                for leaf in leaves:
+                    segment = leaf.segment()
+                    if leaf.doc_count_all() < minimum or _open_pack(
+                            pack_path(root, segment.segment_id())) is not None:
+                        continue
+                    try:
+                        write_pack(leaf, ix.schema, pack_path(root, segment.segment_id()),
+                                   average)
+                        written += 1
+                    except FileNotFoundError:
+                        pass  # the segment was merged away meanwhile: Whoosh removed its files
+        return written
 
-    # -- searching ------------------------------------------------------------------
+    def _write_packs_soon(self, ix) -> None:
+        """Write missing packs in a background thread (at most one per process)."""
+        if self._packing.locked():
+            return
 
-    def search(self, text: str, *, filters: dict[str, str] | None = None, sort: str = "relevance",
-               page: int = 1, restrict=None) -> Results:
-        """Ranked results with snippets, facet counts and a spelling suggestion.
+        def run() -> None:
+            try:
+                self._write_packs(ix, self.root)
+            except Exception:
+                log.exception("writing the posting packs of the search index failed")
 
-        `restrict` (a query of what the user may see) limits hits, facets and suggestions.
+        threading.Thread(target=run, name="search-packs", daemon=True).start()
+
+    # -- snapshots ------------------------------------------------------------------
+
+    def _snapshot(self, searcher) -> Snapshot:
+        """The matching view of this searcher's segments (kept with the searcher).
+
+        Segments without a pack are read through Whoosh; a snapshot that has such a
+        segment looks again for its pack every second, and has it written if need be.
         """
-        filters = {k: v for k, v in (filters or {}).items() if k in FILTER_FIELDS and v}
-        results = Results(query=text, total=0, page=page)
-        ix = self._open()
-        if ix is None:
-            results.rebuilding = True
-            return results
-        clauses = parse_query(text)
-        with self._searcher(ix) as searcher:
-            q = self._build(clauses, searcher, filters.get("lang"))
-            parts = [Q.And([Q.Term("author", fold(w)) for w in _words(v)]) if k == "author"
-                     else Q.Term(k, v.lower()) for k, v in filters.items()]
-            if restrict is not None:
-                parts.append(restrict)
-            if q is None and not parts:
-                return results
-            if q is None:
-                q = Q.Every()
-            limit = PAGE_SIZE * page
-            where = Q.And(parts) if parts else None
-            # Which documents match, their number and the facet counts come from
-            # bitsets; only the best `limit` are then scored and ranked by Whoosh.
-            bits = self._bits
-            live = bits.live(searcher)
-            match = bits.query(searcher, q, live) & live
-            for part in parts:
-                if match:
-                    match &= bits.query(searcher, part, live)
-            results.total = match.bit_count()
-            if not match:
-                found = []
-            elif sort == "date":
-                found = self._newest(searcher, match, limit)
+        cached = getattr(searcher, "_wiki_snapshot", None)
+        if cached is not None and (cached[1] is None or time.monotonic() < cached[1]):
+            return cached[0]
+        leaves = _leaves(searcher.reader())
+        average = None
+        parts = []
+        missing = False
+        keys = set()
+        for leaf, offset in leaves:
+            segment = getattr(leaf, "segment", lambda: None)()
+            key = segment.segment_id() if segment is not None else None
+            source = self._pack(key) if key else None
+            if source is None:
+                if average is None:
+                    average = averages([lf for lf, _offset in leaves])
+                source = LeafSegment(leaf, searcher.schema, average)
+                missing = missing or leaf.doc_count_all() >= PACK_MIN_DOCS
+            keys.add(key)
+            parts.append(Part(source, key, offset))
+        for key in set(self._packs) - keys:  # segments merged away
+            self._packs.pop(key, None)
+        snapshot = Snapshot(parts, self._live_bits(leaves), self._bits)
+        snapshot.common = _common(searcher.schema)
+        if missing:
+            self._write_packs_soon(self._ix)
+        searcher._wiki_snapshot = (snapshot, time.monotonic() + 1.0 if missing else None)
+        return snapshot
+
+    def _pack(self, key: str):
+        pack = self._packs.get(key)
+        if pack is None:
+            pack = _open_pack(pack_path(self.root, key))
+            if pack is not None:
+                self._packs[key] = pack
+        return pack
+
+    def _live_bits(self, leaves) -> int:
+        """Every document that is not deleted."""
+        bits = 0
+        for leaf, offset in leaves:
+            if leaf.has_deletions():
+                segment = leaf.segment()
+                key = (segment.segment_id(), segment.deleted_count())
+                local = self._live.get(key)
+                if local is None:
+                    local = bits_from_ids(leaf.all_doc_ids(), leaf.doc_count_all())
+                    if len(self._live) > 100:
+                        self._live.clear()
+                    self._live[key] = local
             else:
-                found = self._ranked(searcher, q, clauses, match, live, limit,
-                                     filtered=where is not None)
-            words = [w for c in clauses if not c.negated for w in c.words()]
-            for hit in found[PAGE_SIZE * (page - 1):limit]:
-                stored = hit.fields()
-                results.hits.append(Hit(
-                    name=stored["name"],
-                    title=stored.get("title") or stored["name"],
-                    snippet=snippet(stored.get("content", ""), words),
-                    score=float(hit.score or 0.0),
-                    meta=stored.get("meta") or {},
-                    modified=stored.get("modified"),
-                ))
-            results.facets = self._facets(searcher, match)
-            if results.total == 0 and words:
-                suggestion = self._suggest_spelling(searcher, text, clauses)
-                # offered only if it finds something the user may see: the spelling
-                # dictionary holds the words of every page, private ones too
-                if suggestion:
-                    better = self._build(parse_query(suggestion), searcher, filters.get("lang"))
-                    kwargs = {"filter": where} if where is not None else {}
-                    if better is not None and searcher.search(better, limit=1, **kwargs):
-                        results.suggestion = suggestion
-        return results
-
-    def _build(self, clauses: list[Clause], searcher, lang: str | None):
-        reader = searcher.reader()
-        if lang in STEMMERS:
-            algorithms = [STEMMERS[lang]]
-        else:  # only the languages the wiki has pages in
-            algorithms = [a for a in ALGORITHMS if _has_terms(reader, stem_field(a))]
-        must, must_not = [], []
-        for clause in clauses:
-            q = self._clause_query(clause, reader, algorithms, self._common(searcher))
-            if q is None:
-                continue
-            (must_not if clause.negated else must).append(q)
-        if not must:
-            if must_not:
-                return Q.AndNot(Q.Every(), Q.Or(must_not))
-            return None
-        core = Q.And(must) if len(must) > 1 else must[0]
-        # an exact phrase of all the words ranks above the same words scattered
-        plain = [w for c in clauses if not c.negated and c.kind == "word" for w in c.words()]
-        if len(plain) > 1:
-            folded = [fold(w) for w in plain]
-            core = Q.AndMaybe(core, _phrase_query(folded, self._common(searcher), boost=3.0))
-        if must_not:
-            core = Q.AndNot(core, Q.Or(must_not))
-        return core
-
-    @staticmethod
-    def _common(searcher) -> frozenset[str]:
-        """The common words of this index's pairs field (its schema holds them)."""
-        cached = getattr(searcher, "_wiki_common", None)
-        if cached is None:
-            cached = frozenset()
-            if "pairs" in searcher.schema:
-                for item in getattr(searcher.schema["pairs"].analyzer, "items", ()):
-                    if isinstance(item, PairFilter):
-                        cached = item.common
-            searcher._wiki_common = cached
-        return cached
-
-    def _clause_query(self, clause: Clause, reader, algorithms: list[str],
-                      common: frozenset[str] = frozenset()):
-        if clause.kind == "or":
-            parts = [self._clause_query(c, reader, algorithms, common) for c in clause.children]
-            parts = [p for p in parts if p is not None]
-            return Q.Or(parts) if parts else None
-        if clause.kind == "field":
-            name = {"tag": "tags"}.get(clause.field, clause.field)
-            if name == "title":
-                return Q.And([Q.Term("title", fold(w)) for w in _words(clause.value)]) or None
-            if name == "author":
-                return Q.And([Q.Term("author", fold(w)) for w in _words(clause.value)]) or None
-            if name in FILTER_FIELDS:
-                return Q.Term(name, clause.value.lower())
-            return None
-        if clause.kind == "phrase":
-            words = [fold(w) for w in _words(clause.value)]
-            if not words:
-                return None
-            if len(words) == 1:
-                return self._word_query(words[0], clause.value, reader, algorithms)
-            return _phrase_query(words, common)
-        if clause.kind == "prefix":
-            stem = fold(clause.value)
-            if not stem:
-                return None
-            terms = []
-            for fieldname in ("title", "body", "name_folded"):
-                expanded = _expand(reader, fieldname, stem)
-                terms += [Q.Term(fieldname, t) for t in expanded]
-            return Q.Or(terms) if terms else Q.NullQuery
-        words = _words(clause.value)
-        if not words:
-            return None
-        parts = [self._word_query(fold(w), w, reader, algorithms) for w in words]
-        return Q.And(parts) if len(parts) > 1 else parts[0]
-
-    def _word_query(self, folded: str, original: str, reader, algorithms: list[str]):
-        # The title and the folded body hold every exact word (headings and the
-        # page name are part of them); each language's stem field adds the other
-        # forms. Few fields per word keep the query cheap to run.
-        options = [Q.Term("title", folded), Q.Term("body", folded)]
-        for algorithm in algorithms:
-            fieldname = stem_field(algorithm)
-            stem = _stem(algorithm, original)
-            options.append(Q.Term(fieldname, stem, boost=0.8))
-            if algorithm in COMPOUNDING and len(stem) >= STEM_PREFIX_MIN:
-                # compounds: "klaszter" also finds "klaszterfinanszírozás"
-                options += [Q.Term(fieldname, t, boost=0.3)
-                            for t in _expand(reader, fieldname, stem, limit=4) if t != stem]
-        return Q.Or(options)
-
-    def _facets(self, searcher, match: int) -> dict[str, dict[str, int]]:
-        counts = []
-        if match:
-            for value, bits in self._bits.facets(searcher, self._leaf_rows).items():
-                n = (match & bits).bit_count()
-                if n:
-                    counts.append((value, n))
-        counts.sort(key=lambda item: (-item[1], item[0]))
-        facets: dict[str, dict[str, int]] = {f: {} for f in FACETS}
-        for (facet, value), n in counts:
-            if len(facets[facet]) < 30:
-                facets[facet][value] = n
-        return facets
-
-    def _ranked(self, searcher, q, clauses: list[Clause], match: int, live: int, limit: int,
-                *, filtered: bool) -> list:
-        """The best `limit` matches by relevance.
-
-        Title matches rank above mentions in the text. When thousands of pages
-        match, that is taken literally: the pages with a query word in the title
-        (or the words as a phrase) come first, ordered by the score of the words
-        in title, text and pairs, and only after them the rest, by the full score.
-        Scoring a few hundred title matches instead of every match is what keeps
-        common words fast; the rest is scored only when paging gets that far.
-        """
-        words = [fold(w) for c in clauses if not c.negated and c.kind in ("word", "phrase")
-                 for w in _words(c.value)]
-        if match.bit_count() <= RANK_ALL_BELOW or not words:
-            ids = set(_ids(match)) if filtered else None
-            return list(searcher.search(q, limit=limit, filter=ids, terms=False))
-        common = self._common(searcher)
-        pairs = [pair(a, b) for a, b in itertools.pairwise(words) if a in common and b in common]
-        candidates = Q.Or([Q.Term("title", w) for w in words]
-                          + [Q.Term("pairs", p) for p in pairs])
-        best = self._bits.query(searcher, candidates, live) & match
-        found: list = []
-        if best:
-            # the stemmed fields would add to every one of these alike: left out
-            rank = Q.Or([Q.Term("title", w) for w in words] + [Q.Term("body", w) for w in words]
-                        + [Q.Term("pairs", p, boost=3.0) for p in pairs])
-            found = list(searcher.search(rank, limit=limit, filter=set(_ids(best)),
-                                         terms=False))
-        rest = match & ~best
-        if len(found) < limit and rest:
-            found += searcher.search(q, limit=limit - len(found), filter=set(_ids(rest)),
-                                     terms=False)
-        return found
-
-    def _newest(self, searcher, match: int, limit: int) -> list[_Stored]:
-        """The `limit` most recently modified matching documents."""
-        found = []
-        ids = set(_ids(match)) if match.bit_count() < 4096 else None
-        for docnum in self._bits.newest_first(searcher):
-            if (docnum in ids) if ids is not None else (match >> docnum) & 1:
-                found.append(_Stored(searcher, docnum))
-                if len(found) >= limit:
-                    break
-        return found
+                local = (1 << leaf.doc_count_all()) - 1
+            bits |= local << offset
+        return bits
 
     @contextmanager
     def _searcher(self, ix):
@@ -904,24 +434,139 @@ class SearchIndex:
         self._local.searcher = (ix, searcher)
         yield searcher
 
-    def _leaf_rows(self, leaf, key: str | None) -> list[tuple]:
-        """Facet values of every document of a segment, decoded once per segment."""
-        cached = self._facet_rows.get(key) if key else None
-        if cached is None:
-            cached = []
-            col = leaf.column_reader("facets") if leaf.has_column("facets") else None
-            for docnum in range(leaf.doc_count_all()):
-                raw = col[docnum] if col is not None else b""
-                values = json.loads(raw.decode("utf-8")) if raw else {}
-                cached.append(tuple((k, v) for k, vs in values.items() for v in vs))
-            if key:
-                if len(self._facet_rows) > 200:
-                    self._facet_rows.clear()
-                self._facet_rows[key] = cached
-        return cached
+    # -- searching ------------------------------------------------------------------
 
-    def _suggest_spelling(self, searcher, text: str, clauses: list[Clause]) -> str | None:
-        reader = searcher.reader()
+    def search(self, text: str, *, filters: dict[str, str] | None = None, sort: str = "relevance",
+               page: int = 1, restrict=None) -> Results:
+        """Ranked results with snippets, facet counts and a spelling suggestion.
+
+        `restrict` (a query of what the user may see) limits hits, facets and suggestions.
+        """
+        filters = {k: v for k, v in (filters or {}).items() if k in FILTER_FIELDS and v}
+        results = Results(query=text, total=0, page=page)
+        ix = self._open()
+        if ix is None:
+            results.rebuilding = True
+            return results
+        clauses = parse_query(text)
+        with self._searcher(ix) as searcher:
+            snapshot = self._snapshot(searcher)
+            q = self._build(clauses, snapshot, filters.get("lang"))
+            where = [_filter_query(k, v) for k, v in filters.items()]
+            if restrict is not None:
+                where.append(restrict)
+            if q is None and not where:
+                return results
+            limit = PAGE_SIZE * page
+            # which documents match, their number and the facet counts come from
+            # bitsets; only the matches are scored
+            match = _matches(snapshot, q or Every(), where)
+            results.total = match.bit_count()
+            if not match:
+                found = []
+            elif sort == "date":
+                found = _newest(snapshot, match, limit)
+            else:
+                found = snapshot.rank(q or Every(), match, limit)
+            highlight = [w for c in clauses if not c.negated for w in c.words()]
+            for score, docnum in found[PAGE_SIZE * (page - 1):limit]:
+                stored = searcher.stored_fields(docnum)
+                results.hits.append(Hit(
+                    name=stored["name"],
+                    title=stored.get("title") or stored["name"],
+                    snippet=snippet(stored.get("content", ""), highlight),
+                    score=round(score, 4),
+                    meta=stored.get("meta") or {},
+                    modified=stored.get("modified"),
+                ))
+            results.facets = _facet_counts(snapshot, match)
+            if results.total == 0 and highlight:
+                suggestion = self._suggest_spelling(searcher, snapshot, text, clauses)
+                # offered only if it finds something the user may see: the spelling
+                # dictionary holds the words of every page, private ones too
+                if suggestion:
+                    better = self._build(parse_query(suggestion), snapshot, filters.get("lang"))
+                    if better is not None and _matches(snapshot, better, where):
+                        results.suggestion = suggestion
+        return results
+
+    def _build(self, clauses: list[Clause], snapshot: Snapshot, lang: str | None):
+        """The query of these clauses (None: nothing to look for)."""
+        if lang in STEMMERS:
+            algorithms = [STEMMERS[lang]]
+        else:  # only the languages the wiki has pages in
+            algorithms = [a for a in ALGORITHMS if snapshot.has_field(stem_field(a))]
+        must, must_not = [], []
+        for clause in clauses:
+            q = self._clause_query(clause, snapshot, algorithms)
+            if q is not None:
+                (must_not if clause.negated else must).append(q)
+        if not must:
+            return AndNot(Every(), Or(tuple(must_not))) if must_not else None
+        core = And(tuple(must)) if len(must) > 1 else must[0]
+        # an exact phrase of all the words ranks above the same words scattered
+        plain = [w for c in clauses if not c.negated and c.kind == "word" for w in c.words()]
+        if len(plain) > 1:
+            core = AndMaybe(core, _phrase_query([fold(w) for w in plain], snapshot.common,
+                                                boost=3.0))
+        if must_not:
+            core = AndNot(core, Or(tuple(must_not)))
+        return core
+
+    def _clause_query(self, clause: Clause, snapshot: Snapshot, algorithms: list[str]):
+        if clause.kind == "or":
+            parts = [self._clause_query(c, snapshot, algorithms) for c in clause.children]
+            parts = [p for p in parts if p is not None]
+            return Or(tuple(parts)) if parts else None
+        if clause.kind == "field":
+            name = {"tag": "tags"}.get(clause.field, clause.field)
+            if name in ("title", "author"):
+                boost = TITLE_BOOST if name == "title" else 1.0
+                terms = tuple(Term(name, fold(w), boost) for w in _words(clause.value))
+                return And(terms) if terms else None
+            if name in FILTER_FIELDS:
+                return Term(name, clause.value.lower(), 0.0)
+            return None
+        if clause.kind == "phrase":
+            folded = [fold(w) for w in _words(clause.value)]
+            if not folded:
+                return None
+            if len(folded) == 1:
+                return self._word_query(folded[0], clause.value, snapshot, algorithms)
+            return _phrase_query(folded, snapshot.common)
+        if clause.kind == "prefix":
+            start = fold(clause.value)
+            if not start:
+                return None
+            terms = []
+            for fieldname, boost in (("title", TITLE_BOOST), ("body", 1.0), ("name_folded", 2.0)):
+                expanded = snapshot.expand(fieldname, start, MAX_PREFIX_TERMS)
+                terms += [Term(fieldname, t, boost if i < PREFIX_SCORED else 0.0)
+                          for i, t in enumerate(expanded)]
+            return Or(tuple(terms)) if terms else NOTHING
+        found = _words(clause.value)
+        if not found:
+            return None
+        parts = [self._word_query(fold(w), w, snapshot, algorithms) for w in found]
+        return And(tuple(parts)) if len(parts) > 1 else parts[0]
+
+    @staticmethod
+    def _word_query(folded: str, original: str, snapshot: Snapshot, algorithms: list[str]):
+        # The title and the folded body hold every exact word (headings and the
+        # page name are part of them); each language's stem field adds the other forms.
+        options = [Term("title", folded, TITLE_BOOST), Term("body", folded)]
+        for algorithm in algorithms:
+            fieldname = stem_field(algorithm)
+            stemmed = stem(algorithm, original)
+            options.append(Term(fieldname, stemmed, 0.8))
+            if algorithm in COMPOUNDING and len(stemmed) >= STEM_PREFIX_MIN:
+                # compounds: "klaszter" also finds "klaszterfinanszírozás"
+                options += [Term(fieldname, t, 0.3)
+                            for t in snapshot.expand(fieldname, stemmed, 4) if t != stemmed]
+        return Or(tuple(options))
+
+    def _suggest_spelling(self, searcher, snapshot: Snapshot, text: str,
+                          clauses: list[Clause]) -> str | None:
         correctors = [searcher.corrector(f) for f in ("body", "title")]
         changed = False
         out = text
@@ -930,7 +575,7 @@ class SearchIndex:
                 continue
             for word in _words(clause.value):
                 folded = fold(word)
-                if len(folded) < 4 or any(reader.doc_frequency(f, folded)
+                if len(folded) < 4 or any(snapshot.doc_frequency(f, folded)
                                           for f in ("body", "title")):
                     continue
                 for corrector in correctors:
@@ -944,28 +589,29 @@ class SearchIndex:
     def suggest(self, text: str, *, limit: int = 10, restrict=None) -> list[tuple[str, str]]:
         """Pages whose title or name starts with the typed words: [(name, title)]."""
         ix = self._open()
-        words = [fold(w) for w in _words(text)][:6]
-        if ix is None or not words:
+        typed = [fold(w) for w in _words(text)][:6]
+        if ix is None or not typed:
             return []
         with self._searcher(ix) as searcher:
-            reader = searcher.reader()
+            snapshot = self._snapshot(searcher)
             # every word but the last is complete; the last is still being typed
-            parts = [Q.Term("suggest", w) for w in words[:-1]]
-            expanded = _expand(reader, "suggest", words[-1], limit=MAX_PREFIX_TERMS)
+            parts = [Term("suggest", w) for w in typed[:-1]]
+            expanded = snapshot.expand("suggest", typed[-1], MAX_PREFIX_TERMS)
             if not expanded:
                 return []
-            parts.append(Q.Or([Q.Term("suggest", t) for t in expanded]))
-            q = Q.And(parts) if len(parts) > 1 else parts[0]
-            kwargs = {"filter": restrict} if restrict is not None else {}
-            found = searcher.search(q, limit=limit, **kwargs)
-            return [(h["name"], h.get("title") or h["name"]) for h in found]
+            parts.append(Or(tuple(Term("suggest", t) for t in expanded)))
+            q = And(tuple(parts)) if len(parts) > 1 else parts[0]
+            match = _matches(snapshot, q, [restrict] if restrict is not None else [])
+            found = snapshot.rank(q, match, limit) if match else []
+            hits = [searcher.stored_fields(docnum) for _score, docnum in found]
+            return [(h["name"], h.get("title") or h["name"]) for h in hits]
 
     @staticmethod
     def hide_spaces(spaces: Iterable[str]):
         """A restriction that hides the pages of these spaces (for `restrict`): pages in
         the top-level folder of that name and a top-level page of that name."""
-        hidden = [Q.Term("space", f.casefold()) for f in spaces]
-        return Q.Not(Q.Or(hidden)) if hidden else None
+        hidden = tuple(Term("space", f.casefold(), 0.0) for f in spaces)
+        return AndNot(Every(), Or(hidden)) if hidden else None
 
     def doc_count(self) -> int:
         ix = self._open()
@@ -975,85 +621,84 @@ class SearchIndex:
         return sum(p.stat().st_size for p in self.root.glob("*") if p.is_file())
 
 
-def _has_terms(reader, fieldname: str) -> bool:
+def _leaves(reader) -> list[tuple[object, int]]:
+    return reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+
+
+def _open_pack(path: Path) -> Pack | None:
     try:
-        return reader.field_length(fieldname) > 0
-    except KeyError:
-        return False
+        return Pack(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:  # damaged: written again
+        log.warning("posting pack %s is unusable (%s)", path.name, exc)
+        return None
 
 
-def _expand(reader, fieldname: str, prefix: str, limit: int = MAX_PREFIX_TERMS) -> list[str]:
-    """At most `limit` indexed terms starting with `prefix` (most frequent first)."""
+def _common(schema) -> frozenset[str]:
+    """The common words of this index's pairs field (its schema holds them)."""
+    if "pairs" in schema:
+        for item in getattr(schema["pairs"].analyzer, "items", ()):
+            if isinstance(item, PairFilter):
+                return item.common
+    return frozenset()
+
+
+def _filter_query(fieldname: str, value: str):
+    if fieldname == "author":
+        return And(tuple(Term("author", fold(w), 0.0) for w in _words(value)))
+    return Term(fieldname, value.lower(), 0.0)
+
+
+def _matches(snapshot: Snapshot, q, where: list) -> int:
+    """The live documents that `q` and every part of `where` match."""
+    match = snapshot.match(q) & snapshot.live
+    for part in where:
+        if not match:
+            break
+        match &= snapshot.match(part, match)
+    return match
+
+
+def _phrase_query(folded: list[str], common: frozenset[str], boost: float = 1.0):
+    """Pages with the words in this order. Two common words in a row are one `pairs`
+    term; otherwise positions are checked (in the title, the headings and the body),
+    only in the pages that have every word (or every pair)."""
+    pairs = tuple(Term("pairs", pair(a, b), boost) for a, b in itertools.pairwise(folded))
+    if len(folded) == 2 and folded[0] in common and folded[1] in common:
+        return pairs[0]
+    words = tuple(folded)
+    phrase = Or((Phrase("body", words, boost), Phrase("title", words, boost * TITLE_BOOST),
+                 Phrase("headings", words, boost * 2)))
+    if all(w in common for w in folded):
+        return And((*pairs, phrase))
+    return phrase
+
+
+def _facet_counts(snapshot: Snapshot, match: int) -> dict[str, dict[str, int]]:
+    counts = []
+    if match:
+        for value, bits in snapshot.facets().items():
+            n = (match & bits).bit_count()
+            if n:
+                counts.append((value, n))
+    counts.sort(key=lambda item: (-item[1], item[0]))
+    facets: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+    for (facet, value), n in counts:
+        if facet in facets and len(facets[facet]) < 30:
+            facets[facet][value] = n
+    return facets
+
+
+def _newest(snapshot: Snapshot, match: int, limit: int) -> list[tuple[float, int]]:
+    """The `limit` most recently modified matching documents, as (0, docnum)."""
     found = []
-    try:
-        for term in reader.expand_prefix(fieldname, prefix):
-            found.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-            if len(found) >= limit * 4:
+    member = match.to_bytes((match.bit_length() >> 3) + 1, "little")
+    size = len(member) << 3
+    for docnum in snapshot.newest_first():
+        if docnum < size and member[docnum >> 3] >> (docnum & 7) & 1:
+            found.append((0.0, docnum))
+            if len(found) >= limit:
                 break
-    except KeyError:
-        return []
-    if len(found) > limit:
-        found.sort(key=lambda t: -reader.doc_frequency(fieldname, t))
-        found = found[:limit]
     return found
 
-
-_STEMMERS: dict[str, object] = {}
-
-
-def _stem(algorithm: str, word: str) -> str:
-    stemmer = _STEMMERS.get(algorithm)
-    if stemmer is None:
-        import Stemmer
-
-        stemmer = _STEMMERS[algorithm] = Stemmer.Stemmer(algorithm)
-    return fold(stemmer.stemWord(word.lower()))
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text)
-
-
-def _values(value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if v is not None and str(v).strip()]
-    text = str(value).strip()
-    return [v.strip() for v in text.split(",") if v.strip()] if text else []
-
-
-_TOKEN = re.compile(r"\w+")
-
-
-def snippet(text: str, words: list[str], *, width: int = 240) -> Markup:
-    """An escaped excerpt around the first matches, with <mark> around words like the query."""
-    if not text:
-        return Markup("")
-    wanted = {fold(w) for w in words if w}
-    stems = tuple({w[: max(4, len(w) - 3)] for w in wanted if len(w) >= 4})
-
-    def matches(token: str) -> bool:
-        f = fold(token)
-        return f in wanted or (bool(stems) and f.startswith(stems))
-
-    first = None
-    if wanted:
-        first = next((m for m in _TOKEN.finditer(text) if matches(m.group(0))), None)
-    start = 0 if first is None else max(0, first.start() - width // 3)
-    if start:
-        space = text.find(" ", start)
-        start = space + 1 if 0 <= space < start + 20 else start
-    end = min(len(text), start + width)
-    out = []
-    pos = start
-    for m in _TOKEN.finditer(text, start, end):
-        if wanted and matches(m.group(0)):
-            out.append(str(escape(text[pos:m.start()])))
-            out.append("<mark>" + str(escape(m.group(0))) + "</mark>")
-            pos = m.end()
-    out.append(str(escape(text[pos:end])))
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(text) else ""
-    # every piece of page text above went through escape(); only <mark> is added
-    return Markup(prefix + "".join(out).strip() + suffix)

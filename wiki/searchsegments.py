@@ -1,0 +1,230 @@
+"""Index segments for matching: from their posting packs, or read through Whoosh.
+
+Whoosh writes each segment once and never changes it. Reading its posting lists
+through Whoosh is slow in Python (each block of 128 postings is unpickled,
+decompressed and delta-decoded), so every segment is copied once into a posting
+pack (see postings.py) beside its files; ``MAIN_<segment id>.wikipack`` is
+named like the segment's own files, so Whoosh deletes it with the segment. A
+segment whose pack is not written yet is read through Whoosh term by term.
+
+Part of the search layer (with search.py and searchschema.py, the only modules
+that import whoosh). No Flask imports.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from .postings import PackWriter
+from .postings import Postings
+from .postings import bits_from_ids
+from .postings import impact
+
+PACK_SUFFIX = ".wikipack"
+PHRASE_FIELDS = frozenset({"title", "headings", "body"})  # the fields phrases look at
+SKIPPED_FIELDS = frozenset({"modified"})  # not words: dates are read from the column
+_EPOCH = datetime(1970, 1, 1)
+
+
+def pack_path(root: Path, segment_id: str) -> Path:
+    return Path(root) / (segment_id + PACK_SUFFIX)
+
+
+def averages(leaves) -> dict[str, float]:
+    """The average length of every field over these segments (for BM25)."""
+    totals: dict[str, int] = {}
+    docs = 0
+    for leaf in leaves:
+        docs += leaf.doc_count_all()
+        for fieldname in leaf.indexed_field_names():
+            totals[fieldname] = totals.get(fieldname, 0) + leaf.field_length(fieldname)
+    return {f: n / docs for f, n in totals.items()} if docs else {}
+
+
+class LeafSegment:
+    """A segment read through Whoosh itself, one posting list at a time."""
+
+    def __init__(self, leaf, schema, average: dict[str, float]) -> None:
+        self.leaf = leaf
+        self.schema = schema
+        self.doc_count = leaf.doc_count_all()
+        self._average = average
+        self._fieldnames = frozenset(leaf.indexed_field_names())
+        self._lengths: dict[str, list[int] | None] = {}
+        self._read: OrderedDict[tuple, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+        self._facets: dict | None = None
+
+    def has_field(self, fieldname: str) -> bool:
+        return fieldname in self._fieldnames
+
+    def doc_frequency(self, fieldname: str, term: bytes) -> int:
+        if fieldname not in self._fieldnames or (fieldname, term) not in self.leaf:
+            return 0
+        return self.leaf.doc_frequency(fieldname, term)
+
+    def read(self, fieldname: str, term: bytes) -> tuple[list[int], list[int], list | None]:
+        """(ids, term frequencies, encoded positions or None) of one posting list."""
+        key = (fieldname, term)
+        with self._lock:
+            found = self._read.get(key)
+        if found is not None:
+            return found
+        if fieldname not in self._fieldnames or key not in self.leaf:
+            return [], [], None
+        found = _read_postings(self.leaf, self.schema[fieldname], fieldname, term)
+        with self._lock:
+            self._read[key] = found
+            if len(self._read) > 256:
+                self._read.popitem(last=False)
+        return found
+
+    def lengths(self, fieldname: str) -> list[int] | None:
+        """Every document's length of this field (None: the field keeps no lengths)."""
+        if fieldname not in self._lengths:
+            field = self.schema[fieldname] if fieldname in self.schema else None
+            if field is None or not field.scorable:
+                self._lengths[fieldname] = None
+            else:
+                length = self.leaf.doc_field_length
+                self._lengths[fieldname] = [length(d, fieldname, 0) or 0
+                                            for d in range(self.doc_count)]
+        return self._lengths[fieldname]
+
+    def impacts(self, fieldname: str, ids: list[int], tfs: list[int]) -> list[int]:
+        lengths = self.lengths(fieldname)
+        if lengths is None:
+            return [255] * len(ids)
+        average = self._average.get(fieldname) or 1.0
+        return [impact(tf, lengths[d], average) for d, tf in zip(ids, tfs, strict=True)]
+
+    def bits(self, fieldname: str, term: bytes) -> int:
+        return bits_from_ids(self.read(fieldname, term)[0], self.doc_count)
+
+    def postings(self, fieldname: str, term: bytes) -> Postings | None:
+        ids, tfs, _values = self.read(fieldname, term)
+        if not ids:
+            return None
+        return Postings(array("I", ids), array("B", self.impacts(fieldname, ids, tfs)))
+
+    def positions(self, fieldname: str, term: bytes):
+        ids, _tfs, values = self.read(fieldname, term)
+        if not ids or values is None:
+            return None
+        decode = self.schema[fieldname].format.decode_positions
+        decoded = [decode(v) for v in values]
+        return ids, [len(p) for p in decoded], [p for ps in decoded for p in ps]
+
+    def terms_from(self, fieldname: str, prefix: bytes) -> Iterator[tuple[bytes, int]]:
+        if fieldname not in self._fieldnames:
+            return
+        for term in self.leaf.expand_prefix(fieldname, prefix):
+            yield term, self.leaf.doc_frequency(fieldname, term)
+
+    def facets(self) -> dict[tuple[str, str], int]:
+        if self._facets is None:
+            self._facets = {value: bits_from_ids(ids, self.doc_count)
+                            for value, ids in facet_postings(self.leaf).items()}
+        return self._facets
+
+    def newest(self) -> list[tuple[float, int]]:
+        return newest_first(self.leaf)
+
+
+def _read_postings(leaf, field, fieldname: str, term: bytes):
+    matcher = leaf.postings(fieldname, term)
+    boost = getattr(field.format, "field_boost", 1.0) or 1.0
+    positional = fieldname in PHRASE_FIELDS and field.format.supports("positions")
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] | None = [] if positional else None
+    if all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block")):
+        # Whoosh's own files, a block (up to 128 postings) at a time
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            if values is not None:
+                matcher._read_values()
+                values.extend(matcher._values)
+            matcher._next_block()
+    else:
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            if values is not None:
+                values.append(matcher.value())
+            matcher.next()
+    # Whoosh multiplies the frequency by the field's boost; boosts are the query's business
+    tfs = [max(1, round(w / boost)) for w in weights]
+    return ids, tfs, values
+
+
+def facet_postings(leaf) -> dict[tuple[str, str], list[int]]:
+    """(facet, value) -> the documents of this segment that have it."""
+    found: dict[tuple[str, str], list[int]] = {}
+    column = leaf.column_reader("facets") if leaf.has_column("facets") else None
+    if column is None:
+        return found
+    for docnum in range(leaf.doc_count_all()):
+        raw = column[docnum]
+        if raw:
+            for facet, values in json.loads(raw.decode("utf-8")).items():
+                for value in values:
+                    found.setdefault((facet, value), []).append(docnum)
+    return found
+
+
+def newest_first(leaf) -> list[tuple[float, int]]:
+    """(time stamp, document number) of every document, the most recently modified first;
+    at the same second, the document indexed later (a later save) first."""
+    column = leaf.column_reader("modified") if leaf.has_column("modified") else None
+    order = []
+    for docnum in range(leaf.doc_count_all()):
+        value = column[docnum] if column is not None else None
+        stamp = (value - _EPOCH).total_seconds() if isinstance(value, datetime) else -1e18
+        order.append((stamp, docnum))
+    order.sort(reverse=True)
+    return order
+
+
+def write_pack(leaf, schema, path: Path, average: dict[str, float]) -> Path:
+    """Copy a segment's posting lists, facets and date order into a pack at `path`."""
+    try:
+        return _write_pack(leaf, schema, path, average, wide=False)
+    except OverflowError:  # a position or a frequency beyond 65,535: wider arrays
+        return _write_pack(leaf, schema, path, average, wide=True)
+
+
+def _write_pack(leaf, schema, path: Path, average: dict[str, float], *, wide: bool) -> Path:
+    segment = LeafSegment(leaf, schema, average)
+    writer = PackWriter(path, segment.doc_count)
+    try:
+        for fieldname in sorted(leaf.indexed_field_names()):
+            if fieldname in SKIPPED_FIELDS or fieldname not in schema:
+                continue
+            field = schema[fieldname]
+            positional = fieldname in PHRASE_FIELDS and field.format.supports("positions")
+            limit = 1 << 16 if wide else 0
+            writer.start_field(fieldname, positional=positional, max_position=limit,
+                               max_tf=limit)
+            decode = field.format.decode_positions if positional else None
+            for term in leaf.lexicon(fieldname):
+                ids, tfs, values = _read_postings(leaf, field, fieldname, term)
+                positions = [decode(v) for v in values] if decode and values is not None else None
+                writer.add_term(term, ids, segment.impacts(fieldname, ids, tfs), positions)
+        for (facet, value), ids in facet_postings(leaf).items():
+            writer.add_facet(facet, value, ids)
+        order = newest_first(leaf)
+        writer.set_newest([d for _s, d in order], [s for s, _d in order])
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.finish()
