@@ -58,6 +58,7 @@ def app(tmp_path, content_repo):
     app = make_app(tmp_path, content_repo)
     yield app
     app.extensions["wiki"].storage.close()
+    app.extensions["wiki"].index.close()
 
 
 @pytest.fixture

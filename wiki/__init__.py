@@ -90,6 +90,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     views.register_blueprints(app)
     atexit.register(storage.close)
     atexit.register(render_store.close)
+    atexit.register(app.extensions["wiki"].index.close)
     return app
 
 

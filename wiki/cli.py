@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -128,9 +129,16 @@ def serve(host: str, port: int, workers: int, debug: bool) -> None:
             self.cfg.set("accesslog", "-")
             # long enough for a first `git clone` of a large wiki over HTTP
             self.cfg.set("timeout", 300)
+            self.cfg.set("post_worker_init", warm_search)
 
         def load(self):
             return create_app()  # one app (and one git process set) per worker
+
+    def warm_search(worker) -> None:
+        # in the background: the worker takes requests at once
+        index = worker.wsgi.extensions["wiki"].index
+        if index is not None:
+            threading.Thread(target=index.warm, name="search-warm", daemon=True).start()
 
     Server().run()
 
@@ -181,8 +189,21 @@ def _rebuild_search(wiki) -> None:
 
     total = sum(1 for p in wiki.storage.list_paths() if p.endswith(".md"))
     started = time.perf_counter()
-    with click.progressbar(length=total, label="Indexing pages", file=sys.stderr) as bar:
-        count = wiki.rebuild_index(_progress(bar))
+    index_bar = click.progressbar(length=total, label="Indexing pages", file=sys.stderr)
+    bars = [index_bar]
+
+    def packing(done: int, fields: int) -> None:
+        # the second stage: every index field copied into the posting pack
+        if len(bars) == 1:
+            index_bar.render_finish()
+            bars.append(click.progressbar(length=fields, label="Writing posting packs",
+                                          file=sys.stderr))
+        bars[-1].update(done - bars[-1].pos)
+
+    with index_bar:
+        count = wiki.rebuild_index(_progress(index_bar), packing)
+        if len(bars) > 1:
+            bars[-1].render_finish()
     size = wiki.index.size_bytes() / (1 << 20)
     click.echo(f"Search index: {count} pages in {time.perf_counter() - started:.1f} s "
                f"({size:.1f} MiB).")

@@ -318,14 +318,14 @@ class Snapshot:
                 for docnum in _verified(segment, phrase, ids_of(within)):
                     scores[docnum] = scores.get(docnum, 0.0) + bonus
         if candidates is not None:
-            return heapq.nlargest(limit, ((s, d) for d, s in scores.items()), key=_best)
+            best = heapq.nlargest(limit, scores, key=scores.__getitem__)
+            return [(scores[d], d) for d in best]
         # the best scores first, if they are matches; else every match by its score
         in_match = local.to_bytes((segment.doc_count >> 3) + 1, "little")
         found = []
-        for docnum, score in heapq.nlargest(limit * 4, scores.items(),
-                                            key=lambda item: (item[1], -item[0])):
+        for docnum in heapq.nlargest(limit * 4, scores, key=scores.__getitem__):
             if in_match[docnum >> 3] >> (docnum & 7) & 1:
-                found.append((score, docnum))
+                found.append((scores[docnum], docnum))
                 if len(found) == limit:
                     return found
         if len(found) == matched:

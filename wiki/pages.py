@@ -527,12 +527,13 @@ class Wiki:
             if old and self.storage.changed_paths(old, head) is None:
                 self.start_rebuild()  # history was rewritten
 
-    def rebuild_index(self, progress=None) -> int:
-        """Index every page from scratch (the index stays usable until the new one is in)."""
+    def rebuild_index(self, progress=None, packing=None) -> int:
+        """Index every page from scratch (the index stays usable until the new one is in).
+        `progress(pages)` and `packing(done, total)` follow the two stages."""
         assert self.index is not None
         head = self.storage.head()
         paths = [p for p in self.storage.list_paths() if names.is_page_path(p)]
-        return self.index.rebuild(head, paths, self.load_documents, progress)
+        return self.index.rebuild(head, paths, self.load_documents, progress, packing)
 
     def start_rebuild(self) -> None:
         """Rebuild the index in a background thread (one per process, one process at a time)."""

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAGIC = b"WIKIPACK"
-VERSION = 1
+VERSION = 2
 K1 = 1.2  # BM25's term-frequency saturation
 B = 0.75  # BM25's document-length normalisation
 IMPACT_SCALE = 255 / (K1 + 1)  # an impact of 255 is BM25's ceiling, K1 + 1
@@ -129,7 +129,10 @@ class PackWriter:
             return
         self._field = None
         terms = field["terms"]
-        blob = b"".join(terms)
+        # one separator between terms lets a reader split them at C speed; a term
+        # that holds the separator itself makes the reader go by the end offsets
+        separated = not any(b"\0" in term for term in terms)
+        blob = b"\0".join(terms) if separated else b"".join(terms)
         blob_at = self._align()
         self._out.write(blob)
         ends = []
@@ -138,7 +141,8 @@ class PackWriter:
             end += len(term)
             ends.append(end)
         self._fields[field["name"]] = {
-            "n": len(terms), "positional": field["positional"], "tf": field["tf"],
+            "n": len(terms), "separated": separated, "positional": field["positional"],
+            "tf": field["tf"],
             "pos": field["pos"], "blob": (blob_at, len(blob)),
             "ends": self._write_array("Q", ends), "offsets": self._write_array("Q",
                                                                                field["offsets"]),
@@ -183,9 +187,14 @@ class _Field:
         n = spec["n"]
         blob_at, blob_len = spec["blob"]
         blob = data[blob_at:blob_at + blob_len]
-        ends = _array(data, "Q", spec["ends"], n)
-        starts = [0, *ends[:-1]] if n else []
-        self.terms = [blob[a:b] for a, b in zip(starts, ends, strict=True)]
+        if not n:
+            self.terms = []
+        elif spec["separated"]:
+            self.terms = blob.split(b"\0")
+        else:
+            ends = _array(data, "Q", spec["ends"], n)
+            starts = [0, *ends[:-1]]
+            self.terms = [blob[a:b] for a, b in zip(starts, ends, strict=True)]
         self.offsets = _array(data, "Q", spec["offsets"], n)
         self.dfs = _array(data, "I", spec["dfs"], n)
         self.bits = _array(data, "Q", spec["bits"], n)

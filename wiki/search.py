@@ -30,6 +30,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
@@ -123,8 +124,8 @@ class SearchIndex:
         self._thread_write_lock = threading.Lock()
         self._bits = BitsCache()
         self._packs: dict[str, Pack] = {}
-        self._live: dict[tuple, int] = {}
         self._local = threading.local()
+        self._open_searchers: set = set()  # of every thread, so that close() closes them all
 
     # -- opening -------------------------------------------------------------------
 
@@ -155,7 +156,10 @@ class SearchIndex:
             if self.head() is None:
                 return None
             try:
-                self._ix = whoosh_index.open_dir(str(self.root))
+                # Without mmap: Whoosh would copy every file of a segment into memory
+                # when a searcher opens it (0.25 s and 300 MB per worker at 50,000
+                # pages); postings come from the packs, so few reads remain.
+                self._ix = FileStorage(str(self.root), supports_mmap=False).open_index()
             except Exception:  # missing or corrupt: rebuilt, never shown to users
                 log.warning("the search index at %s cannot be opened", self.root)
                 return None
@@ -163,10 +167,10 @@ class SearchIndex:
 
     def close(self) -> None:
         with self._lock:
-            cached = getattr(self._local, "searcher", None)
-            if cached is not None:
-                cached[1].close()
-                self._local.searcher = None
+            self._local = threading.local()
+            for searcher in list(self._open_searchers):
+                searcher.close()
+            self._open_searchers.clear()
             if self._ix is not None:
                 self._ix.close()
                 self._ix = None
@@ -175,8 +179,12 @@ class SearchIndex:
     # -- writing -------------------------------------------------------------------
 
     def rebuild(self, head: str | None, paths: list[str], load: Loader,
-                progress: Callable[[int], None] | None = None) -> int:
-        """Index every page from scratch into a new folder, then swap it in."""
+                progress: Callable[[int], None] | None = None,
+                packing: Callable[[int, int], None] | None = None) -> int:
+        """Index every page from scratch into a new folder, then swap it in.
+
+        `progress(pages)` follows the indexing, `packing(done, total)` the posting packs.
+        """
         tmp = self.root.with_name(self.root.name + ".building")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
@@ -190,8 +198,10 @@ class SearchIndex:
             count += 1
             if progress is not None and count % 200 == 0:
                 progress(count)
+        if progress is not None:
+            progress(count)
         writer.commit(mergetype=CLEAR, optimize=True)
-        self._write_packs(ix, tmp, minimum=0)
+        self._write_packs(ix, tmp, minimum=0, progress=packing)
         ix.close()
         (tmp / "wiki-state.json").write_text(json.dumps({"head": head,
                                                          "version": SCHEMA_VERSION}))
@@ -205,7 +215,6 @@ class SearchIndex:
             os.replace(tmp, self.root)
             shutil.rmtree(old, ignore_errors=True)
             self._bits = BitsCache()
-            self._live.clear()
         if progress is not None:
             progress(count)
         return count
@@ -316,7 +325,8 @@ class SearchIndex:
 
         threading.Thread(target=merge, name="search-merge", daemon=True).start()
 
-    def _write_packs(self, ix, root: Path, minimum: int = PACK_MIN_DOCS) -> int:
+    def _write_packs(self, ix, root: Path, minimum: int = PACK_MIN_DOCS,
+                     progress: Callable[[int, int], None] | None = None) -> int:
         """Write the posting pack of every segment of at least `minimum` documents that
         has none (one process at a time; the others find them written)."""
         written = 0
@@ -333,7 +343,7 @@ class SearchIndex:
                         continue
                     try:
                         write_pack(leaf, ix.schema, pack_path(root, segment.segment_id()),
-                                   average)
+                                   average, progress)
                         written += 1
                     except FileNotFoundError:
                         pass  # the segment was merged away meanwhile: Whoosh removed its files
@@ -400,19 +410,27 @@ class SearchIndex:
         """Every document that is not deleted."""
         bits = 0
         for leaf, offset in leaves:
+            local = (1 << leaf.doc_count_all()) - 1
             if leaf.has_deletions():
-                segment = leaf.segment()
-                key = (segment.segment_id(), segment.deleted_count())
-                local = self._live.get(key)
-                if local is None:
-                    local = bits_from_ids(leaf.all_doc_ids(), leaf.doc_count_all())
-                    if len(self._live) > 100:
-                        self._live.clear()
-                    self._live[key] = local
-            else:
-                local = (1 << leaf.doc_count_all()) - 1
+                local &= ~bits_from_ids(leaf.segment().deleted_docs(), leaf.doc_count_all())
             bits |= local << offset
         return bits
+
+    def warm(self) -> None:
+        """Read what every search needs (the term lists of the fields searched, the
+        facets, the date order), so that a new worker's first search is as fast as
+        the others."""
+        ix = self._open()
+        if ix is None:
+            return
+        with self._searcher(ix) as searcher:
+            snapshot = self._snapshot(searcher)
+            fieldnames = ["title", "body", "headings", "name_folded", "suggest", "pairs",
+                          *(stem_field(a) for a in ALGORITHMS)]
+            for fieldname in fieldnames:
+                snapshot.doc_frequency(fieldname, "")
+            snapshot.facets()
+            next(snapshot.newest_first(), None)
 
     @contextmanager
     def _searcher(self, ix):
@@ -422,17 +440,26 @@ class SearchIndex:
         requests saves most of the cost of a query.
         """
         cached = getattr(self._local, "searcher", None)
-        if cached is None or cached[0] is not ix:
+        searcher = cached[1] if cached is not None and cached[0] is ix else None
+        if searcher is not None and not searcher.up_to_date():
+            # A new searcher rather than refresh(): refresh() reuses segment
+            # readers and so keeps showing documents deleted since.
+            self._close_searcher(searcher)
+            searcher = None
+        if searcher is None:
+            if cached is not None:
+                self._close_searcher(cached[1])
             searcher = ix.searcher()
-        else:
-            searcher = cached[1]
-            if not searcher.up_to_date():
-                # A new searcher rather than refresh(): refresh() reuses segment
-                # readers and so keeps showing documents deleted since.
-                searcher.close()
-                searcher = ix.searcher()
+            with self._lock:
+                self._open_searchers.add(searcher)
         self._local.searcher = (ix, searcher)
         yield searcher
+
+    def _close_searcher(self, searcher) -> None:
+        with self._lock:
+            self._open_searchers.discard(searcher)
+        if not searcher.is_closed:
+            searcher.close()
 
     # -- searching ------------------------------------------------------------------
 

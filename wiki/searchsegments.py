@@ -17,6 +17,7 @@ import json
 import threading
 from array import array
 from collections import OrderedDict
+from collections.abc import Callable
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -195,21 +196,26 @@ def newest_first(leaf) -> list[tuple[float, int]]:
     return order
 
 
-def write_pack(leaf, schema, path: Path, average: dict[str, float]) -> Path:
-    """Copy a segment's posting lists, facets and date order into a pack at `path`."""
+def write_pack(leaf, schema, path: Path, average: dict[str, float],
+               progress: Callable[[int, int], None] | None = None) -> Path:
+    """Copy a segment's posting lists, facets and date order into a pack at `path`.
+    `progress(done, total)` is told after every field."""
     try:
-        return _write_pack(leaf, schema, path, average, wide=False)
+        return _write_pack(leaf, schema, path, average, progress, wide=False)
     except OverflowError:  # a position or a frequency beyond 65,535: wider arrays
-        return _write_pack(leaf, schema, path, average, wide=True)
+        return _write_pack(leaf, schema, path, average, progress, wide=True)
 
 
-def _write_pack(leaf, schema, path: Path, average: dict[str, float], *, wide: bool) -> Path:
+def _write_pack(leaf, schema, path: Path, average: dict[str, float], progress, *,
+                wide: bool) -> Path:
     segment = LeafSegment(leaf, schema, average)
     writer = PackWriter(path, segment.doc_count)
+    fieldnames = [f for f in sorted(leaf.indexed_field_names())
+                  if f not in SKIPPED_FIELDS and f in schema]
     try:
-        for fieldname in sorted(leaf.indexed_field_names()):
-            if fieldname in SKIPPED_FIELDS or fieldname not in schema:
-                continue
+        for done, fieldname in enumerate(fieldnames):
+            if progress is not None:
+                progress(done, len(fieldnames))
             field = schema[fieldname]
             positional = fieldname in PHRASE_FIELDS and field.format.supports("positions")
             limit = 1 << 16 if wide else 0
@@ -227,4 +233,7 @@ def _write_pack(leaf, schema, path: Path, average: dict[str, float], *, wide: bo
     except BaseException:
         writer.abort()
         raise
-    return writer.finish()
+    path = writer.finish()
+    if progress is not None:
+        progress(len(fieldnames), len(fieldnames))
+    return path

@@ -100,6 +100,7 @@ def test_reindex_rebuilds_the_revision_table(env):
     assert result.exit_code == 0, result.output
     assert "Revision table: 1 commits." in result.output
     assert "Search index: 17 pages" in result.output
+    assert "Writing posting packs" in result.output  # the second stage shows progress too
 
 
 def test_serve_without_repository_says_what_to_do(env):

@@ -51,6 +51,7 @@ def wiki(tmp_path):
     wiki.rebuild_index()
     yield wiki
     storage.close()
+    wiki.index.close()
 
 
 def names(results):
@@ -242,6 +243,7 @@ def test_two_processes_share_one_index(wiki, tmp_path):
                     base_revision=None)
     assert set(names(wiki.search("zebra"))) == {"A", "B"}
     other.storage.close()
+    other.index.close()
 
 
 def test_a_restriction_hides_pages_from_hits_facets_suggestions_and_spelling(wiki):
