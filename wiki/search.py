@@ -315,7 +315,7 @@ class SearchIndex:
                         writer = ix.writer(timeout=1.0)
                         writer.commit()  # the default policy merges the small segments
                 if locked:
-                    self._write_packs(ix, self.root)
+                    self._write_packs(ix, self.root, wait=60.0)
             except LockError:
                 pass
             except Exception:
@@ -325,12 +325,15 @@ class SearchIndex:
 
         threading.Thread(target=merge, name="search-merge", daemon=True).start()
 
-    def _write_packs(self, ix, root: Path, minimum: int = PACK_MIN_DOCS,
-                     progress: Callable[[int, int], None] | None = None) -> int:
-        """Write the posting pack of every segment of at least `minimum` documents that
-        has none (one process at a time; the others find them written)."""
+    def _write_packs(self, ix, root: Path, minimum: int | None = None,
+                     progress: Callable[[int, int], None] | None = None,
+                     wait: float = 600.0) -> int:
+        """Write the posting pack of every segment of at least `minimum` documents
+        (PACK_MIN_DOCS) that has none. One process at a time: one that waited `wait`
+        seconds gives up (a search that finds a pack missing asks again)."""
+        minimum = PACK_MIN_DOCS if minimum is None else minimum
         written = 0
-        with self._write_lock(0.0 if root == self.root else 600.0, "pack-lock") as locked:
+        with self._write_lock(wait, "pack-lock") as locked:
             if not locked:
                 return 0
             with ix.reader() as reader:
@@ -356,7 +359,7 @@ class SearchIndex:
 
         def run() -> None:
             try:
-                self._write_packs(ix, self.root)
+                self._write_packs(ix, self.root, wait=0.0)
             except Exception:
                 log.exception("writing the posting packs of the search index failed")
 

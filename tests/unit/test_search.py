@@ -325,3 +325,82 @@ def test_title_matches_rank_above_pages_that_repeat_the_word(wiki):
     assert [h.score for h in quick.hits] == sorted((h.score for h in quick.hits), reverse=True)
     second = wiki.search("harbour", page=2)
     assert {h.name for h in second.hits} | set(names(quick)) == {f[:-3] for f in files}
+
+
+AGREEMENT_QUERIES = ["policy", "klaszter", "smart specialisation", '"smart specialisation"',
+                     "polic*", "toolbox -eco", "wg:WG1", "innovation OR toolbox", "politika",
+                     '"study trip toolbox"', "lang:hu", "title:toolbox"]
+
+
+def _answers(wiki):
+    out = {}
+    for text in AGREEMENT_QUERIES:
+        results = wiki.search(text)
+        out[text] = (results.total, [(h.name, h.score) for h in results.hits], results.facets)
+    out["newest"] = names(wiki.search("policy OR smart", sort="date"))
+    out["suggest"] = wiki.suggest("stu")
+    return out
+
+
+def test_packs_and_whoosh_itself_give_the_same_answers(wiki):
+    """Every segment of the fixture has a posting pack; without them, the same
+    segments are read through Whoosh: hits, order, scores, facets all agree."""
+    packs = list(wiki.index.root.glob("*.wikipack"))
+    assert packs
+    with_packs = _answers(wiki)
+    wiki.index.close()
+    for pack in packs:
+        pack.unlink()
+    without = _answers(wiki)
+    assert not list(wiki.index.root.glob("*.wikipack"))  # 12 pages: too few to pack
+    assert with_packs == without
+
+
+def test_a_damaged_pack_is_not_used_and_is_written_again(wiki, monkeypatch, caplog):
+    import wiki.search as search_module
+
+    monkeypatch.setattr(search_module, "PACK_MIN_DOCS", 1)
+    expected = _answers(wiki)
+    wiki.index.close()
+    (pack,) = wiki.index.root.glob("*.wikipack")
+    pack.write_bytes(b"WIKIPACK" + bytes(100))
+    assert _answers(wiki) == expected
+    assert "unusable" in caplog.text
+    from wiki.postings import Pack
+
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            assert Pack(pack).doc_count == len(PAGES)
+            break
+        except ValueError:
+            time.sleep(0.05)
+    assert Pack(pack).doc_count == len(PAGES)  # written again in the background
+
+
+def test_new_and_merged_segments_get_packs_and_retired_ones_lose_them(wiki, monkeypatch):
+    import wiki.search as search_module
+
+    monkeypatch.setattr(search_module, "PACK_MIN_DOCS", 5)
+    files = {f"Push/Page {i}.md": f"# Page {i}\n\nharbour logistics {i}\n" for i in range(6)}
+    wiki.storage.import_files({k: v.encode() for k, v in files.items()}, author=TEST_AUTHOR,
+                              message="a push of six pages")
+    wiki.sync_index()  # one new segment of six pages: packed in the background
+    deadline = time.time() + 30
+    while time.time() < deadline and len(list(wiki.index.root.glob("*.wikipack"))) < 2:
+        time.sleep(0.05)
+    assert len(list(wiki.index.root.glob("*.wikipack"))) == 2
+    for i in range(8):  # small segments, until they are merged in the background
+        wiki.save_page(f"Push/Page {i}", f"# Page {i}\n\nharbour edit {i}\n",
+                       author=TEST_AUTHOR, message="", base_revision=wiki.head())
+    ix = wiki.index._open()
+    deadline = time.time() + 30
+    while time.time() < deadline and (len(ix._segments()) > 6 or wiki.index._merging.locked()
+                                      or wiki.index._packing.locked()):
+        time.sleep(0.05)
+    segments = {s.segment_id(): s.doc_count_all() for s in ix._segments()}
+    assert len(segments) <= 6  # merged
+    packed = {p.name.removesuffix(".wikipack") for p in wiki.index.root.glob("*.wikipack")}
+    # every segment large enough has its pack; the packs of merged segments are gone
+    assert packed == {k for k, n in segments.items() if n >= 5}
+    assert wiki.search("harbour").total == 8 and wiki.search("edit").total == 8
