@@ -80,31 +80,18 @@ NOTHING = Or(())
 PHRASE_IMPACT = 0.6 * (K1 + 1)  # what a phrase found in a field adds, per word's idf
 
 
-def terms_of(q) -> Iterator[Term]:
-    """The terms that score: those outside every negated part."""
-    if isinstance(q, Term):
+def scoring(q, kind: type) -> Iterator:
+    """The nodes of this kind (Term or Phrase) that score: those outside every negated part."""
+    if isinstance(q, kind):
         yield q
     elif isinstance(q, And | Or):
         for part in q.parts:
-            yield from terms_of(part)
+            yield from scoring(part, kind)
     elif isinstance(q, AndNot):
-        yield from terms_of(q.positive)
+        yield from scoring(q.positive, kind)
     elif isinstance(q, AndMaybe):
-        yield from terms_of(q.required)
-        yield from terms_of(q.optional)
-
-
-def phrases_of(q) -> Iterator[Phrase]:
-    if isinstance(q, Phrase):
-        yield q
-    elif isinstance(q, And | Or):
-        for part in q.parts:
-            yield from phrases_of(part)
-    elif isinstance(q, AndNot):
-        yield from phrases_of(q.positive)
-    elif isinstance(q, AndMaybe):
-        yield from phrases_of(q.required)
-        yield from phrases_of(q.optional)
+        yield from scoring(q.required, kind)
+        yield from scoring(q.optional, kind)
 
 
 # -- segments -------------------------------------------------------------------------
@@ -264,12 +251,12 @@ class Snapshot:
     def rank(self, q, match: int, limit: int) -> list[tuple[float, int]]:
         """The best `limit` documents of `match` by BM25: [(score, docnum)], best first."""
         weights: dict[tuple[str, str], float] = {}
-        for term in terms_of(q):
+        for term in scoring(q, Term):
             if term.boost > 0:
                 key = (term.field, term.text)
                 w = term.boost * idf(self.doc_frequency(*key), self.doc_count) / IMPACT_SCALE
                 weights[key] = weights.get(key, 0.0) + w
-        phrases = list(dict.fromkeys(phrases_of(q)))
+        phrases = list(dict.fromkeys(scoring(q, Phrase)))
         best: list[tuple[float, int]] = []
         for p in self.parts:
             local = (match >> p.offset) & ((1 << p.segment.doc_count) - 1)

@@ -558,7 +558,11 @@ class Wiki:
             except BlockingIOError:
                 return  # another process is rebuilding
             try:
-                if not self.index.is_ready() or self.index.head() is None:
+                # still needed? (another process may have rebuilt it meanwhile)
+                indexed, head = self.index.head(), self.storage.head()
+                if not self.index.is_ready() or indexed is None or (
+                        indexed != head and head is not None
+                        and self.storage.changed_paths(indexed, head) is None):
                     self.rebuild_index()
             except Exception:
                 log.exception("rebuilding the search index failed")

@@ -67,6 +67,7 @@ from .searchschema import pair
 from .searchschema import stem
 from .searchschema import stem_field
 from .searchschema import words as _words
+from .searchsegments import PACK_SUFFIX
 from .searchsegments import LeafSegment
 from .searchsegments import averages
 from .searchsegments import pack_path
@@ -233,19 +234,18 @@ class SearchIndex:
         with self._write_lock(wait) as locked:
             if not locked:
                 return False  # another process is writing; it or the next search catches up
+            old = self.head()  # again, now that we hold the lock
+            if old == head:
+                return True
+            paths = changed(old, head) if old else None
+            if paths is None:
+                return False  # history was rewritten: only a rebuild can tell
+            # a Whoosh writer only now: a cancelled one leaves empty segment files behind
             try:
                 writer = ix.writer(timeout=wait)
             except LockError:
                 return False
             try:
-                old = self.head()  # again, now that we hold the lock
-                if old == head:
-                    writer.cancel()
-                    return True
-                paths = changed(old, head) if old else None
-                if paths is None:
-                    writer.cancel()
-                    return False
                 found = {doc.name: doc for doc in load(paths)}
                 for path in paths:
                     name = path[:-3] if path.endswith(".md") else None
@@ -336,6 +336,8 @@ class SearchIndex:
         with self._write_lock(wait, "pack-lock") as locked:
             if not locked:
                 return 0
+            for stale in root.glob("*" + PACK_SUFFIX + ".*.tmp"):
+                stale.unlink(missing_ok=True)  # left by a writer that was stopped; we hold the lock
             with ix.reader() as reader:
                 leaves = [leaf for leaf, _offset in _leaves(reader)]
                 average = averages(leaves)

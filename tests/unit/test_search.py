@@ -404,3 +404,24 @@ def test_new_and_merged_segments_get_packs_and_retired_ones_lose_them(wiki, monk
     # every segment large enough has its pack; the packs of merged segments are gone
     assert packed == {k for k, n in segments.items() if n >= 5}
     assert wiki.search("harbour").total == 8 and wiki.search("edit").total == 8
+
+
+def test_rewritten_history_rebuilds_the_index_and_leaves_no_files_behind(wiki):
+    before = wiki.head()
+    wiki.save_page("WG6/Later", "# Later\n\nephemeral words\n", author=TEST_AUTHOR,
+                   message="", base_revision=before)
+    assert wiki.search("ephemeral").total == 1
+    # the branch is moved back behind the wiki's back (as a force push would)
+    subprocess.run(["git", "--git-dir", str(wiki.storage.git_dir), "update-ref",
+                    "refs/heads/main", before], check=True)
+    for _ in range(5):  # every search until the rebuild is in: none may start a writer
+        wiki.search("ephemeral")
+    deadline = time.time() + 30
+    while time.time() < deadline and (wiki.is_index_rebuilding() or
+                                      wiki.index.head() != before):
+        time.sleep(0.05)
+    assert wiki.search("ephemeral").total == 0
+    assert wiki.index.head() == before
+    leftovers = [p.name for p in wiki.index.root.iterdir()
+                 if p.suffix in (".pst", ".trm", ".col", ".tmp")]
+    assert leftovers == []
