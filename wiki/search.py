@@ -501,12 +501,17 @@ class SearchIndex:
             else:
                 found = snapshot.rank(q or Every(), match, limit)
             highlight = [w for c in clauses if not c.negated for w in c.words()]
+            together = [[fold(w) for w in c.words()] for c in clauses
+                        if c.kind == "phrase" and not c.negated]
+            plain = [fold(w) for c in clauses if c.kind == "word" and not c.negated
+                     for w in c.words()]
+            together.append(plain)  # the words of the query where they stand together
             for score, docnum in found[PAGE_SIZE * (page - 1):limit]:
                 stored = searcher.stored_fields(docnum)
                 results.hits.append(Hit(
                     name=stored["name"],
                     title=stored.get("title") or stored["name"],
-                    snippet=snippet(stored.get("content", ""), highlight),
+                    snippet=snippet(stored.get("content", ""), highlight, phrases=together),
                     score=round(score, 4),
                     meta=stored.get("meta") or {},
                     modified=stored.get("modified"),

@@ -15,8 +15,10 @@ from .searchschema import fold
 _TOKEN = re.compile(r"\w+")
 
 
-def snippet(text: str, words: list[str], *, width: int = 240) -> Markup:
-    """An escaped excerpt around the first matches, with <mark> around words like the query."""
+def snippet(text: str, words: list[str], *, phrases: list[list[str]] | None = None,
+            width: int = 240) -> Markup:
+    """An escaped excerpt with <mark> around words like the query's: around the first
+    place where the words of a phrase stand together, else around the first match."""
     if not text:
         return Markup("")
     wanted = {fold(w) for w in words if w}
@@ -26,8 +28,8 @@ def snippet(text: str, words: list[str], *, width: int = 240) -> Markup:
         f = fold(token)
         return f in wanted or (bool(stems) and f.startswith(stems))
 
-    first = None
-    if wanted:
+    first = _phrase_at(text, phrases or [])
+    if first is None and wanted:
         first = next((m for m in _TOKEN.finditer(text) if matches(m.group(0))), None)
     start = 0 if first is None else max(0, first.start() - width // 3)
     if start:
@@ -46,3 +48,20 @@ def snippet(text: str, words: list[str], *, width: int = 240) -> Markup:
     suffix = " …" if end < len(text) else ""
     # every piece of page text above went through escape(); only <mark> is added
     return Markup(prefix + "".join(out).strip() + suffix)
+
+
+PHRASE_SCAN = 4000  # characters looked through for a phrase (a snippet is for the top)
+
+
+def _phrase_at(text: str, phrases: list[list[str]]):
+    """The token where one of these phrases (folded words) first begins in `text`."""
+    phrases = [p for p in phrases if len(p) > 1]
+    if not phrases:
+        return None
+    tokens = list(_TOKEN.finditer(text, 0, PHRASE_SCAN))
+    folded = [fold(m.group(0)) for m in tokens]
+    for i in range(len(tokens)):
+        for phrase in phrases:
+            if folded[i:i + len(phrase)] == phrase:
+                return tokens[i]
+    return None

@@ -166,6 +166,11 @@ def test_snippets_highlight_and_escape(wiki):
     assert str(hit.snippet) == "We used the study trip toolbox for our <mark>visit</mark>."
     s = str(snippet("a <script>x</script> cluster", ["cluster"]))
     assert "<script>" not in s and "&lt;script&gt;" in s and "<mark>cluster</mark>" in s
+    # a phrase: the excerpt is where its words stand together, not the first word alone
+    text = "Smarter regions " + "filler " * 60 + "the smart specialisation strategy"
+    s = str(snippet(text, ["smart", "specialisation"], phrases=[["smart", "specialisation"]]))
+    assert "<mark>smart</mark> <mark>specialisation</mark> strategy" in s
+    assert not s.startswith("<mark>Smarter")
 
 
 def test_did_you_mean_and_empty(wiki):
