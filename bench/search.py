@@ -98,6 +98,10 @@ def queries(rng: random.Random, count: int) -> dict[str, list[str]]:
         lang = rng.choice(LANGS)
         return '"' + " ".join(zipf_words(lang, rng, 2)) + '"'
 
+    def common() -> str:
+        """One of the ten most common words of a language: it matches most of its pages."""
+        return rng.choice([w for w in vocabulary(rng.choice(LANGS))[:10] if len(w) > 3])
+
     return {
         "one word": [query_word(rng) for _ in range(count)],
         "two words": [two() for _ in range(count)],
@@ -105,6 +109,8 @@ def queries(rng: random.Random, count: int) -> dict[str, list[str]]:
         "phrase": [phrase() for _ in range(count)],
         "prefix": [query_word(rng)[:4] + "*" for _ in range(count)],
         "suggest": [query_word(rng)[:3] for _ in range(count)],
+        # drawn last, so that the queries above stay those of earlier runs
+        "common word": [common() for _ in range(count)],
     }
 
 

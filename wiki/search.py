@@ -34,53 +34,45 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
-from .matching import NOTHING
 from .matching import And
-from .matching import AndMaybe
 from .matching import AndNot
 from .matching import BitsCache
 from .matching import Every
 from .matching import Or
 from .matching import Part
-from .matching import Phrase
 from .matching import Snapshot
 from .matching import Term
 from .postings import Pack
 from .postings import bits_from_ids
+from .searchquery import MAX_PREFIX_TERMS
 from .searchquery import Clause
+from .searchquery import build_query
+from .searchquery import filter_query
 from .searchquery import parse_query
-from .searchschema import ALGORITHMS
-from .searchschema import COMPOUNDING
-from .searchschema import FACETS
-from .searchschema import FILTER_FIELDS
 from .searchschema import SCHEMA_VERSION
-from .searchschema import STEM_PREFIX_MIN
-from .searchschema import STEMMERS
 from .searchschema import FoldFilter  # noqa: F401 (indexes pickle their schema by this name)
 from .searchschema import PageDoc
 from .searchschema import PairFilter
 from .searchschema import common_words
 from .searchschema import document_fields
-from .searchschema import fold
 from .searchschema import make_schema
-from .searchschema import pair
-from .searchschema import stem
-from .searchschema import stem_field
-from .searchschema import words as _words
 from .searchsegments import PACK_SUFFIX
 from .searchsegments import LeafSegment
 from .searchsegments import averages
 from .searchsegments import pack_path
 from .searchsegments import write_pack
+from .searchterms import ALGORITHMS
+from .searchterms import FACETS
+from .searchterms import FILTER_FIELDS
+from .searchterms import fold
+from .searchterms import stem_field
+from .searchterms import words
 from .snippets import snippet
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
-MAX_PREFIX_TERMS = 64  # a prefix expands into at most this many terms per field
-PREFIX_SCORED = 16  # of which the most frequent rank the matches (all of them match)
 PACK_MIN_DOCS = 200  # smaller segments are read through Whoosh (cheap, and soon merged)
-TITLE_BOOST = 5.0  # a word in the title counts this many times a word in the text
 COMMON_SAMPLE = 3000  # documents read to find the common words when the index is rebuilt
 
 
@@ -483,8 +475,8 @@ class SearchIndex:
         clauses = parse_query(text)
         with self._searcher(ix) as searcher:
             snapshot = self._snapshot(searcher)
-            q = self._build(clauses, snapshot, filters.get("lang"))
-            where = [_filter_query(k, v) for k, v in filters.items()]
+            q = build_query(clauses, snapshot, filters.get("lang"))
+            where = [filter_query(k, v) for k, v in filters.items()]
             if restrict is not None:
                 where.append(restrict)
             if q is None and not where:
@@ -522,85 +514,10 @@ class SearchIndex:
                 # offered only if it finds something the user may see: the spelling
                 # dictionary holds the words of every page, private ones too
                 if suggestion:
-                    better = self._build(parse_query(suggestion), snapshot, filters.get("lang"))
+                    better = build_query(parse_query(suggestion), snapshot, filters.get("lang"))
                     if better is not None and _matches(snapshot, better, where):
                         results.suggestion = suggestion
         return results
-
-    def _build(self, clauses: list[Clause], snapshot: Snapshot, lang: str | None):
-        """The query of these clauses (None: nothing to look for)."""
-        if lang in STEMMERS:
-            algorithms = [STEMMERS[lang]]
-        else:  # only the languages the wiki has pages in
-            algorithms = [a for a in ALGORITHMS if snapshot.has_field(stem_field(a))]
-        must, must_not = [], []
-        for clause in clauses:
-            q = self._clause_query(clause, snapshot, algorithms)
-            if q is not None:
-                (must_not if clause.negated else must).append(q)
-        if not must:
-            return AndNot(Every(), Or(tuple(must_not))) if must_not else None
-        core = And(tuple(must)) if len(must) > 1 else must[0]
-        # an exact phrase of all the words ranks above the same words scattered
-        plain = [w for c in clauses if not c.negated and c.kind == "word" for w in c.words()]
-        if len(plain) > 1:
-            core = AndMaybe(core, _phrase_query([fold(w) for w in plain], snapshot.common,
-                                                boost=3.0))
-        if must_not:
-            core = AndNot(core, Or(tuple(must_not)))
-        return core
-
-    def _clause_query(self, clause: Clause, snapshot: Snapshot, algorithms: list[str]):
-        if clause.kind == "or":
-            parts = [self._clause_query(c, snapshot, algorithms) for c in clause.children]
-            parts = [p for p in parts if p is not None]
-            return Or(tuple(parts)) if parts else None
-        if clause.kind == "field":
-            name = {"tag": "tags"}.get(clause.field, clause.field)
-            if name in ("title", "author"):
-                boost = TITLE_BOOST if name == "title" else 1.0
-                terms = tuple(Term(name, fold(w), boost) for w in _words(clause.value))
-                return And(terms) if terms else None
-            if name in FILTER_FIELDS:
-                return Term(name, clause.value.lower(), 0.0)
-            return None
-        if clause.kind == "phrase":
-            folded = [fold(w) for w in _words(clause.value)]
-            if not folded:
-                return None
-            if len(folded) == 1:
-                return self._word_query(folded[0], clause.value, snapshot, algorithms)
-            return _phrase_query(folded, snapshot.common)
-        if clause.kind == "prefix":
-            start = fold(clause.value)
-            if not start:
-                return None
-            terms = []
-            for fieldname, boost in (("title", TITLE_BOOST), ("body", 1.0), ("name_folded", 2.0)):
-                expanded = snapshot.expand(fieldname, start, MAX_PREFIX_TERMS)
-                terms += [Term(fieldname, t, boost if i < PREFIX_SCORED else 0.0)
-                          for i, t in enumerate(expanded)]
-            return Or(tuple(terms)) if terms else NOTHING
-        found = _words(clause.value)
-        if not found:
-            return None
-        parts = [self._word_query(fold(w), w, snapshot, algorithms) for w in found]
-        return And(tuple(parts)) if len(parts) > 1 else parts[0]
-
-    @staticmethod
-    def _word_query(folded: str, original: str, snapshot: Snapshot, algorithms: list[str]):
-        # The title and the folded body hold every exact word (headings and the
-        # page name are part of them); each language's stem field adds the other forms.
-        options = [Term("title", folded, TITLE_BOOST), Term("body", folded)]
-        for algorithm in algorithms:
-            fieldname = stem_field(algorithm)
-            stemmed = stem(algorithm, original)
-            options.append(Term(fieldname, stemmed, 0.8))
-            if algorithm in COMPOUNDING and len(stemmed) >= STEM_PREFIX_MIN:
-                # compounds: "klaszter" also finds "klaszterfinanszírozás"
-                options += [Term(fieldname, t, 0.3)
-                            for t in snapshot.expand(fieldname, stemmed, 4) if t != stemmed]
-        return Or(tuple(options))
 
     def _suggest_spelling(self, searcher, snapshot: Snapshot, text: str,
                           clauses: list[Clause]) -> str | None:
@@ -610,7 +527,7 @@ class SearchIndex:
         for clause in clauses:
             if clause.kind != "word" or clause.negated:
                 continue
-            for word in _words(clause.value):
+            for word in words(clause.value):
                 folded = fold(word)
                 if len(folded) < 4 or any(snapshot.doc_frequency(f, folded)
                                           for f in ("body", "title")):
@@ -626,7 +543,7 @@ class SearchIndex:
     def suggest(self, text: str, *, limit: int = 10, restrict=None) -> list[tuple[str, str]]:
         """Pages whose title or name starts with the typed words: [(name, title)]."""
         ix = self._open()
-        typed = [fold(w) for w in _words(text)][:6]
+        typed = [fold(w) for w in words(text)][:6]
         if ix is None or not typed:
             return []
         with self._searcher(ix) as searcher:
@@ -681,12 +598,6 @@ def _common(schema) -> frozenset[str]:
     return frozenset()
 
 
-def _filter_query(fieldname: str, value: str):
-    if fieldname == "author":
-        return And(tuple(Term("author", fold(w), 0.0) for w in _words(value)))
-    return Term(fieldname, value.lower(), 0.0)
-
-
 def _matches(snapshot: Snapshot, q, where: list) -> int:
     """The live documents that `q` and every part of `where` match."""
     match = snapshot.match(q) & snapshot.live
@@ -695,21 +606,6 @@ def _matches(snapshot: Snapshot, q, where: list) -> int:
             break
         match &= snapshot.match(part, match)
     return match
-
-
-def _phrase_query(folded: list[str], common: frozenset[str], boost: float = 1.0):
-    """Pages with the words in this order. Two common words in a row are one `pairs`
-    term; otherwise positions are checked (in the title, the headings and the body),
-    only in the pages that have every word (or every pair)."""
-    pairs = tuple(Term("pairs", pair(a, b), boost) for a, b in itertools.pairwise(folded))
-    if len(folded) == 2 and folded[0] in common and folded[1] in common:
-        return pairs[0]
-    words = tuple(folded)
-    phrase = Or((Phrase("body", words, boost), Phrase("title", words, boost * TITLE_BOOST),
-                 Phrase("headings", words, boost * 2)))
-    if all(w in common for w in folded):
-        return And((*pairs, phrase))
-    return phrase
 
 
 def _facet_counts(snapshot: Snapshot, match: int) -> dict[str, dict[str, int]]:

@@ -11,10 +11,7 @@ modules that import whoosh). No Flask imports.
 
 from __future__ import annotations
 
-import functools
 import json
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,36 +24,14 @@ from whoosh.analysis import LowercaseFilter
 from whoosh.analysis import PyStemmerFilter
 from whoosh.analysis import RegexTokenizer
 
+from .searchterms import ALGORITHMS
+from .searchterms import FACETS
+from .searchterms import FILTER_FIELDS
+from .searchterms import STEMMERS
+from .searchterms import fold
+from .searchterms import stem_field
+
 SCHEMA_VERSION = 5
-# ISO 639-1 code -> Snowball algorithm. Croatian and Bosnian use the Serbian
-# stemmer and Slovak the Czech one (closely related, no Snowball stemmer of
-# their own); Moldovan is Romanian. Languages without one are folded only.
-STEMMERS = {
-    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech",
-    "da": "danish", "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian",
-    "fi": "finnish", "fr": "french", "de": "german", "el": "greek", "hi": "hindi",
-    "hu": "hungarian", "id": "indonesian", "ga": "irish", "it": "italian", "lt": "lithuanian",
-    "ne": "nepali", "no": "norwegian", "nb": "norwegian", "nn": "norwegian", "fa": "persian",
-    "pl": "polish", "pt": "portuguese", "ro": "romanian", "mo": "romanian", "ru": "russian",
-    "sr": "serbian", "hr": "serbian", "bs": "serbian", "sk": "czech", "es": "spanish",
-    "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
-}
-ALGORITHMS = sorted(set(STEMMERS.values()))
-FACETS = ("wg", "type", "country", "lang", "tags", "folder")
-FILTER_FIELDS = ("wg", "type", "country", "lang", "tags", "folder", "author", "year", "region")
-STEM_PREFIX_MIN = 6  # stems this long also match longer words (compounds: klaszter...)
-# languages that write compounds as one word: a stem also matches the words it begins
-COMPOUNDING = {"hungarian", "german", "dutch", "swedish", "danish", "norwegian", "finnish",
-               "estonian", "greek"}
-
-
-@functools.lru_cache(maxsize=262_144)  # a wiki's vocabulary: most words repeat
-def fold(text: str) -> str:
-    """Case- and diacritic-insensitive form ("Gazdaság" -> "gazdasag", "ΠΟΛΙΤΙΚΉ" -> "πολιτικη")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 class FoldFilter(Filter):
     """Whoosh filter applying `fold` (module-level so the schema pickles)."""
 
@@ -67,7 +42,6 @@ class FoldFilter(Filter):
 
 
 COMMON_WORDS = 300  # the most frequent words, whose neighbouring pairs are indexed
-COMMON_SAMPLE = 3000  # documents read to find them when the index is rebuilt
 
 
 class PairFilter(Filter):
@@ -105,17 +79,8 @@ def pair_analyzer(common: Iterable[str] = ()):
     return folded_analyzer() | PairFilter(common)
 
 
-def pair(a: str, b: str) -> str:
-    """The `pairs` term of two folded words in a row."""
-    return a + " " + b
-
-
 def stemming_analyzer(algorithm: str):
     return RegexTokenizer(_WORD) | LowercaseFilter() | PyStemmerFilter(algorithm) | FoldFilter()
-
-
-def stem_field(algorithm: str) -> str:
-    return "stem_" + algorithm
 
 
 def make_schema(common: Iterable[str] = ()) -> fields.Schema:
@@ -205,23 +170,6 @@ def document_fields(doc: PageDoc, default_language: str) -> dict:
     if algorithm:
         result[stem_field(algorithm)] = " ".join([doc.title, *doc.headings, doc.text])
     return result
-
-
-_STEMMERS: dict[str, object] = {}
-
-
-def stem(algorithm: str, word: str) -> str:
-    """The stem of a word as the stemmed field holds it (folded)."""
-    stemmer = _STEMMERS.get(algorithm)
-    if stemmer is None:
-        import Stemmer
-
-        stemmer = _STEMMERS[algorithm] = Stemmer.Stemmer(algorithm)
-    return fold(stemmer.stemWord(word.lower()))
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"\w+", text)
 
 
 def _values(value) -> list[str]:

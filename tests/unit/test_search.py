@@ -11,12 +11,12 @@ from tests.conftest import TEST_AUTHOR
 from wiki.model import Author
 from wiki.pages import Wiki
 from wiki.render import Renderer
-from wiki.search import ALGORITHMS
-from wiki.search import STEMMERS
 from wiki.search import SearchIndex
-from wiki.search import fold
-from wiki.search import snippet
 from wiki.searchschema import stemming_analyzer
+from wiki.searchterms import ALGORITHMS
+from wiki.searchterms import STEMMERS
+from wiki.searchterms import fold
+from wiki.snippets import snippet
 from wiki.storage import Storage
 
 PAGES = {
@@ -294,13 +294,14 @@ def to_whoosh(q):
 def test_match_counts_agree_with_whoosh_itself(wiki, text):
     """Our bitset and position matching counts exactly what Whoosh's own matchers
     find, also after saves (deleted documents in old segments)."""
+    from wiki.searchquery import build_query
     from wiki.searchquery import parse_query
 
     for round_ in range(3):
         ix = wiki.index._open()
         with ix.searcher() as searcher:
             snapshot = wiki.index._snapshot(searcher)
-            q = wiki.index._build(parse_query(text), snapshot, None)
+            q = build_query(parse_query(text), snapshot, None)
             expected = 0 if q is None else len(set(searcher.docs_for_query(to_whoosh(q))))
         assert wiki.search(text).total == expected, (text, round_)
         wiki.save_page("WG1/Policy", f"# Policy\n\nSmart policy, round {round_}.\n",
