@@ -39,11 +39,8 @@ from .matching import AndNot
 from .matching import BitsCache
 from .matching import Every
 from .matching import Or
-from .matching import Part
 from .matching import Snapshot
 from .matching import Term
-from .postings import Pack
-from .postings import bits_from_ids
 from .searchquery import MAX_PREFIX_TERMS
 from .searchquery import Clause
 from .searchquery import build_query
@@ -52,15 +49,12 @@ from .searchquery import parse_query
 from .searchschema import SCHEMA_VERSION
 from .searchschema import FoldFilter  # noqa: F401 (indexes pickle their schema by this name)
 from .searchschema import PageDoc
-from .searchschema import PairFilter
 from .searchschema import common_words
 from .searchschema import document_fields
 from .searchschema import make_schema
-from .searchsegments import PACK_SUFFIX
-from .searchsegments import LeafSegment
-from .searchsegments import averages
-from .searchsegments import pack_path
-from .searchsegments import write_pack
+from .searchsegments import Packs
+from .searchsegments import snapshot_of
+from .searchsegments import write_missing_packs
 from .searchterms import ALGORITHMS
 from .searchterms import FACETS
 from .searchterms import FILTER_FIELDS
@@ -116,7 +110,7 @@ class SearchIndex:
         self._packing = threading.Lock()
         self._thread_write_lock = threading.Lock()
         self._bits = BitsCache()
-        self._packs: dict[str, Pack] = {}
+        self._packs = Packs(self.root)
         self._local = threading.local()
         self._open_searchers: set = set()  # of every thread, so that close() closes them all
 
@@ -324,27 +318,10 @@ class SearchIndex:
         (PACK_MIN_DOCS) that has none. One process at a time: one that waited `wait`
         seconds gives up (a search that finds a pack missing asks again)."""
         minimum = PACK_MIN_DOCS if minimum is None else minimum
-        written = 0
         with self._write_lock(wait, "pack-lock") as locked:
             if not locked:
                 return 0
-            for stale in root.glob("*" + PACK_SUFFIX + ".*.tmp"):
-                stale.unlink(missing_ok=True)  # left by a writer that was stopped; we hold the lock
-            with ix.reader() as reader:
-                leaves = [leaf for leaf, _offset in _leaves(reader)]
-                average = averages(leaves)
-                for leaf in leaves:
-                    segment = leaf.segment()
-                    if leaf.doc_count_all() < minimum or _open_pack(
-                            pack_path(root, segment.segment_id())) is not None:
-                        continue
-                    try:
-                        write_pack(leaf, ix.schema, pack_path(root, segment.segment_id()),
-                                   average, progress)
-                        written += 1
-                    except FileNotFoundError:
-                        pass  # the segment was merged away meanwhile: Whoosh removed its files
-        return written
+            return write_missing_packs(ix, root, minimum, progress)
 
     def _write_packs_soon(self, ix) -> None:
         """Write missing packs in a background thread (at most one per process)."""
@@ -370,48 +347,12 @@ class SearchIndex:
         cached = getattr(searcher, "_wiki_snapshot", None)
         if cached is not None and (cached[1] is None or time.monotonic() < cached[1]):
             return cached[0]
-        leaves = _leaves(searcher.reader())
-        average = None
-        parts = []
-        missing = False
-        keys = set()
-        for leaf, offset in leaves:
-            segment = getattr(leaf, "segment", lambda: None)()
-            key = segment.segment_id() if segment is not None else None
-            source = self._pack(key) if key else None
-            if source is None:
-                if average is None:
-                    average = averages([lf for lf, _offset in leaves])
-                source = LeafSegment(leaf, searcher.schema, average)
-                missing = missing or leaf.doc_count_all() >= PACK_MIN_DOCS
-            keys.add(key)
-            parts.append(Part(source, key, offset))
-        for key in set(self._packs) - keys:  # segments merged away
-            self._packs.pop(key, None)
-        snapshot = Snapshot(parts, self._live_bits(leaves), self._bits)
-        snapshot.common = _common(searcher.schema)
+        snapshot, unpacked = snapshot_of(searcher, self._packs, self._bits)
+        missing = any(p.segment.doc_count >= PACK_MIN_DOCS for p in unpacked)
         if missing:
             self._write_packs_soon(self._ix)
         searcher._wiki_snapshot = (snapshot, time.monotonic() + 1.0 if missing else None)
         return snapshot
-
-    def _pack(self, key: str):
-        pack = self._packs.get(key)
-        if pack is None:
-            pack = _open_pack(pack_path(self.root, key))
-            if pack is not None:
-                self._packs[key] = pack
-        return pack
-
-    def _live_bits(self, leaves) -> int:
-        """Every document that is not deleted."""
-        bits = 0
-        for leaf, offset in leaves:
-            local = (1 << leaf.doc_count_all()) - 1
-            if leaf.has_deletions():
-                local &= ~bits_from_ids(leaf.segment().deleted_docs(), leaf.doc_count_all())
-            bits |= local << offset
-        return bits
 
     def warm(self) -> None:
         """Read what every search needs (the term lists of the fields searched, the
@@ -573,29 +514,6 @@ class SearchIndex:
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.root.glob("*") if p.is_file())
-
-
-def _leaves(reader) -> list[tuple[object, int]]:
-    return reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
-
-
-def _open_pack(path: Path) -> Pack | None:
-    try:
-        return Pack(path)
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:  # damaged: written again
-        log.warning("posting pack %s is unusable (%s)", path.name, exc)
-        return None
-
-
-def _common(schema) -> frozenset[str]:
-    """The common words of this index's pairs field (its schema holds them)."""
-    if "pairs" in schema:
-        for item in getattr(schema["pairs"].analyzer, "items", ()):
-            if isinstance(item, PairFilter):
-                return item.common
-    return frozenset()
 
 
 def _matches(snapshot: Snapshot, q, where: list) -> int:

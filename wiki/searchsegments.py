@@ -14,6 +14,7 @@ that import whoosh). No Flask imports.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from array import array
 from collections import OrderedDict
@@ -22,10 +23,17 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from .matching import BitsCache
+from .matching import Part
+from .matching import Snapshot
+from .postings import Pack
 from .postings import PackWriter
 from .postings import Postings
 from .postings import bits_from_ids
 from .postings import impact
+from .searchschema import PairFilter
+
+log = logging.getLogger(__name__)
 
 PACK_SUFFIX = ".wikipack"
 PHRASE_FIELDS = frozenset({"title", "headings", "body"})  # the fields phrases look at
@@ -35,6 +43,118 @@ _EPOCH = datetime(1970, 1, 1)
 
 def pack_path(root: Path, segment_id: str) -> Path:
     return Path(root) / (segment_id + PACK_SUFFIX)
+
+
+def open_pack(path: Path) -> Pack | None:
+    """The pack at `path`; None if there is none or it is damaged (it is written again)."""
+    try:
+        return Pack(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("posting pack %s is unusable (%s)", path.name, exc)
+        return None
+
+
+class Packs:
+    """The open posting packs of one index folder, shared by the threads of a process."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._open: dict[str, Pack] = {}
+        self._lock = threading.Lock()
+
+    def get(self, segment_id: str) -> Pack | None:
+        with self._lock:
+            pack = self._open.get(segment_id)
+        if pack is None:
+            pack = open_pack(pack_path(self.root, segment_id))
+            if pack is not None:
+                with self._lock:
+                    self._open[segment_id] = pack
+        return pack
+
+    def keep_only(self, segment_ids: set) -> None:
+        """Let go of the packs of segments that were merged away."""
+        with self._lock:
+            for key in set(self._open) - segment_ids:
+                del self._open[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._open.clear()
+
+
+def leaves_of(reader) -> list[tuple[object, int]]:
+    """(segment reader, offset of its first document) of every segment."""
+    return reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+
+
+def snapshot_of(searcher, packs: Packs, bits: BitsCache) -> tuple[Snapshot, list[Part]]:
+    """The matching view of a Whoosh searcher's segments, and the parts read through
+    Whoosh because their pack is not written (yet)."""
+    leaves = leaves_of(searcher.reader())
+    average = None
+    parts, unpacked, keys = [], [], set()
+    for leaf, offset in leaves:
+        segment = getattr(leaf, "segment", lambda: None)()
+        key = segment.segment_id() if segment is not None else None
+        source = packs.get(key) if key else None
+        if source is None:
+            if average is None:
+                average = averages([lf for lf, _offset in leaves])
+            source = LeafSegment(leaf, searcher.schema, average)
+        part = Part(source, key, offset)
+        if isinstance(source, LeafSegment):
+            unpacked.append(part)
+        keys.add(key)
+        parts.append(part)
+    packs.keep_only(keys)
+    snapshot = Snapshot(parts, live_bits(leaves), bits)
+    snapshot.common = common_of(searcher.schema)
+    return snapshot, unpacked
+
+
+def live_bits(leaves) -> int:
+    """Every document that is not deleted, as a bitset."""
+    bits = 0
+    for leaf, offset in leaves:
+        local = (1 << leaf.doc_count_all()) - 1
+        if leaf.has_deletions():
+            local &= ~bits_from_ids(leaf.segment().deleted_docs(), leaf.doc_count_all())
+        bits |= local << offset
+    return bits
+
+
+def common_of(schema) -> frozenset[str]:
+    """The common words of an index's pairs field (its schema holds them)."""
+    if "pairs" in schema:
+        for item in getattr(schema["pairs"].analyzer, "items", ()):
+            if isinstance(item, PairFilter):
+                return item.common
+    return frozenset()
+
+
+def write_missing_packs(ix, root: Path, minimum: int,
+                        progress: Callable[[int, int], None] | None = None) -> int:
+    """Write the pack of every segment of at least `minimum` documents that has none;
+    the caller holds the lock that makes this one process at a time."""
+    for stale in Path(root).glob("*" + PACK_SUFFIX + ".*.tmp"):
+        stale.unlink(missing_ok=True)  # left by a writer that was stopped
+    written = 0
+    with ix.reader() as reader:
+        leaves = [leaf for leaf, _offset in leaves_of(reader)]
+        average = averages(leaves)
+        for leaf in leaves:
+            path = pack_path(root, leaf.segment().segment_id())
+            if leaf.doc_count_all() < minimum or open_pack(path) is not None:
+                continue
+            try:
+                write_pack(leaf, ix.schema, path, average, progress)
+                written += 1
+            except FileNotFoundError:
+                pass  # the segment was merged away meanwhile: Whoosh removed its files
+    return written
 
 
 def averages(leaves) -> dict[str, float]:
