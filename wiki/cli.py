@@ -77,7 +77,7 @@ def init(source: Path | None) -> None:
             raise _fail(error) from None
         if count:
             click.echo(f"Set up {count} spaces from {seed_file} (see `wiki space list`).")
-    if wiki.index is not None and not wiki.index.is_ready():
+    if wiki.index_is_stale():
         _rebuild_search(wiki)
     users = UserStore(Path(app.config["USERS_DB"]))
     if users.count("admin") == 0:

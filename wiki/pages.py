@@ -558,16 +558,24 @@ class Wiki:
             except BlockingIOError:
                 return  # another process is rebuilding
             try:
-                # still needed? (another process may have rebuilt it meanwhile)
-                indexed, head = self.index.head(), self.storage.head()
-                if not self.index.is_ready() or indexed is None or (
-                        indexed != head and head is not None
-                        and self.storage.changed_paths(indexed, head) is None):
+                if self.index_is_stale():  # still? another process may have rebuilt it
                     self.rebuild_index()
             except Exception:
                 log.exception("rebuilding the search index failed")
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def index_is_stale(self) -> bool:
+        """Whether only a rebuild can bring the search index up to HEAD: it is missing or
+        unreadable, or it reflects a commit that is not in HEAD's history (a rewritten
+        history, or another repository's index)."""
+        if self.index is None:
+            return False
+        indexed, head = self.index.head(), self.storage.head()
+        if not self.index.is_ready() or indexed is None:
+            return True
+        return (indexed != head and head is not None
+                and self.storage.changed_paths(indexed, head) is None)
 
     def is_index_rebuilding(self) -> bool:
         return self._rebuild_thread is not None and self._rebuild_thread.is_alive()

@@ -9,6 +9,8 @@ from wiki.cli import main
 @pytest.fixture
 def env(tmp_path, monkeypatch):
     monkeypatch.setenv("WIKI_INSTANCE", str(tmp_path / "instance"))
+    # not ./search_index: the tests would leave an index in the working directory
+    monkeypatch.setenv("WIKI_SEARCH_INDEX_DIR", str(tmp_path / "search_index"))
     monkeypatch.setenv("WIKI_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
     return tmp_path
 
@@ -151,3 +153,22 @@ def test_space_and_group_commands(env):
     assert runner.invoke(main, ["user", "disable", "ana"]).exit_code == 0
     assert "ana\treader\tana <ana@users.noreply> (disabled)" in runner.invoke(
         main, ["user", "list"]).output
+
+
+def test_init_rebuilds_an_index_left_from_another_repository(env, monkeypatch):
+    from wiki import create_app
+    from wiki.model import Author
+
+    runner = CliRunner()
+    assert "Search index: 17 pages" in runner.invoke(main, ["init"]).output
+    wiki = create_app().extensions["wiki"]  # one more page: a commit only this repository has
+    wiki.save_page("Extra", "# Extra\n\nOnly here.\n", author=Author("A", "a@example.org"),
+                   message="", base_revision=wiki.head())
+    wiki.storage.close()
+    wiki.index.close()
+    # a new content repository (another instance) with the same index folder
+    monkeypatch.setenv("WIKI_INSTANCE", str(env / "other"))
+    result = runner.invoke(main, ["init"])
+    assert "Search index: 17 pages" in result.output, result.output
+    again = runner.invoke(main, ["init"])
+    assert "Search index" not in again.output  # in step: nothing to do
