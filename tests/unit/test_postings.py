@@ -2,11 +2,11 @@
 
 import pytest
 
-from wiki.postings import Pack
-from wiki.postings import PackWriter
-from wiki.postings import bits_from_ids
-from wiki.postings import idf
-from wiki.postings import impact
+from wiki.search.postings import Pack
+from wiki.search.postings import PackWriter
+from wiki.search.postings import bits_from_ids
+from wiki.search.postings import idf
+from wiki.search.postings import impact
 
 
 def write(tmp_path, doc_count=100, positions_wide=False):

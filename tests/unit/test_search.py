@@ -12,11 +12,11 @@ from wiki.model import Author
 from wiki.pages import Wiki
 from wiki.render import Renderer
 from wiki.search import SearchIndex
-from wiki.searchschema import stemming_analyzer
-from wiki.searchterms import ALGORITHMS
-from wiki.searchterms import STEMMERS
-from wiki.searchterms import fold
-from wiki.snippets import snippet
+from wiki.search.schema import stemming_analyzer
+from wiki.search.snippets import snippet
+from wiki.search.terms import ALGORITHMS
+from wiki.search.terms import STEMMERS
+from wiki.search.terms import fold
 from wiki.storage import Storage
 
 PAGES = {
@@ -267,7 +267,7 @@ def to_whoosh(q):
     """The same query in Whoosh's own query language, to check our matching against."""
     from whoosh import query as Q
 
-    from wiki import matching as M
+    from wiki.search import matching as M
 
     if isinstance(q, M.Term):
         return Q.Term(q.field, q.text)
@@ -294,8 +294,8 @@ def to_whoosh(q):
 def test_match_counts_agree_with_whoosh_itself(wiki, text):
     """Our bitset and position matching counts exactly what Whoosh's own matchers
     find, also after saves (deleted documents in old segments)."""
-    from wiki.searchquery import build_query
-    from wiki.searchquery import parse_query
+    from wiki.search.query import build_query
+    from wiki.search.query import parse_query
 
     for round_ in range(3):
         ix = wiki.index._open()
@@ -372,7 +372,7 @@ def test_a_damaged_pack_is_not_used_and_is_written_again(wiki, monkeypatch, capl
     pack.write_bytes(b"WIKIPACK" + bytes(100))
     assert _answers(wiki) == expected
     assert "unusable" in caplog.text
-    from wiki.postings import Pack
+    from wiki.search.postings import Pack
 
     deadline = time.time() + 30
     while time.time() < deadline:

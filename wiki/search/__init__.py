@@ -1,13 +1,21 @@
 """The search engine: a Whoosh index of the pages, in many languages, faceted.
 
-Whoosh analyzes and stores the pages, one segment per commit of the index;
-matching and ranking run on posting packs copied from those segments (see
-matching.py and searchsegments.py). The index records the commit it reflects
-and catches up with any later commit by reading only the paths that changed,
-so it stays in step with git however the commits arrived.
+The package is the only place that imports whoosh, so the engine stays cheap
+to change; nothing in it imports Flask. Its modules, from the bottom up:
 
-Part of the search layer (with searchschema.py and searchsegments.py, the only
-modules that import whoosh). No Flask imports.
+- terms: folding, stemming, word pairs (what text becomes as terms);
+- query: the query syntax, and the index query it means;
+- postings: posting packs, a segment's posting lists as plain arrays;
+- matching: matching on bitsets and BM25 ranking over any segments;
+- schema: the Whoosh schema and analyzers, the fields of a page (whoosh);
+- segments: packs written from Whoosh segments, segments read through Whoosh;
+- snippets: excerpts with the matched words marked;
+- here: SearchIndex, the index's life cycle (rebuild, catch up with git,
+  merge, packs) and its searches.
+
+The index records the commit it reflects and catches up with any later commit
+by reading only the paths that changed, so it stays in step with git however
+the commits arrived.
 """
 
 from __future__ import annotations
@@ -41,27 +49,28 @@ from .matching import Every
 from .matching import Or
 from .matching import Snapshot
 from .matching import Term
-from .searchquery import MAX_PREFIX_TERMS
-from .searchquery import Clause
-from .searchquery import build_query
-from .searchquery import filter_query
-from .searchquery import parse_query
-from .searchschema import SCHEMA_VERSION
-from .searchschema import FoldFilter  # noqa: F401 (indexes pickle their schema by this name)
-from .searchschema import PageDoc
-from .searchschema import common_words
-from .searchschema import document_fields
-from .searchschema import make_schema
-from .searchsegments import Packs
-from .searchsegments import snapshot_of
-from .searchsegments import write_missing_packs
-from .searchterms import ALGORITHMS
-from .searchterms import FACETS
-from .searchterms import FILTER_FIELDS
-from .searchterms import fold
-from .searchterms import stem_field
-from .searchterms import words
+from .query import MAX_PREFIX_TERMS
+from .query import Clause
+from .query import build_query
+from .query import filter_query
+from .query import parse_query
+from .schema import SCHEMA_VERSION
+from .schema import FoldFilter  # noqa: F401 (indexes pickle their schema by these names)
+from .schema import PageDoc
+from .schema import PairFilter  # noqa: F401
+from .schema import common_words
+from .schema import document_fields
+from .schema import make_schema
+from .segments import Packs
+from .segments import snapshot_of
+from .segments import write_missing_packs
 from .snippets import snippet
+from .terms import ALGORITHMS
+from .terms import FACETS
+from .terms import FILTER_FIELDS
+from .terms import fold
+from .terms import stem_field
+from .terms import words
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import re
 from markupsafe import Markup
 from markupsafe import escape
 
-from .searchschema import fold
+from .schema import fold
 
 _TOKEN = re.compile(r"\w+")
 

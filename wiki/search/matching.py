@@ -9,7 +9,7 @@ impacts the posting packs hold, and the best are picked with a heap.
 Documents are numbered across the segments of one index snapshot: a segment
 with offset o holds documents o .. o + doc_count - 1.
 
-No Flask, no Whoosh: segments come from the search module (see `Segment`).
+No Flask, no Whoosh: segments come from segments.py (see `Segment`).
 """
 
 from __future__ import annotations

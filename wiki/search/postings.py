@@ -9,7 +9,7 @@ instead of unpickling, decompressing and delta-decoding block after block.
 
 The pack also holds the segment's facet bitsets and its documents newest first.
 
-No Flask, no Whoosh: the search module feeds the writer and reads the packs.
+No Flask, no Whoosh: segments.py feeds the writer and reads the packs.
 """
 
 from __future__ import annotations

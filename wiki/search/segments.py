@@ -7,8 +7,7 @@ pack (see postings.py) beside its files; ``MAIN_<segment id>.wikipack`` is
 named like the segment's own files, so Whoosh deletes it with the segment. A
 segment whose pack is not written yet is read through Whoosh term by term.
 
-Part of the search layer (with search.py and searchschema.py, the only modules
-that import whoosh). No Flask imports.
+Imports whoosh (as only the search package may). No Flask imports.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from .postings import PackWriter
 from .postings import Postings
 from .postings import bits_from_ids
 from .postings import impact
-from .searchschema import PairFilter
+from .schema import PairFilter
 
 log = logging.getLogger(__name__)
 

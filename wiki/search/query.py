@@ -24,16 +24,16 @@ from .matching import Every
 from .matching import Or
 from .matching import Phrase
 from .matching import Term
-from .searchterms import ALGORITHMS
-from .searchterms import COMPOUNDING
-from .searchterms import FILTER_FIELDS
-from .searchterms import STEM_PREFIX_MIN
-from .searchterms import STEMMERS
-from .searchterms import fold
-from .searchterms import pair
-from .searchterms import stem
-from .searchterms import stem_field
-from .searchterms import words
+from .terms import ALGORITHMS
+from .terms import COMPOUNDING
+from .terms import FILTER_FIELDS
+from .terms import STEM_PREFIX_MIN
+from .terms import STEMMERS
+from .terms import fold
+from .terms import pair
+from .terms import stem
+from .terms import stem_field
+from .terms import words
 
 FIELDS = {"title", "tag", "tags", "wg", "type", "lang", "country", "author", "year", "region",
           "folder"}

@@ -5,8 +5,7 @@ phrases, prefixes, title suggestions) and in the stemmed field of its own
 language (Snowball stemmers from PyStemmer), so "klaszterek" finds "klaszter",
 "Clustern" finds "Cluster" and "ΠΟΛΙΤΙΚΕΣ" finds "πολιτική".
 
-Part of the search layer (with search.py and searchsegments.py, the only
-modules that import whoosh). No Flask imports.
+Imports whoosh (as only the search package may). No Flask imports.
 """
 
 from __future__ import annotations
@@ -24,12 +23,12 @@ from whoosh.analysis import LowercaseFilter
 from whoosh.analysis import PyStemmerFilter
 from whoosh.analysis import RegexTokenizer
 
-from .searchterms import ALGORITHMS
-from .searchterms import FACETS
-from .searchterms import FILTER_FIELDS
-from .searchterms import STEMMERS
-from .searchterms import fold
-from .searchterms import stem_field
+from .terms import ALGORITHMS
+from .terms import FACETS
+from .terms import FILTER_FIELDS
+from .terms import STEMMERS
+from .terms import fold
+from .terms import stem_field
 
 SCHEMA_VERSION = 5
 class FoldFilter(Filter):
