@@ -391,7 +391,7 @@ def test_new_and_merged_segments_get_packs_and_retired_ones_lose_them(wiki, monk
     files = {f"Push/Page {i}.md": f"# Page {i}\n\nharbour logistics {i}\n" for i in range(6)}
     wiki.storage.import_files({k: v.encode() for k, v in files.items()}, author=TEST_AUTHOR,
                               message="a push of six pages")
-    wiki.sync_index()  # one new segment of six pages: packed in the background
+    wiki.sync_index()  # one new segment of six pages, and its pack
     deadline = time.time() + 30
     while time.time() < deadline and len(list(wiki.index.root.glob("*.wikipack"))) < 2:
         time.sleep(0.05)
@@ -431,3 +431,12 @@ def test_rewritten_history_rebuilds_the_index_and_leaves_no_files_behind(wiki):
     leftovers = [p.name for p in wiki.index.root.iterdir()
                  if p.suffix in (".pst", ".trm", ".col", ".tmp")]
     assert leftovers == []
+
+
+def test_a_hit_with_the_words_together_shows_them_together(wiki):
+    text = "# Mixed\n\nSmart people first. " + "filler " * 80 + "Then smart specialisation.\n"
+    wiki.save_page("WG1/Mixed", text, author=TEST_AUTHOR, message="", base_revision=wiki.head())
+    hits = {h.name: str(h.snippet) for h in wiki.search("smart specialisation").hits}
+    assert "<mark>smart</mark> <mark>specialisation</mark>" in hits["WG1/Mixed"]
+    # scattered words: the first of them, as before
+    assert hits["WG1/Scattered"].startswith("<mark>Smart</mark> people")
