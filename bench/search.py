@@ -174,11 +174,12 @@ def measure_updates(instance: Path, corpus: Path) -> dict:
     author = Author("Bench", "bench@example.org")
     names = sorted(wiki.page_names())
     rng = random.Random(9)
+    run = f"{time.time():.0f}"  # every run changes the pages, also on a corpus measured before
     save_ms, index_ms = [], []
     for i in range(100):
         name = rng.choice(names)
         start = time.perf_counter()
-        wiki.storage.write(name + ".md", f"# Edited {i}\n\nzanzibar{i} cluster policy\n",
+        wiki.storage.write(name + ".md", f"# Edited {i}\n\nzanzibar{i} cluster policy {run}\n",
                            author=author, message=f"edit {i}", base_revision=wiki.head())
         middle = time.perf_counter()
         wiki.sync_index()
@@ -189,7 +190,7 @@ def measure_updates(instance: Path, corpus: Path) -> dict:
     figures = {"commit": summary(save_ms), "index_update_after_save": summary(index_ms)}
     # 1,000 commits behind the index's back (as a push), then one catch-up
     for i in range(1000):
-        wiki.storage.write(rng.choice(names) + ".md", f"# Pushed {i}\n\npushedword{i}\n",
+        wiki.storage.write(rng.choice(names) + ".md", f"# Pushed {i}\n\npushedword{i} {run}\n",
                            author=author, message=f"push {i}", base_revision=wiki.head())
     start = time.perf_counter()
     wiki.sync_index()
