@@ -266,15 +266,19 @@ class SearchIndex:
         self._maybe_merge(ix)
         return True
 
+    def _write_lock(self, wait: float):
+        """The index writers' lock (see _exclusive)."""
+        return self._exclusive("write-lock", self._thread_write_lock, wait)
+
     @contextmanager
-    def _write_lock(self, wait: float, name: str = "write-lock"):
-        """An exclusive lock across threads and processes (index writers by default).
+    def _exclusive(self, name: str, thread_lock: threading.Lock, wait: float):
+        """An exclusive lock across threads (`thread_lock`) and processes (a file
+        beside the index), waited for at most `wait` seconds; yields whether it is held.
 
         Whoosh's own lock polls every 100 ms; waiting on a file lock instead wakes
         the next writer the moment the previous one is done.
         """
         self.root.parent.mkdir(parents=True, exist_ok=True)
-        thread_lock = self._thread_write_lock if name == "write-lock" else self._packing
         if not thread_lock.acquire(timeout=wait):
             yield False
             return
@@ -331,7 +335,7 @@ class SearchIndex:
         (PACK_MIN_DOCS) that has none. One process at a time: one that waited `wait`
         seconds gives up (a search that finds a pack missing asks again)."""
         minimum = PACK_MIN_DOCS if minimum is None else minimum
-        with self._write_lock(wait, "pack-lock") as locked:
+        with self._exclusive("pack-lock", self._packing, wait) as locked:
             if not locked:
                 return 0
             return write_missing_packs(ix, root, minimum, progress)
