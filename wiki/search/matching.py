@@ -155,6 +155,8 @@ class Snapshot:
         self._cache = cache
         self._df: dict[tuple[str, str], int] = {}
         self._facets: dict[tuple[str, str], int] | None = None
+        # phrase -> (checked in, found), for the last few phrases (a snapshot lives long)
+        self._phrases: OrderedDict[Phrase, tuple[int, int]] = OrderedDict()
         self.common: frozenset[str] = frozenset()  # the words whose pairs are indexed
 
     # -- terms ------------------------------------------------------------------------
@@ -230,7 +232,20 @@ class Snapshot:
         raise TypeError(f"not a query: {q!r}")
 
     def phrase_bits(self, q: Phrase, within: int) -> int:
-        """The documents of `within` that have the words in this order in the field."""
+        """The documents of `within` that have the words in this order in the field.
+
+        Remembered: matching, ranking and snippets ask for the same phrase in ever
+        smaller sets of documents, and positions are checked once."""
+        checked = self._phrases.get(q)
+        if checked is not None and not within & ~checked[0]:
+            return checked[1] & within
+        found = self._phrase_bits(q, within)
+        self._phrases[q] = (within, found)
+        if len(self._phrases) > 32:
+            self._phrases.popitem(last=False)
+        return found
+
+    def _phrase_bits(self, q: Phrase, within: int) -> int:
         candidates = within
         for word in set(q.words):
             candidates &= self.term_bits(q.field, word)
@@ -256,16 +271,22 @@ class Snapshot:
                 key = (term.field, term.text)
                 w = term.boost * idf(self.doc_frequency(*key), self.doc_count) / IMPACT_SCALE
                 weights[key] = weights.get(key, 0.0) + w
-        phrases = list(dict.fromkeys(scoring(q, Phrase)))
+        # a phrase found adds its words' idf, scaled, to the score
+        bonuses = [(phrase.boost * PHRASE_IMPACT * sum(
+                        idf(self.doc_frequency(phrase.field, w), self.doc_count)
+                        for w in phrase.words), self.phrase_bits(phrase, match))
+                   for phrase in dict.fromkeys(scoring(q, Phrase))]
         best: list[tuple[float, int]] = []
         for p in self.parts:
-            local = (match >> p.offset) & ((1 << p.segment.doc_count) - 1)
+            mask = (1 << p.segment.doc_count) - 1
+            local = (match >> p.offset) & mask
             if local:
+                found = [(bonus, (bits >> p.offset) & mask) for bonus, bits in bonuses]
                 best.extend((score, docnum + p.offset) for score, docnum
-                            in self._rank_segment(p, weights, phrases, local, limit))
+                            in self._rank_segment(p, weights, found, local, limit))
         return heapq.nlargest(limit, best, key=_best)
 
-    def _rank_segment(self, part: Part, weights: dict, phrases: list[Phrase],
+    def _rank_segment(self, part: Part, weights: dict, bonuses: list[tuple[float, int]],
                       local: int, limit: int) -> list[tuple[float, int]]:
         segment = part.segment
         lists = []
@@ -295,15 +316,9 @@ class Snapshot:
                 for docnum, value in zip(postings.ids, postings.impacts, strict=True):
                     scores[docnum] = get(docnum, 0.0) + w * value
             candidates = None
-        for phrase in phrases:
-            bonus = phrase.boost * PHRASE_IMPACT * sum(
-                idf(self.doc_frequency(phrase.field, w), self.doc_count) for w in phrase.words)
-            within = local
-            for word in set(phrase.words):
-                within &= self._local_bits(part, phrase.field, word)
-            if within:
-                for docnum in _verified(segment, phrase, ids_of(within)):
-                    scores[docnum] = scores.get(docnum, 0.0) + bonus
+        for bonus, found in bonuses:
+            for docnum in ids_of(found) if found else ():
+                scores[docnum] = scores.get(docnum, 0.0) + bonus
         if candidates is not None:
             best = heapq.nlargest(limit, scores, key=scores.__getitem__)
             return [(scores[d], d) for d in best]
