@@ -268,25 +268,27 @@ def read_filter():
     return lambda name: snapshot.may_read(person, name)
 
 
-def hidden_spaces() -> set[str]:
-    """The casefolded names of the spaces the current user may not read."""
-    return {name.casefold() for name in access().hidden_spaces(who())}
-
-
 def search_restriction(user=None):
-    """What search may show the user, as an index query (None: every page).
+    """What search may show the user, as an index query (None: every page): the same
+    decision as `can(READ, name)`, wiki-wide rule included, made by top-level folder.
 
-    Search results, snippets, facet counts and suggestions all pass through it.
+    Search results, snippets, facet counts, suggestions and "did you mean" all pass
+    through it.
     """
     from .search import SearchIndex
 
-    hidden = access().hidden_spaces(who(user))
-    return SearchIndex.hide_spaces(hidden) if hidden else None
+    rule = access().read_rule(who(user))
+    if rule.everything:
+        return None
+    if rule.outside:
+        return SearchIndex.hide_spaces(rule.hidden)
+    return SearchIndex.only_spaces(rule.spaces)
 
 
 def current_author() -> Author:
-    """The git author for changes made by the current user."""
-    return Author(current_user.display_name, current_user.email)
+    """The git author for changes made by the current user (their account recorded beside
+    the commit, so history shows who really saved it)."""
+    return Author(current_user.display_name, current_user.email, current_user.username)
 
 
 # -- CSRF ----------------------------------------------------------------------------

@@ -12,8 +12,12 @@ _IDENT_BAD = re.compile(r"[<>\n\r\x00]")
 
 @dataclass(frozen=True)
 class Author:
+    """A git identity (name and e-mail, which anyone pushing can write as they like) and,
+    for changes made through the wiki, the account that made them (never part of git)."""
+
     name: str
     email: str
+    account: str = ""
 
     def __post_init__(self) -> None:
         # git identities cannot contain angle brackets or newlines.
@@ -39,6 +43,8 @@ class Revision:
     old_path: str | None = None  # for renames
     merged_with: tuple[str, ...] = field(default=())  # authors whose edits were merged in
     files: int = 1  # how many files the commit touched (recent changes)
+    account: str = ""  # the wiki account that saved or pushed it ("" when unknown)
+    via: str = ""  # "web" (saved in the wiki), "push" (git push) or "" (unknown)
 
     @property
     def short(self) -> str:

@@ -9,6 +9,7 @@ sharing the repository stays correct without talking to the others.
 
 from __future__ import annotations
 
+import functools
 import logging
 import subprocess
 import threading
@@ -86,6 +87,17 @@ class TreeNode:
 
 
 @dataclass(frozen=True)
+class _State:
+    """The pages of one commit: never changed once made (a new commit makes a new one)."""
+
+    head: str | None
+    files: dict[str, str]  # path -> blob sha
+    names: frozenset[str]
+    folded: dict[str, str]  # casefolded name -> name
+    tree: TreeNode
+
+
+@dataclass(frozen=True)
 class SaveResult:
     revision: Revision | None  # None: nothing changed
     name: str
@@ -117,11 +129,8 @@ class Wiki:
         self._rebuild_thread: threading.Thread | None = None
         self.max_page_bytes = max_page_bytes
         self._lock = threading.Lock()
-        self._derived_head: str | None = ""
-        self._files: dict[str, str] = {}
-        self._names: frozenset[str] = frozenset()
-        self._folded: dict[str, str] = {}
-        self._tree: TreeNode = TreeNode("", "")
+        self._state = _State(head="", files={}, names=frozenset(), folded={},
+                             tree=TreeNode("", ""))
         self._render_cache: OrderedDict[tuple, tuple[Rendered, tuple]] = OrderedDict()
         self._render_cache_size = render_cache_size
         self._sections: tuple[str | None, list[tuple[str, str]]] = ("", [])
@@ -131,68 +140,69 @@ class Wiki:
     def head(self) -> str | None:
         return self.storage.head()
 
-    def _refresh(self) -> None:
-        """Bring the page list and tree to HEAD, changing only what the new commits touched."""
-        head = self.storage.head()
-        if head == self._derived_head:
-            return
+    def state(self, head: str | None | object = None) -> _State:
+        """The pages of one commit (HEAD, read once, unless `head` is given), derived from
+        the previous state by changing only what the new commits touched. A state never
+        changes, so everything read from one belongs to the same snapshot."""
+        if head is None:
+            head = self.storage.head()
+        state = self._state
+        if state.head == head:
+            return state
         with self._lock:
-            if head == self._derived_head:
-                return
-            files = self.storage.files()
-            old = self._files
+            state = self._state
+            if state.head == head:
+                return state
+            files = self.storage.files_at(head)
+            old = state.files
             added = [names.to_name(p) for p in files.keys() - old.keys() if names.is_page_path(p)]
             removed = [names.to_name(p) for p in old.keys() - files.keys() if names.is_page_path(p)]
             if not old or len(added) + len(removed) > len(files) // 2:
-                self._names = frozenset(names.to_name(p) for p in files if names.is_page_path(p))
-                self._tree = _tree_with(TreeNode("", ""), self._names, ())
-                self._folded = {n.casefold(): n for n in self._names}
-            elif added or removed:
-                self._names = (self._names - frozenset(removed)) | frozenset(added)
-                self._tree = _tree_with(self._tree, added, removed)
-                folded = dict(self._folded)
+                page_names = frozenset(names.to_name(p) for p in files if names.is_page_path(p))
+                tree = _tree_with(TreeNode("", ""), page_names, ())
+                folded = {n.casefold(): n for n in page_names}
+            else:
+                page_names = (state.names - frozenset(removed)) | frozenset(added)
+                tree = _tree_with(state.tree, added, removed) if added or removed else state.tree
+                folded = dict(state.folded)
                 for name in removed:
                     folded.pop(name.casefold(), None)
                 folded.update((name.casefold(), name) for name in added)
-                self._folded = folded
-            self._files = files
-            self._derived_head = head
+            state = _State(head, files, page_names, folded, tree)
+            self._state = state
+            return state
 
     def page_names(self) -> frozenset[str]:
         """Every page name at HEAD (cached until the next commit)."""
-        self._refresh()
-        return self._names
+        return self.state().names
 
     def exists(self, name: str) -> bool:
         return name in self.page_names()
 
     def canonical(self, name: str) -> str | None:
         """The existing page a name refers to ignoring letter case, if any."""
-        self._refresh()
-        return self._folded.get(name.casefold())
+        return self.state().folded.get(name.casefold())
 
     def tree(self) -> TreeNode:
         """All pages as folders (cached until the next commit)."""
-        self._refresh()
-        return self._tree
+        return self.state().tree
 
     def sections(self) -> list[tuple[str, str]]:
         """Top-level folders as (link name, title): the working groups and other spaces."""
-        self._refresh()
-        head = self._derived_head
+        state = self.state()
         cached = self._sections
-        if cached[0] == head:
+        if cached[0] == state.head:
             return cached[1]
         result = []
-        for node in self._tree.sorted_children():
+        for node in state.tree.sorted_children():
             if node.children:
                 home = f"{node.name}/{names.HOME}"
                 title = node.label
-                if home in self._names:
-                    text = self.storage.read(names.to_path(home))
+                if home in state.names:
+                    text = self.storage.read_blob(state.files[names.to_path(home)])
                     title = self.renderer.title(text, default=node.label)
                 result.append((node.name, title))
-        self._sections = (head, result)
+        self._sections = (state.head, result)
         return result
 
     def subtree(self, folder: str) -> TreeNode | None:
@@ -207,70 +217,100 @@ class Wiki:
 
     # -- reading ---------------------------------------------------------------------
 
-    def page(self, name: str, revision: str | None = None) -> Page:
-        """A page at HEAD, or as it was in `revision`.
+    def page(self, name: str, revision: str | None = None, *, visible=None) -> Page:
+        """A page at HEAD, or as it was in `revision`; `visible` (name -> bool) says which
+        pages the reader may see: links to the others look the same, existing or not.
 
         :raises PageNotFound: when there is no such page (or revision).
         """
         name = names.normalize(name)
         path = names.to_path(name)
         if revision is None:
-            self._refresh()
-            if name not in self._names:
+            # HEAD is read once: the text, the revision handed out with it and the last
+            # change all belong to that commit, whatever lands meanwhile (an editor given
+            # a newer base than its text would undo that change when saving)
+            state = self.state()
+            if name not in state.names:
                 raise PageNotFound(f"There is no page called '{name}'.")
-            text = self.storage.read(path)
-            head = self.storage.head()
-            rendered = self.render_cached(text, name, key=self.storage.blob_id(path))
-            return Page(name, path, text, rendered, head, self.storage.last_change(path))
+            blob = state.files[path]
+            text = self.storage.read_blob(blob)
+            rendered = self.render_cached(text, name, key=blob, visible=visible)
+            last = self.storage.last_change(path, upto=state.head)
+            return Page(name, path, text, rendered, state.head, last)
         commit = self.storage.resolve(revision)
         text = self.storage.read(path, commit)
-        rendered = self.render(text, name)
-        at = next((r for r in self._history_upto(path, commit)), None)
+        rendered = self.render(text, name, visible=visible)
+        at = self.storage.last_change(path, upto=commit)
         return Page(name, path, text, rendered, commit, at, is_current=False)
 
-    def _history_upto(self, path: str, commit: str):
-        for rev in self.storage.history(path, limit=10_000):
-            if rev.id == commit:
-                yield rev
-                return
+    def snapshot(self, name: str) -> tuple[str | None, str | None]:
+        """(text or None when there is no such page, commit it was read at) for an editor:
+        the commit is the base revision its save will be merged from."""
+        state = self.state()
+        blob = state.files.get(names.to_path(name))
+        return (self.storage.read_blob(blob) if blob else None), state.head
 
-    def render(self, text: str, name: str, *, strict: bool = False) -> Rendered:
-        """Render text as the page `name` would show it."""
-        return self.renderer.render(text, name=name, exists=self.exists, strict=strict)
+    def render(self, text: str, name: str, *, strict: bool = False, visible=None) -> Rendered:
+        """Render text as the page `name` would show it to a reader who may see the pages
+        for which `visible(name)` is true (all when None)."""
+        return self.renderer.render(text, name=name, exists=self._exists_for(visible),
+                                    strict=strict)
 
-    def render_cached(self, text: str, name: str, *, key: str | None) -> Rendered:
+    def _exists_for(self, visible, page_names: frozenset[str] | None = None):
+        """Whether a link target is drawn as an existing page: for a page the reader may
+        not see, always (so that a link tells nothing about what exists there)."""
+        page_names = self.page_names() if page_names is None else page_names
+        if visible is None:
+            return page_names.__contains__
+        return lambda name: name in page_names or not visible(name)
+
+    def render_cached(self, text: str, name: str, *, key: str | None, visible=None) -> Rendered:
         """Render, reusing the result while the text and its links' targets are unchanged.
 
         Results are kept in memory and, when a render store is configured, on disk
         for every worker. An entry stays valid as long as every page it links to
-        still exists (or still does not), so a save elsewhere costs nothing.
+        still exists (or still does not), so a save elsewhere costs nothing. A reader
+        who may not see some linked pages gets its own entry only when one of those
+        is missing (an existing one is drawn the same way for everybody).
         """
         if key is None:
-            return self.render(text, name)
-        cache_key = (key, name)
+            return self.render(text, name, visible=visible)
         page_names = self.page_names()
+        rendered, links = self._cached_render(text, name, key, page_names, None)
+        if visible is not None and any(
+            not existed and not visible(link) for link, existed in links
+        ):
+            hidden = tuple(sorted(link for link, _ in links if not visible(link)))
+            rendered, _ = self._cached_render(text, name, key, page_names, visible,
+                                              variant=hidden)
+        return rendered
+
+    def _cached_render(self, text, name, key, page_names, visible, variant=()):
+        exists = self._exists_for(visible, page_names)
+        cache_key = (key, name, variant)
 
         def valid(links: tuple) -> bool:
-            return all((link in page_names) == existed for link, existed in links)
+            return all(exists(link) == existed for link, existed in links)
 
         with self._lock:
             hit = self._render_cache.get(cache_key)
             if hit is not None and valid(hit[1]):
                 self._render_cache.move_to_end(cache_key)
-                return hit[0]
-        stored = self.render_store.get(key, name) if self.render_store else None
+                return hit
+        store = self.render_store if not variant else None
+        stored = store.get(key, name) if store else None
         if stored is not None and valid(stored[1]):
             rendered, links = stored
         else:
-            rendered = self.render(text, name)
-            links = tuple((link, link in page_names) for link in sorted(set(rendered.links)))
-            if self.render_store is not None:
-                self.render_store.put(key, name, rendered, links)
+            rendered = self.renderer.render(text, name=name, exists=exists)
+            links = tuple((link, exists(link)) for link in sorted(set(rendered.links)))
+            if store is not None:
+                store.put(key, name, rendered, links)
         with self._lock:
             self._render_cache[cache_key] = (rendered, links)
             while len(self._render_cache) > self._render_cache_size:
                 self._render_cache.popitem(last=False)
-        return rendered
+        return rendered, links
 
     def source(self, name: str, revision: str | None = None) -> str:
         """The raw Markdown of a page.
@@ -280,8 +320,10 @@ class Wiki:
         path = names.to_path(name)
         return self.storage.read(path, self.storage.resolve(revision) if revision else None)
 
-    def history(self, name: str, *, limit: int = 50, offset: int = 0) -> list[Revision]:
-        return self.storage.history(names.to_path(name), limit=limit, offset=offset)
+    def history(self, name: str, *, limit: int = 50, offset: int = 0,
+                upto: str | None = None) -> list[Revision]:
+        """A page's revisions, newest first (as of commit `upto`, when given)."""
+        return self.storage.history(names.to_path(name), limit=limit, offset=offset, upto=upto)
 
     def recent(self, *, limit: int = 50, offset: int = 0, readable=None) -> list[Revision]:
         """The newest commits; with `readable` (page name -> bool), only those that
@@ -343,6 +385,7 @@ class Wiki:
         head = self.storage.head()
         if head is None:
             return []
+        files = self.storage.files_at(head)
         leaf = names.leaf(name)
         patterns = {leaf, quote(leaf), leaf.replace(" ", "%20")}
         args = ["git", "--git-dir", str(self.storage.git_dir), "grep", "-l", "-F", "-i", "-z"]
@@ -358,10 +401,10 @@ class Wiki:
             if not names.is_page_path(path):
                 continue
             other = names.to_name(path)
-            if other == name:
+            if other == name or path not in files:
                 continue
-            text = self.storage.read(path)
-            rendered = self.render_cached(text, other, key=self.storage.blob_id(path))
+            text = self.storage.read_blob(files[path])
+            rendered = self.render_cached(text, other, key=files[path])
             if name in rendered.links:
                 found.append(other)
         return sorted(found, key=str.casefold)
@@ -421,10 +464,12 @@ class Wiki:
         self._committed()
         return SaveResult(rev, name)
 
-    def rename_page(self, name: str, new_name: str, *, author: Author, message: str = "") -> str:
-        """Rename a page in one commit and return the new name.
+    def rename_page(self, name: str, new_name: str, *, author: Author, message: str = "",
+                    base_revision: str | None = None) -> str:
+        """Rename a page in one commit and return the new name (refused when it changed
+        after `base_revision`, the commit the user saw it at).
 
-        :raises PageNotFound, InvalidPageName:
+        :raises PageNotFound, InvalidPageName, EditConflict:
         """
         name = names.normalize(name)
         if not self.exists(name):
@@ -439,38 +484,47 @@ class Wiki:
             names.to_path(new_name),
             author=author,
             message=message.strip() or f"Rename {name} to {new_name}",
+            base_revision=base_revision or None,
         )
         self._committed()
         return new_name
 
-    def delete_page(self, name: str, *, author: Author, message: str = "") -> Revision:
-        """Delete a page in one commit (it stays in history and can be restored).
+    def delete_page(self, name: str, *, author: Author, message: str = "",
+                    base_revision: str | None = None) -> Revision:
+        """Delete a page in one commit (it stays in history and can be restored); refused
+        when it changed after `base_revision`, the commit the user saw it at.
 
-        :raises PageNotFound:
+        :raises PageNotFound, EditConflict:
         """
         name = names.normalize(name)
         rev = self.storage.delete(
-            names.to_path(name), author=author, message=message.strip() or f"Delete {name}"
+            names.to_path(name), author=author, message=message.strip() or f"Delete {name}",
+            base_revision=base_revision or None,
         )
         self._committed()
         return rev
 
-    def restore_page(self, name: str, revision: str, *, author: Author) -> SaveResult:
+    def restore_page(self, name: str, revision: str, *, author: Author,
+                     base_revision: str | None = None) -> SaveResult:
         """Make an old revision of a page current again, as a new commit.
 
-        :raises PageNotFound: when the page did not exist in that revision.
+        `base_revision` is the commit the user saw the history at: a change made after
+        it is kept where it does not overlap the restore (a three-way merge, as for
+        saves), and refused where it does.
+
+        :raises PageNotFound: when the page did not exist in that revision;
+            EditConflict: when the page changed meanwhile on the same lines.
         """
         name = names.normalize(name)
         sha = self.storage.resolve(revision)
         path = self.path_at(name, sha) or names.to_path(name)
         text = self.storage.read(path, sha)
-        head = self.storage.head()
         rev = self.storage.write(
             names.to_path(name),
             text,
             author=author,
             message=f"Restore {name} to revision {sha[:8]}",
-            base_revision=head,
+            base_revision=base_revision or self.storage.head(),
         )
         self._committed()
         return SaveResult(rev, name)
@@ -515,7 +569,8 @@ class Wiki:
             self.start_rebuild()
             return
         try:
-            done = self.index.catch_up(head, self.storage.changed_paths, self.load_documents,
+            done = self.index.catch_up(head, self.storage.changed_paths,
+                                       functools.partial(self.load_documents, at=head),
                                        wait=5.0)
         except Exception:
             log.exception("the search index could not catch up; rebuilding it")
@@ -532,8 +587,9 @@ class Wiki:
         `progress(pages)` and `packing(done, total)` follow the two stages."""
         assert self.index is not None
         head = self.storage.head()
-        paths = [p for p in self.storage.list_paths() if names.is_page_path(p)]
-        return self.index.rebuild(head, paths, self.load_documents, progress, packing)
+        paths = sorted(p for p in self.storage.files_at(head) if names.is_page_path(p))
+        return self.index.rebuild(head, paths, functools.partial(self.load_documents, at=head),
+                                  progress, packing)
 
     def start_rebuild(self) -> None:
         """Rebuild the index in a background thread (one per process, one process at a time)."""
@@ -580,16 +636,18 @@ class Wiki:
     def is_index_rebuilding(self) -> bool:
         return self._rebuild_thread is not None and self._rebuild_thread.is_alive()
 
-    def load_documents(self, paths: list[str]):
-        """The pages at these paths at HEAD, as documents for the search index."""
-        files = self.storage.files()
+    def load_documents(self, paths: list[str], *, at: str | None = None):
+        """The pages at these paths in commit `at` (default HEAD), as documents for the
+        search index: text and last change of the same commit."""
+        at = self.storage.head() if at is None else at
+        files = self.storage.files_at(at)
         for path in paths:
             if not names.is_page_path(path) or path not in files:
                 continue
             name = names.to_name(path)
-            text = self.storage.read(path)
+            text = self.storage.read_blob(files[path])
             rendered = self.render_cached(text, name, key=files[path])
-            last = self.storage.last_change(path)
+            last = self.storage.last_change(path, upto=at)
             yield PageDoc(
                 name=name,
                 title=rendered.title,

@@ -104,23 +104,51 @@ def check_push(updates: list[tuple[str, str, str]], rules: PushRules,
                 "was rewritten). Run 'git pull --rebase' and push again."
             )
             continue
-        reasons.extend(_check_commits(git, new, rules))
+        reasons.extend(_check_commits(git, old, new, rules))
     return reasons[:MAX_REASONS]
 
 
-def _check_commits(git: Git, new: str, rules: PushRules) -> list[str]:
-    commits = git.run("rev-list", "--reverse", new, "--not", "--all").decode().split()
+def _check_commits(git: Git, old: str, new: str, rules: PushRules) -> list[str]:
+    """The reasons to refuse moving a branch from `old` to `new`.
+
+    Judged by what lands, not by what commits claim: the change from `old` to `new`
+    path by path, every new commit's own changes, and every new merge, which may not
+    drop a change one of its sides made to a page the pusher may not write (a merge
+    can revert, delete or restore pages without changing them itself: its author
+    picks the parents and the resulting tree).
+    """
+    listing = git.run("rev-list", "--reverse", "--parents", new, "--not", "--all").decode()
+    commits = [(line.split()[0], line.split()[1:]) for line in listing.splitlines() if line]
     reasons: list[str] = []
+    rights: dict[str, str] = {}  # path -> the first reason it may not be written
     added: set[str] = set()
     blobs: dict[str, tuple[str, str, str]] = {}  # path -> (mode, sha, commit), newest wins
-    for commit in commits:
-        for path, (mode, sha) in _changed(git, commit).items():
+    has_history = bool(git.run("for-each-ref", "--count=1", "refs/").strip())
+    for commit, parents in commits:
+        if not parents and has_history:
+            reasons.append(
+                f"{commit[:8]}: a commit without parents starts a history unrelated to the "
+                "wiki's; it cannot be pushed. Clone the wiki and commit on top of it."
+            )
+            continue
+        per_parent = [_diff(git, parent, commit) for parent in parents] or [
+            _diff(git, None, commit)]
+        for path, (mode, sha) in _own_changes(per_parent).items():
             if sha == ZERO:
                 blobs.pop(path, None)
             else:
                 blobs[path] = (mode, sha, commit)
                 added.add(path)
             reasons.extend(_check_path(path, mode, commit, rules))
+            _check_right(rights, path, commit, rules, "changes")
+        if len(parents) > 1:
+            _check_merge(git, commit, parents, per_parent, rules, rights)
+    landed = parse_raw_diff(git.run("diff-tree", "-r", "-z", "--no-renames",
+                                    old if old != ZERO else EMPTY_TREE, new)
+                            .decode("utf-8", "surrogateescape"))
+    for path in landed:
+        _check_right(rights, path, new, rules, "would change")
+    reasons.extend(rights.values())
     reasons.extend(_check_blobs(git, blobs, rules))
     if added:
         reasons.extend(_case_clashes(git, new, added))
@@ -133,30 +161,67 @@ def _check_commits(git: Git, new: str, rules: PushRules) -> list[str]:
     return unique
 
 
-def _changed(git: Git, commit: str) -> dict[str, tuple[str, str]]:
-    """Paths this commit itself changes: those that differ from every parent (so a
-    merge of the wiki's own changes does not count as the pusher's), with the new
-    mode and blob (ZERO when deleted)."""
-    line = git.run("rev-list", "--parents", "-n", "1", commit).decode().split()
-    parents = line[1:]
-    if not parents:
-        out = git.run("ls-tree", "-r", "-z", commit)
-        result = {}
-        for entry in out.split(b"\0"):
-            if entry:
-                meta, path = entry.split(b"\t", 1)
-                mode, _type, sha = meta.decode().split()
-                result[path.decode("utf-8", "surrogateescape")] = (mode, sha)
-        return result
-    per_parent = []
-    for parent in parents:
-        out = git.run("diff-tree", "-r", "-z", "--no-renames", parent, commit)
-        raw = parse_raw_diff(out.decode("utf-8", "surrogateescape"))
-        per_parent.append({p: v or ("000000", ZERO) for p, v in raw.items()})
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree
+
+
+def _diff(git: Git, old: str | None, new: str) -> dict[str, tuple[str, str]]:
+    """Paths that differ between two commits (None: the empty tree), with the new mode and
+    blob (ZERO for a deletion)."""
+    out = git.run("diff-tree", "-r", "-z", "--no-renames", old or EMPTY_TREE, new)
+    raw = parse_raw_diff(out.decode("utf-8", "surrogateescape"))
+    return {p: v or ("000000", ZERO) for p, v in raw.items()}
+
+
+def _own_changes(per_parent: list[dict[str, tuple[str, str]]]) -> dict[str, tuple[str, str]]:
+    """What a commit changed itself: the paths where it differs from every parent."""
     common = set(per_parent[0])
     for changes in per_parent[1:]:
         common &= set(changes)
     return {p: per_parent[0][p] for p in common}
+
+
+def _check_merge(git: Git, commit: str, parents: list[str],
+                 per_parent: list[dict[str, tuple[str, str]]], rules: PushRules,
+                 rights: dict[str, str]) -> None:
+    """A merge must keep, in every page the pusher may not write, what each side changed
+    since their common ancestor: taking the other side's older version there would revert,
+    delete or restore that page."""
+    if rules.access is None:
+        return
+    found = git.run("merge-base", "--octopus", *parents, check=False).decode().split()
+    base = found[0] if found else None
+    for parent, differs in zip(parents, per_parent, strict=True):
+        side_changed = _diff(git, base, parent)
+        for path in side_changed.keys() & differs.keys():
+            if not _may_write(rules, path):
+                rights.setdefault(path, _refusal(
+                    rules, path, commit,
+                    "this merge drops a change its parent "
+                    f"{parent[:8]} made to it (a revert, deletion or restoration); merge so "
+                    "that it keeps both sides' changes (git pull, then push again)",
+                ))
+
+
+def _may_write(rules: PushRules, path: str) -> bool:
+    if rules.access is None:
+        return True
+    target = names.to_name(path) if path.endswith(names.SUFFIX) else path
+    return rules.access.may_write(rules.who, target)
+
+
+def _refusal(rules: PushRules, path: str, commit: str, what: str) -> str:
+    target = names.to_name(path) if path.endswith(names.SUFFIX) else path
+    space = rules.access.space_of(target) if rules.access is not None else None
+    where = f"the space {space.name}" if space else "pages outside the spaces"
+    shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return (f"{commit[:8]} {shown}: {rules.who.username or 'you'} may not write in {where}: "
+            f"{what}.")
+
+
+def _check_right(rights: dict[str, str], path: str, commit: str, rules: PushRules,
+                 verb: str) -> None:
+    if path not in rights and not _may_write(rules, path):
+        rights[path] = _refusal(rules, path, commit, f"this push {verb} it")
 
 
 def _check_path(path: str, mode: str, commit: str, rules: PushRules) -> list[str]:
@@ -178,13 +243,6 @@ def _check_path(path: str, mode: str, commit: str, rules: PushRules) -> list[str
         reasons.append(f"{short} {shown}: symbolic links are not accepted.")
     elif mode == SUBMODULE:
         reasons.append(f"{short} {shown}: submodules are not accepted.")
-    if rules.access is not None:
-        target = names.to_name(path) if path.endswith(names.SUFFIX) else path
-        if not rules.access.may_write(rules.who, target):
-            space = rules.access.space_of(target)
-            where = f"the space {space.name}" if space else "pages outside the spaces"
-            reasons.append(f"{short} {shown}: {rules.who.username or 'you'} may not write in "
-                           f"{where}.")
     return reasons
 
 

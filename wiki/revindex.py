@@ -42,9 +42,22 @@ CREATE INDEX IF NOT EXISTS changes_by_path ON changes (path, seq);
 CREATE INDEX IF NOT EXISTS changes_by_old_path ON changes (old_path) WHERE old_path IS NOT NULL;
 CREATE INDEX IF NOT EXISTS changes_by_seq ON changes (seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    sha TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    via TEXT NOT NULL
+);
 """
+# Which wiki account made a commit is not in git (a git author is whatever the committer
+# wrote), so it is kept beside the table in `accounts`, which rebuilding never clears.
+_REV_COLUMNS = (
+    "c.sha, c.author_name, c.author_email, c.ts, c.message, ch.status, ch.path, ch.old_path, "
+    "c.seq, a.account, a.via"
+)
 
 
+# 2: merges are recorded with what they changed on their first parent's branch
+FORMAT = "2"
 LogReader = Callable[[str], Iterable[tuple[Revision, list[Change]]]]
 
 
@@ -56,6 +69,12 @@ class RevIndex:
         self._read_log = read_log
         self._database = Database(path, schema=_SCHEMA)
         self._connect = self._database.connection
+        db = self._connect()
+        row = db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+        if row is None or row[0] != FORMAT:
+            # read in an older way (merges had no changes): the next catch-up reads it all
+            db.execute("DELETE FROM meta WHERE key='head'")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
 
     def close(self) -> None:
         self._database.close()
@@ -76,6 +95,9 @@ class RevIndex:
                 db.execute("ROLLBACK")
                 return False
             self._insert(db, rev, changes)
+            if rev.author.account:
+                db.execute("INSERT OR IGNORE INTO accounts VALUES (?, ?, 'web')",
+                           (rev.id, rev.author.account))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (rev.id,))
             db.execute("COMMIT")
             return True
@@ -147,29 +169,60 @@ class RevIndex:
             [(seq, c.status, c.path, c.old_path) for c in changes],
         )
 
+    def attribute(self, shas: Iterable[str], account: str, via: str) -> None:
+        """Record which account brought these commits (a push), unless already known."""
+        self._connect().executemany(
+            "INSERT OR IGNORE INTO accounts VALUES (?, ?, ?)",
+            [(sha, account, via) for sha in shas],
+        )
+
     # -- reading -----------------------------------------------------------------
 
-    def history(self, path: str, *, limit: int, offset: int = 0) -> list[Revision]:
-        """Revisions of a path, newest first, continuing under the old name across renames."""
+    def history(self, path: str, *, limit: int, offset: int = 0,
+                upto: str | None = None) -> list[Revision]:
+        """Revisions of a path, newest first, continuing under the old name across renames
+        (only those at or before commit `upto`, when given)."""
         wanted = offset + limit
         found: list[Revision] = []
-        for rev in self._follow(path):
+        for rev in self._follow(path, self._upper(upto)):
             found.append(rev)
             if len(found) >= wanted:
                 break
         return found[offset:wanted]
 
-    def _follow(self, path: str) -> Iterator[Revision]:
+    def last_change(self, path: str, *, upto: str | None = None) -> Revision | None:
+        """The newest revision that changed a path, at or before commit `upto` if given."""
+        return next(self._follow(path, self._upper(upto)), None)
+
+    def previous_change(self, path: str, sha: str) -> Revision | None:
+        """The change of a path's history just before commit `sha` (None: `sha` is its
+        first, or not in its history)."""
+        found = False
+        for rev in self._follow(path, self._upper(sha)):
+            if found:
+                return rev
+            found = rev.id == sha
+            if not found:
+                return None
+        return None
+
+    def _upper(self, upto: str | None) -> int:
+        """The bound of `seq` for "at or before commit `upto`" (every commit when unknown)."""
+        if upto is None:
+            return 1 << 62
+        row = self._connect().execute("SELECT seq FROM commits WHERE sha = ?",
+                                      (upto,)).fetchone()
+        return row[0] + 1 if row else 1 << 62
+
+    def _follow(self, path: str, upper: int = 1 << 62) -> Iterator[Revision]:
         db = self._connect()
-        upper = 1 << 62
         seen: set[str] = set()
         while path and path not in seen:
             seen.add(path)
             rows = db.execute(
-                "SELECT c.sha, c.author_name, c.author_email, c.ts, c.message, "
-                "ch.status, ch.path, ch.old_path, c.seq FROM changes ch "
-                "JOIN commits c ON c.seq = ch.seq WHERE ch.path = ? AND ch.seq < ? "
-                "ORDER BY ch.seq DESC",
+                f"SELECT {_REV_COLUMNS} FROM changes ch "
+                "JOIN commits c ON c.seq = ch.seq LEFT JOIN accounts a ON a.sha = c.sha "
+                "WHERE ch.path = ? AND ch.seq < ? ORDER BY ch.seq DESC",
                 (path, upper),
             )
             next_path = None
@@ -205,8 +258,9 @@ class RevIndex:
     def _recent_batch(self, limit: int, offset: int, visible) -> list:
         db = self._connect()
         commits = db.execute(
-            "SELECT seq, sha, author_name, author_email, ts, message FROM commits "
-            "ORDER BY seq DESC LIMIT ? OFFSET ?",
+            "SELECT c.seq, c.sha, c.author_name, c.author_email, c.ts, c.message, a.account, "
+            "a.via FROM commits c LEFT JOIN accounts a ON a.sha = c.sha "
+            "ORDER BY c.seq DESC LIMIT ? OFFSET ?",
             (limit, offset),
         ).fetchall()
         if not commits:
@@ -221,7 +275,7 @@ class RevIndex:
             if visible is None or visible(path):
                 by_seq.setdefault(seq, []).append((status, path, old))
         result: list = []
-        for seq, sha, name, email, ts, message in commits:
+        for seq, sha, name, email, ts, message, account, via in commits:
             changes = by_seq.get(seq, [])
             if visible is not None and not changes:
                 result.append(None)  # a commit this reader may not see
@@ -231,7 +285,8 @@ class RevIndex:
                 old = None
             result.append(
                 _revision(
-                    (sha, name, email, ts, message, status, path, old, seq), files=len(changes)
+                    (sha, name, email, ts, message, status, path, old, seq, account, via),
+                    files=len(changes),
                 )
             )
         return result
@@ -261,7 +316,7 @@ class RevIndex:
 
 
 def _revision(row: tuple, files: int = 1) -> Revision:
-    sha, name, email, ts, message, status, path, old, _seq = row
+    sha, name, email, ts, message, status, path, old, _seq, account, via = row
     return Revision(
         id=sha,
         author=Author(name, email),
@@ -271,4 +326,6 @@ def _revision(row: tuple, files: int = 1) -> Revision:
         status=status,
         old_path=old,
         files=files,
+        account=account or "",
+        via=via or "",
     )

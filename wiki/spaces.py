@@ -111,6 +111,17 @@ class Space:
 
 
 @dataclass(frozen=True)
+class ReadRule:
+    """Which pages someone may read, by their space: every page (`everything`), pages
+    outside every space (`outside`), and the pages of the `spaces` (but not `hidden`)."""
+
+    everything: bool
+    outside: bool
+    spaces: tuple[str, ...]
+    hidden: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     id: int
     date: datetime
@@ -202,6 +213,18 @@ class Access:
         if who.role == "admin":
             return []
         return [s.name for s in self.spaces.values() if not self._reads(who, s.read, s)]
+
+    def read_rule(self, who: Who) -> ReadRule:
+        """What `who` may read, by top-level folder (for listings that filter in bulk,
+        such as search): the same decisions as `may_read`, wiki-wide rule included."""
+        if who.role == "admin":
+            return ReadRule(everything=True, outside=True, spaces=tuple(
+                s.name for s in self.spaces.values()), hidden=())
+        outside = self._reads(who, self.default_read, None)
+        readable = tuple(s.name for s in self.spaces.values() if self._reads(who, s.read, s))
+        hidden = tuple(s.name for s in self.spaces.values() if s.name not in readable)
+        return ReadRule(everything=outside and not hidden, outside=outside, spaces=readable,
+                        hidden=hidden)
 
     def reads_everything(self, who: Who) -> bool:
         """Whether `who` may read every page there is (or ever will be)."""

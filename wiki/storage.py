@@ -142,17 +142,22 @@ class Storage:
 
     def files(self) -> dict[str, str]:
         """Every file at HEAD: path -> blob sha (cached; updated incrementally as HEAD moves)."""
-        head = self.head()
+        return self.files_at(self.head())
+
+    def files_at(self, commit: str | None) -> dict[str, str]:
+        """Every file of a commit (a value `main` had: HEAD now or a moment ago): path -> blob
+        sha. Callers that read several things read HEAD once and pass it here, so that
+        everything they hand out comes from one snapshot."""
         cached_head, cached = self._tree_cache
-        if cached_head == head:
+        if cached_head == commit:
             return cached
         result: dict[str, str] | None = None
-        if cached_head and head:
-            result = self._patched_files(cached_head, head, cached)
+        if cached_head and commit:
+            result = self._patched_files(cached_head, commit, cached)
         if result is None:
-            result = self._all_files(head)
+            result = self._all_files(commit)
         with self._lock:
-            self._tree_cache = (head, result)
+            self._tree_cache = (commit, result)
         return result
 
     def _all_files(self, head: str | None) -> dict[str, str]:
@@ -209,6 +214,12 @@ class Storage:
             if sha is None:
                 raise PageNotFound(f"There is no page at '{path}'.")
             return self._read_object(bytes.fromhex(sha))
+        cached_head, cached = self._tree_cache
+        if revision == cached_head:  # a snapshot of HEAD: its file map is at hand
+            sha = cached.get(path)
+            if sha is None:
+                raise PageNotFound(f"'{path}' does not exist in revision {revision[:8]}.")
+            return self._read_object(bytes.fromhex(sha))
         commit = self.resolve(revision)
         sha = self._blob_in_commit(commit, path)
         if sha is None:
@@ -218,6 +229,10 @@ class Storage:
     def blob_id(self, path: str) -> str | None:
         """The blob sha of a file at HEAD (a cheap cache key for its content)."""
         return self.files().get(path)
+
+    def read_blob(self, sha: str) -> str:
+        """The text of a blob found in a file map (`files_at`)."""
+        return self._read_object(bytes.fromhex(sha)).decode("utf-8", errors="replace")
 
     def resolve(self, revision: str) -> str:
         """The full commit sha for a revision id.
@@ -247,18 +262,34 @@ class Storage:
             return info.type == b"commit"
 
     def history(
-        self, path: str | None = None, *, limit: int = 50, offset: int = 0, visible=None
+        self, path: str | None = None, *, limit: int = 50, offset: int = 0, visible=None,
+        upto: str | None = None,
     ) -> list[Revision]:
         """Revisions touching a path (following renames), newest first; all when path is None
-        (only those touching a path for which `visible(path)` is true, when given)."""
+        (only those touching a path for which `visible(path)` is true, when given). With
+        `upto`, a page's history as it was at that commit (the caller's snapshot)."""
         self.sync_revindex()
         if path is None:
             return self.revindex.recent(limit=limit, offset=offset, visible=visible)
-        return self.revindex.history(_check_path(path), limit=limit, offset=offset)
+        return self.revindex.history(_check_path(path), limit=limit, offset=offset, upto=upto)
 
-    def last_change(self, path: str) -> Revision | None:
-        found = self.history(path, limit=1)
-        return found[0] if found else None
+    def previous_change(self, path: str, sha: str) -> Revision | None:
+        """The revision of a path's history before commit `sha` (None when `sha` did not
+        change it, or was its first)."""
+        self.sync_revindex()
+        return self.revindex.previous_change(_check_path(path), sha)
+
+    def attribute(self, old: str | None, new: str, account: str, via: str) -> None:
+        """Record that `account` brought the commits between `old` and `new` (a push)."""
+        spec = new if old is None else f"{old}..{new}"
+        shas = self._git("rev-list", spec).split()
+        self.revindex.attribute(shas, account, via)
+
+    def last_change(self, path: str, *, upto: str | None = None) -> Revision | None:
+        """The newest revision that changed a path (at or before commit `upto`, when given:
+        the snapshot the caller read the page at)."""
+        self.sync_revindex()
+        return self.revindex.last_change(_check_path(path), upto=upto)
 
     def renamed_to(self, path: str) -> str | None:
         """Where a path was most recently renamed to, if it was."""
@@ -433,34 +464,62 @@ class Storage:
                 rev = dataclasses.replace(rev, merged_with=merged_with)
             return rev
 
-    def rename(self, old: str, new: str, *, author: Author, message: str) -> Revision:
+    def rename(self, old: str, new: str, *, author: Author, message: str,
+               base_revision: str | None = None) -> Revision:
         """Move a file in one commit.
 
-        :raises PageNotFound: when `old` does not exist; StorageError when `new` does.
+        With `base_revision` (the commit the user saw the page at), a page changed since
+        then is not moved: the user has not seen that change.
+
+        :raises PageNotFound: when `old` does not exist; StorageError when `new` does;
+            EditConflict when the page changed after `base_revision`.
         """
         _check_path(old)
         _check_path(new)
+        base = self.resolve(base_revision) if base_revision else None
         with self._write_lock():
             head = self.head()
             blob = self._blob_in_commit(head, old) if head else None
             if blob is None:
                 raise PageNotFound(f"There is no page at '{old}'.")
+            self._unchanged_since(base, head, old, blob, "renamed")
             if self._blob_in_commit(head, new) is not None:
                 raise StorageError(f"'{new}' exists already.", status=409)
             changes = {old: None, new: (BLOB_MODE, blob)}
             return self._commit(head, changes, author=author, message=message)
 
-    def delete(self, path: str, *, author: Author, message: str) -> Revision:
+    def delete(self, path: str, *, author: Author, message: str,
+               base_revision: str | None = None) -> Revision:
         """Remove a file in one commit (it stays in history).
 
-        :raises PageNotFound: when it does not exist.
+        :raises PageNotFound: when it does not exist; EditConflict when it changed after
+            `base_revision` (the commit the user saw it at).
         """
         _check_path(path)
+        base = self.resolve(base_revision) if base_revision else None
         with self._write_lock():
             head = self.head()
-            if head is None or self._blob_in_commit(head, path) is None:
+            blob = self._blob_in_commit(head, path) if head else None
+            if blob is None:
                 raise PageNotFound(f"There is no page at '{path}'.")
+            self._unchanged_since(base, head, path, blob, "deleted")
             return self._commit(head, {path: None}, author=author, message=message)
+
+    def _unchanged_since(self, base: str | None, head: str, path: str, blob: bytes,
+                         action: str) -> None:
+        """Refuse to act on a page someone changed after the user looked at it.
+
+        :raises EditConflict: naming who changed it.
+        """
+        if base is None or self._blob_in_commit(base, path) == blob:
+            return
+        raise EditConflict(
+            f"This page was changed after you opened this form, so it was not {action}. "
+            "Look at the change, then try again.",
+            current_text=self._read_object(blob).decode("utf-8", "replace"),
+            current_revision=head,
+            authors=self.authors_between(base, head, path),
+        )
 
     # -- internals ---------------------------------------------------------------
 
@@ -690,6 +749,8 @@ class Storage:
             "--topo-order",
             "-M",
             "--name-status",
+            # a merge is listed with what it changed on the branch it was merged into
+            "--diff-merges=first-parent",
             "-z",
             "--format=%x1e%H%x1f%an%x1f%ae%x1f%at%x1f%B%x1f",
             rev_range,

@@ -538,6 +538,12 @@ class SearchIndex:
         hidden = tuple(Term("space", f.casefold(), 0.0) for f in spaces)
         return AndNot(Every(), Or(hidden)) if hidden else None
 
+    @staticmethod
+    def only_spaces(spaces: Iterable[str]):
+        """A restriction that shows only the pages of these spaces (for `restrict`)."""
+        allowed = tuple(Term("space", f.casefold(), 0.0) for f in spaces)
+        return Or(allowed)  # none: nothing is shown
+
     def doc_count(self) -> int:
         ix = self._open()
         return ix.doc_count() if ix is not None else 0

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from markupsafe import escape
 
 from .. import names
-from ..auth import hidden_spaces
+from ..auth import read_filter
 from ..pages import TreeNode
 from ..pages import Wiki
 
@@ -87,20 +87,21 @@ def mirror_state() -> dict | None:
 
 
 def visible_tree(node: TreeNode) -> TreeNode:
-    """The page tree (root) without the spaces the current user may not read."""
-    hidden = hidden_spaces()
-    if not hidden:
+    """The page tree (root) without the top-level folders and pages the current user may
+    not read (their spaces, or everything outside the spaces under READ_ACCESS)."""
+    allowed = read_filter()
+    if allowed is None:
         return node
     root = TreeNode(node.name, node.label, node.is_page)
-    root.children = {k: v for k, v in node.children.items() if k.casefold() not in hidden}
+    root.children = {k: v for k, v in node.children.items() if allowed(k)}
     return root
 
 
 def visible_sections() -> list[tuple[str, str]]:
     """The sidebar's top-level folders that the current user may read."""
-    hidden = hidden_spaces()
-    return [(link, title) for link, title in get_wiki().sections()
-            if link.casefold() not in hidden]
+    allowed = read_filter()
+    sections = get_wiki().sections()
+    return sections if allowed is None else [(k, t) for k, t in sections if allowed(k)]
 
 
 def register_blueprints(app: Flask) -> None:

@@ -18,6 +18,7 @@ from .. import names
 from ..auth import READ
 from ..auth import WRITE
 from ..auth import current_author
+from ..auth import read_filter
 from ..auth import readable
 from ..auth import require
 from ..auth import search_restriction
@@ -36,6 +37,8 @@ def _revision_json(rev: Revision) -> dict:
     return {
         "revision": rev.id,
         "author": rev.author.name,
+        "account": rev.account or None,
+        "via": rev.via or None,
         "date": rev.date.isoformat(),
         "message": rev.message,
         "path": rev.path,
@@ -95,13 +98,16 @@ def list_pages():
 def get_page(name: str):
     name = names.normalize(name)
     require(READ, name)
-    page = get_wiki().page(name, request.args.get("rev") or None)
+    page = get_wiki().page(name, request.args.get("rev") or None, visible=read_filter())
+    # content, revision and head come from one snapshot: either revision is a valid
+    # base_revision for a PUT of an edited content
     return jsonify(
         {
             "name": page.name,
             "title": page.title,
             "content": page.text,
             "revision": page.last_change.id if page.last_change else page.revision,
+            "head": page.revision,
             "meta": page.meta,
         }
     )
@@ -152,7 +158,19 @@ def delete_page(name: str):
     wiki = get_wiki()
     if not wiki.exists(name):
         raise PageNotFound(f"There is no page called '{name}'.")
-    rev = wiki.delete_page(name, author=current_author(), message=request.args.get("message", ""))
+    base = request.args.get("base_revision") or None
+    try:
+        rev = wiki.delete_page(name, author=current_author(),
+                               message=request.args.get("message", ""), base_revision=base)
+    except EditConflict as conflict:
+        return jsonify(
+            {
+                "error": "conflict",
+                "message": conflict.message,
+                "current_revision": conflict.current_revision,
+                "current_content": conflict.current_text,
+            }
+        ), 409
     return jsonify({"revision": rev.id, "deleted": name})
 
 

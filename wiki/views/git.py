@@ -88,7 +88,12 @@ def smart_http(call: str):
                         headers=answer.headers, direct_passthrough=True)
     # a push: under the lock web saves take, and caught up before git hears back
     with wiki.storage.write_lock():
+        before = wiki.storage.head()
         answer = githttp.run_backend(wiki.storage.git_dir, **run)
         data = b"".join(answer.body)
+        after = wiki.storage.head()
+        if after is not None and after != before:
+            # git authors are whatever the pusher wrote: history names the account too
+            wiki.storage.attribute(before, after, person.username, "push")
     wiki.after_external_change()
     return Response(data, status=answer.status, headers=answer.headers)

@@ -19,6 +19,7 @@ from ..auth import WRITE
 from ..auth import access
 from ..auth import can
 from ..auth import current_author
+from ..auth import read_filter
 from ..auth import readable
 from ..auth import require
 from ..diffs import line_diff
@@ -55,7 +56,7 @@ def view(name: str):
     require(READ, name)
     rev = request.args.get("rev")
     try:
-        page = wiki.page(name, rev) if rev else wiki.page(name)
+        page = wiki.page(name, rev or None, visible=read_filter())
     except PageNotFound:
         if rev:
             raise
@@ -112,17 +113,17 @@ def edit(name: str):
     if request.method == "GET":
         name = _name(name)
         require(WRITE, name)
-        try:
-            text = wiki.source(name)
-            is_new = False
-        except PageNotFound:
+        # the text and the base revision of its save come from one read of HEAD
+        text, head = wiki.snapshot(name)
+        is_new = text is None
+        if is_new:
             wiki.check_new_name(name)
-            text, is_new = _template_for(name), True
+            text = _template_for(name)
         return render_template(
             "pages/edit.html",
             name=name,
             text=text,
-            base_revision=wiki.head() or "",
+            base_revision=head or "",
             message="",
             is_new=is_new,
             breadcrumbs=_breadcrumbs(name),
@@ -229,7 +230,8 @@ def preview():
     text = request.form.get("content", "")
     try:
         get_wiki().check_text(text)
-        rendered = get_wiki().render(text, name, strict=True)
+        # links to pages the writer may not read look the same whether they exist or not
+        rendered = get_wiki().render(text, name, strict=True, visible=read_filter())
     except InvalidContent as problem:
         return Response(
             render_template("pages/_preview_error.html", message=problem.message),
@@ -249,14 +251,16 @@ def raw(name: str):
 
 
 @bp.get("/-/history/<path:name>")
-def history(name: str):
+def history(name: str, status: int = 200):
     from flask import current_app
 
     name = _name(name)
     require(READ, name)
     size = current_app.config["HISTORY_PAGE_SIZE"]
     page = page_number()
-    revisions = get_wiki().history(name, limit=size + 1, offset=(page - 1) * size)
+    wiki = get_wiki()
+    head = wiki.head()  # the history as of one commit, handed to restore as its base
+    revisions = wiki.history(name, limit=size + 1, offset=(page - 1) * size, upto=head)
     if not revisions and page == 1:
         raise PageNotFound(f"There is no history for '{name}'.")
     has_next = len(revisions) > size
@@ -267,8 +271,9 @@ def history(name: str):
         page=page,
         has_next=has_next,
         breadcrumbs=_breadcrumbs(name),
-        exists=get_wiki().exists(name),
-    )
+        exists=name in wiki.state(head).names,
+        base_revision=head or "",
+    ), status
 
 
 @bp.get("/-/diff/<path:name>")
@@ -282,13 +287,9 @@ def diff(name: str):
         raise PageNotFound("This wiki has no revisions yet.")
     if not rev_from:
         # compare a revision with the one before it in the page's history
-        history = wiki.history(name, limit=10_000)
         sha_to = wiki.storage.resolve(rev_to)
-        ids = [r.id for r in history]
-        if sha_to in ids and ids.index(sha_to) + 1 < len(ids):
-            rev_from = ids[ids.index(sha_to) + 1]
-        else:
-            rev_from = sha_to
+        before = wiki.storage.previous_change(names.to_path(name), sha_to)
+        rev_from = before.id if before is not None else sha_to
     old, new, sha_from, sha_to = wiki.diff(name, rev_from, rev_to)
     return render_template(
         "pages/diff.html",
@@ -305,7 +306,14 @@ def restore(name: str):
     name = _name(name)
     require(WRITE, name)
     revision = request.form.get("revision", "")
-    result = get_wiki().restore_page(name, revision, author=current_author())
+    try:
+        result = get_wiki().restore_page(name, revision, author=current_author(),
+                                         base_revision=request.form.get("base_revision"))
+    except EditConflict as conflict:
+        flash("The page was changed on the same lines after you opened its history, so "
+              f"revision {revision[:8]} was not restored: {', '.join(conflict.authors) or 'someone'}"
+              " changed it meanwhile. Look at the newest revision, then try again.", "error")
+        return history(name, status=409)
     if result.revision is None:
         flash("That revision is the same as the current page: nothing to restore.", "info")
     else:
@@ -330,26 +338,37 @@ def rename(name: str):
     wiki = get_wiki()
     name = _writable_page(name)
     if request.method == "GET":
-        return render_template(
-            "pages/rename.html", name=name, new_name=name, breadcrumbs=_breadcrumbs(name)
-        )
+        return _rename_form(name, name, wiki.head() or "")
     new_name = request.form.get("new_name", "")
+    base = request.form.get("base_revision", "")
     try:
         if not can(WRITE, names.normalize(new_name)):
             flash(_no_write_message(names.normalize(new_name)), "error")
-            return render_template(
-                "pages/rename.html", name=name, new_name=new_name, breadcrumbs=_breadcrumbs(name)
-            ), 403
+            return _rename_form(name, new_name, base, status=403)
         new_name = wiki.rename_page(
-            name, new_name, author=current_author(), message=request.form.get("message", "")
+            name, new_name, author=current_author(), message=request.form.get("message", ""),
+            base_revision=base or None,
         )
     except InvalidPageName as problem:
         flash(problem.message, "error")
-        return render_template(
-            "pages/rename.html", name=name, new_name=new_name, breadcrumbs=_breadcrumbs(name)
-        ), 400
+        return _rename_form(name, new_name, base, status=400)
+    except EditConflict as conflict:
+        flash(_changed_meanwhile(conflict), "error")
+        return _rename_form(name, new_name, conflict.current_revision or "", status=409,
+                            changed_from=base)
     flash(f"Renamed to '{new_name}'. The old address leads here.", "success")
     return redirect(page_url(new_name))
+
+
+def _rename_form(name, new_name, base, *, status=200, changed_from=None):
+    return render_template("pages/rename.html", name=name, new_name=new_name,
+                           base_revision=base, changed_from=changed_from,
+                           breadcrumbs=_breadcrumbs(name)), status
+
+
+def _changed_meanwhile(conflict: EditConflict) -> str:
+    who = ", ".join(conflict.authors) or "Someone"
+    return f"{who} changed this page after you opened this form. {conflict.message}"
 
 
 @bp.route("/-/delete/<path:name>", methods=["GET", "POST"])
@@ -357,10 +376,22 @@ def delete(name: str):
     wiki = get_wiki()
     name = _writable_page(name)
     if request.method == "GET":
-        return render_template("pages/delete.html", name=name, breadcrumbs=_breadcrumbs(name))
-    wiki.delete_page(name, author=current_author(), message=request.form.get("message", ""))
+        return _delete_form(name, wiki.head() or "")
+    base = request.form.get("base_revision", "")
+    try:
+        wiki.delete_page(name, author=current_author(), message=request.form.get("message", ""),
+                         base_revision=base or None)
+    except EditConflict as conflict:
+        flash(_changed_meanwhile(conflict), "error")
+        return _delete_form(name, conflict.current_revision or "", status=409,
+                            changed_from=base)
     flash(f"Deleted '{name}'. Its history keeps every revision; restore it from there.", "success")
     return redirect(url_for("pages.history", name=name))
+
+
+def _delete_form(name, base, *, status=200, changed_from=None):
+    return render_template("pages/delete.html", name=name, base_revision=base,
+                           changed_from=changed_from, breadcrumbs=_breadcrumbs(name)), status
 
 
 @bp.get("/-/backlinks/<path:name>")

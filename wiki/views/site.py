@@ -65,7 +65,8 @@ def recent_feed():
         ET.SubElement(entry, f"{{{ATOM}}}id").text = f"urn:git:{rev.id}"
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = rev.date.isoformat()
         author = ET.SubElement(entry, f"{{{ATOM}}}author")
-        ET.SubElement(author, f"{{{ATOM}}}name").text = rev.author.name
+        ET.SubElement(author, f"{{{ATOM}}}name").text = rev.author.name + (
+            f" (@{rev.account})" if rev.account else "")
         if name:
             link = url_for("pages.diff", name=name, to=rev.id)
             ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=root_url + link)
