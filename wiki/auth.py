@@ -34,13 +34,15 @@ from .spaces import SpaceStore
 from .spaces import Who
 from .throttle import LoginThrottle
 from .throttle import login_keys
-from .users import TOKEN_PREFIX
+from .tokens import TOKEN_PREFIX
 from .users import User
 from .users import UserStore
 
 READ, WRITE, ADMIN = "read", "write", "admin"
 # where clients may authenticate with an Authorization header instead of a session
 HEADER_AUTH_PREFIXES = ("/-/api/", "/-/git/")
+# the sync webhook is authenticated by its shared secret, never by a user
+SYNC_PATH = "/-/api/v1/sync"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 # Endpoints that hand the user's text back themselves when the CSRF check fails.
 KEEPS_TEXT_ON_CSRF_FAILURE = {"pages.edit"}
@@ -207,7 +209,7 @@ def who(user=None) -> Who:
     user = current_user if user is None else user
     if not user.is_authenticated:
         return ANONYMOUS
-    return Who(user.username, user.role)
+    return Who(user.username, user.role, read_only=user.read_only, ambiguous=user.ambiguous)
 
 
 def can(action: str, name: str | None = None, user=None) -> bool:
@@ -220,7 +222,8 @@ def can(action: str, name: str | None = None, user=None) -> bool:
     if action == WRITE:
         return access().may_write(who(user), name)
     if action == ADMIN:
-        return who(user).role == "admin"
+        person = who(user)
+        return person.role == "admin" and not person.read_only
     return False
 
 
@@ -241,6 +244,10 @@ def require(action: str, name: str | None = None) -> None:
         raise LoginRequired("Please log in to continue.")
     if action == READ:
         raise PageNotFound("There is no page with that name.")
+    if action == WRITE and who().read_only:
+        raise PermissionDenied(
+            "This token may only read. Create a token with the write scope on your account page."
+        )
     if action == WRITE:
         space = access().space_of(name)
         if space is not None:
