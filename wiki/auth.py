@@ -113,7 +113,7 @@ class TooManyAttempts(WikiError):
 def check_password_login(username: str, password: str, *, allow_inactive: bool = False):
     """Log-in by password, limited per account and per address (across workers).
 
-    :raises TooManyAttempts: once the limit of failures is reached.
+    :raises TooManyAttempts: once the account or the address failed too often.
     """
     throttle = get_throttle()
     keys = login_keys(username, request.remote_addr)
