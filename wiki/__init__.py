@@ -54,12 +54,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["wiki.spaces"] = SpaceStore(
         Path(app.config["USERS_DB"]),
         default_read=app.config["READ_ACCESS"],
-        known_user=users.exists,
+        known_user=users.stored_name,
     )
     app.extensions["wiki.throttle"] = LoginThrottle(
         Path(app.config["USERS_DB"]),
         limit=app.config["LOGIN_ATTEMPTS"],
         window=app.config["LOGIN_WINDOW"],
+        address_limit=app.config["LOGIN_ATTEMPTS_PER_ADDRESS"],
     )
     app.session_interface = SessionInterface()
     if app.config["TRUSTED_PROXIES"]:

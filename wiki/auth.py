@@ -34,13 +34,15 @@ from .spaces import SpaceStore
 from .spaces import Who
 from .throttle import LoginThrottle
 from .throttle import login_keys
-from .users import TOKEN_PREFIX
+from .tokens import TOKEN_PREFIX
 from .users import User
 from .users import UserStore
 
 READ, WRITE, ADMIN = "read", "write", "admin"
 # where clients may authenticate with an Authorization header instead of a session
 HEADER_AUTH_PREFIXES = ("/-/api/", "/-/git/")
+# the sync webhook is authenticated by its shared secret, never by a user
+SYNC_PATH = "/-/api/v1/sync"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 # Endpoints that hand the user's text back themselves when the CSRF check fails.
 KEEPS_TEXT_ON_CSRF_FAILURE = {"pages.edit"}
@@ -76,22 +78,12 @@ def init_app(app: Flask) -> None:
     def load_user(session_id: str) -> User | None:
         return get_users().load(session_id)
 
-    @manager.request_loader
-    def load_from_header(req) -> User | None:
-        # Tokens and HTTP Basic are for API and git clients; browsers use the session.
-        if not req.path.startswith(HEADER_AUTH_PREFIXES) or g.get("auth_error"):
-            return None
-        try:
-            return user_from_authorization(req.headers.get("Authorization", ""))
-        except WikiError as error:
-            g.auth_error = error  # the error page then sees an anonymous user
-            raise
-
     @manager.unauthorized_handler
     def unauthorized():
         raise LoginRequired("Please log in to continue.")
 
     manager.init_app(app)
+    app.before_request(_authenticate_header)  # before the CSRF check, which depends on it
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
@@ -121,7 +113,7 @@ class TooManyAttempts(WikiError):
 def check_password_login(username: str, password: str, *, allow_inactive: bool = False):
     """Log-in by password, limited per account and per address (across workers).
 
-    :raises TooManyAttempts: once the limit of failures is reached.
+    :raises TooManyAttempts: once the account or the address failed too often.
     """
     throttle = get_throttle()
     keys = login_keys(username, request.remote_addr)
@@ -136,37 +128,71 @@ def check_password_login(username: str, password: str, *, allow_inactive: bool =
     return user
 
 
-def user_from_authorization(header: str) -> User | None:
+def user_from_authorization(header: str) -> User:
     """The user of an `Authorization` header: a Bearer token, or Basic with the user
-    name and a personal token or the password.
+    name and a personal token or the password. Sets `g.header_auth` to the scheme.
 
+    A valid token is always accepted (256 random bits cannot be guessed, so it is never
+    throttled); a wrong one counts as a failure of the client's address.
+
+    :raises BadCredentials: for anything that does not authenticate: a malformed header,
+        another scheme, a wrong or expired token, a wrong password.
     :raises TooManyAttempts: when this account or address failed too often.
     """
-    scheme, _, value = header.partition(" ")
-    value = value.strip()
-    if scheme.lower() == "bearer" and value:
-        wait = get_throttle().retry_after(login_keys("", request.remote_addr))
-        if wait:
-            raise TooManyAttempts(wait)
-        user = get_users().user_for_token(value)
+    scheme, _, value = header.strip().partition(" ")
+    scheme, value = scheme.lower(), value.strip()
+    users = get_users()
+    if scheme == "bearer" and value:
+        user = users.user_for_token(value)
         if user is None:
-            get_throttle().failed(login_keys("", request.remote_addr))
-            raise BadCredentials()
-        g.header_auth = True
+            _token_failed()
+        g.header_auth = "bearer"
         return user
-    creds = _basic_credentials(header)
+    creds = _basic_credentials(value) if scheme == "basic" else None
     if creds is None:
-        return None
+        raise BadCredentials()
     username, secret = creds
-    user = None
-    if secret.startswith(TOKEN_PREFIX):
-        user = get_users().user_for_token(secret, username)
+    user = users.user_for_token(secret, username) if secret.startswith(TOKEN_PREFIX) else None
     if user is None:
+        # a password (which may look like a token): throttled per account and address
         user = check_password_login(username, secret)
     if user is None:
         raise BadCredentials()
-    g.header_auth = True
+    g.header_auth = "basic"
     return user
+
+
+def _token_failed():
+    """Count a wrong token against the client's address, and refuse it.
+
+    :raises TooManyAttempts: when the address failed too often; else BadCredentials.
+    """
+    throttle = get_throttle()
+    keys = login_keys("", request.remote_addr)
+    wait = throttle.retry_after(keys)
+    if wait:
+        raise TooManyAttempts(wait)
+    throttle.failed(keys)
+    raise BadCredentials()
+
+
+def _authenticate_header() -> None:
+    """On the API and git paths, an `Authorization` header alone decides who the caller
+    is: the session cookie is ignored, and a header that does not authenticate is
+    refused (401), never taken as an anonymous request."""
+    if (
+        not request.path.startswith(HEADER_AUTH_PREFIXES)
+        or request.path == SYNC_PATH
+        or "Authorization" not in request.headers
+    ):
+        return
+    manager = current_app.login_manager
+    # anonymous until the header proves otherwise, so that an error page never shows
+    # (or acts as) the session's user
+    manager._update_request_context_with_user()
+    manager._update_request_context_with_user(
+        user_from_authorization(request.headers["Authorization"])
+    )
 
 
 class BadCredentials(WikiError):
@@ -176,12 +202,11 @@ class BadCredentials(WikiError):
         super().__init__("Wrong user name, password or token.")
 
 
-def _basic_credentials(header: str) -> tuple[str, str] | None:
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic" or not value:
+def _basic_credentials(value: str) -> tuple[str, str] | None:
+    if not value:
         return None
     try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         return None
     username, sep, password = decoded.partition(":")
@@ -207,7 +232,7 @@ def who(user=None) -> Who:
     user = current_user if user is None else user
     if not user.is_authenticated:
         return ANONYMOUS
-    return Who(user.username, user.role)
+    return Who(user.username, user.role, read_only=user.read_only, ambiguous=user.ambiguous)
 
 
 def can(action: str, name: str | None = None, user=None) -> bool:
@@ -220,7 +245,8 @@ def can(action: str, name: str | None = None, user=None) -> bool:
     if action == WRITE:
         return access().may_write(who(user), name)
     if action == ADMIN:
-        return who(user).role == "admin"
+        person = who(user)
+        return person.role == "admin" and not person.read_only
     return False
 
 
@@ -241,6 +267,10 @@ def require(action: str, name: str | None = None) -> None:
         raise LoginRequired("Please log in to continue.")
     if action == READ:
         raise PageNotFound("There is no page with that name.")
+    if action == WRITE and who().read_only:
+        raise PermissionDenied(
+            "This token may only read. Create a token with the write scope on your account page."
+        )
     if action == WRITE:
         space = access().space_of(name)
         if space is not None:
@@ -306,21 +336,27 @@ def csrf_token() -> str:
 def _check_csrf() -> None:
     if request.method in SAFE_METHODS:
         return
-    if request.path == "/-/api/v1/sync":
+    if request.path == SYNC_PATH:
         return  # a webhook: authenticated by its shared secret, never by a session
     if request.path.startswith("/-/git/"):
         # git's POSTs carry a content type that no form can send across sites
         # (the git view insists on it), and no session is used there
         return
-    authorization = request.headers.get("Authorization", "")
-    if request.path.startswith("/-/api/") and (
-        authorization.lower().startswith("bearer ")
-        or (request.method != "POST" and authorization)
-    ):
-        # A browser never adds a Bearer token by itself, and PUT/DELETE cannot be
-        # sent across sites without a CORS preflight (which this wiki never grants);
-        # the credentials come in the request itself.
-        return
+    if request.path.startswith("/-/api/"):
+        # Only a header that authenticated (_authenticate_header) exempts a request:
+        # a browser never adds a Bearer token by itself, and PUT/DELETE cannot be sent
+        # across sites without a CORS preflight (which this wiki never grants). A POST
+        # with Basic still needs the token: browsers resend remembered Basic credentials.
+        scheme = g.get("header_auth")
+        if scheme == "bearer" or (scheme == "basic" and request.method != "POST"):
+            return
+        if not current_user.is_authenticated:
+            # an API client without credentials: ask for them (401 with a Basic
+            # challenge), rather than blame an expired form
+            raise LoginRequired(
+                "Log in: send your user name and a personal token (or password) with HTTP "
+                "Basic, or a token as 'Authorization: Bearer <token>'."
+            )
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
     expected = session.get("csrf")
     if expected and sent and hmac.compare_digest(str(sent), str(expected)):

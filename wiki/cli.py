@@ -80,6 +80,7 @@ def init(source: Path | None) -> None:
     if wiki.index_is_stale():
         _rebuild_search(wiki)
     users = UserStore(Path(app.config["USERS_DB"]))
+    _collision_warnings(users, spaces)
     if users.count("admin") == 0:
         click.echo(
             "\nNo administrator yet. Create the first one (it asks for a password) with:\n"
@@ -114,6 +115,7 @@ def serve(host: str, port: int, workers: int, debug: bool) -> None:
         app = create_app()
     except WikiError as error:
         raise _fail(error) from None
+    _collision_warnings(app.extensions["wiki.users"], app.extensions["wiki.spaces"])
     _admin_hint(app)
     click.echo(f"Serving {app.config['SITE_NAME']} on http://{host}:{port}/")
     if debug:
@@ -141,6 +143,28 @@ def serve(host: str, port: int, workers: int, debug: bool) -> None:
             threading.Thread(target=index.warm, name="search-warm", daemon=True).start()
 
     Server().run()
+
+
+def _collision_warnings(users, spaces) -> None:
+    """Warn about accounts (and groups) of an old database whose names the wiki treats
+    as the same: they are kept apart, and get no membership by name until resolved."""
+    for names in users.collisions():
+        listed = ", ".join(f"'{n}'" for n in names)
+        click.echo(
+            f"Warning: the accounts {listed} have names the wiki treats as the same (it "
+            "compares names ignoring case and other forms of the same letter). None of them "
+            "gets space or group membership through that name until all but one are "
+            "disabled: run `wiki user disable NAME` for each of the others (give a real person "
+            "among them a new account with a distinct name).",
+            err=True,
+        )
+    for names in spaces.group_collisions():
+        listed = ", ".join(f"'{n}'" for n in names)
+        click.echo(
+            f"Warning: the groups {listed} have names the wiki treats as the same. None of "
+            "them gives membership until all but one are deleted (`wiki group delete NAME`).",
+            err=True,
+        )
 
 
 def _admin_hint(app) -> None:
@@ -248,8 +272,10 @@ def user_list() -> None:
 def user_passwd(username: str, password_stdin: bool) -> None:
     """Set a new password (ends the user's sessions)."""
     password = _read_password(password_stdin)
+    users = _users()
     try:
-        _users().set_password(username, password)
+        username = _stored(users, username)
+        users.set_password(username, password)
     except WikiError as error:
         raise _fail(error) from None
     click.echo(f"Password of '{username}' changed.")
@@ -259,9 +285,11 @@ def user_passwd(username: str, password_stdin: bool) -> None:
 @click.argument("username")
 @click.argument("role", type=click.Choice(["admin", "editor", "reader"]))
 def user_role(username: str, role: str) -> None:
-    """Change a user's role."""
+    """Change a user's role (ends the user's sessions)."""
+    users = _users()
     try:
-        _users().set_role(username, role)
+        username = _stored(users, username)
+        users.set_role(username, role)
     except WikiError as error:
         raise _fail(error) from None
     _spaces().record(_actor(), "user.role", username, f"-> {role}")
@@ -292,6 +320,7 @@ def user_approve(username: str) -> None:
 def _user_state(username: str, action: str) -> None:
     users = _users()
     try:
+        username = _stored(users, username)
         if action == "approve":
             users.approve(username)
         else:
@@ -308,12 +337,27 @@ def _user_state(username: str, action: str) -> None:
               help="The wiki's address, for the link.")
 def user_reset_link(username: str, base_url: str) -> None:
     """Print a one-time link (valid 24 hours) for the user to set a new password."""
+    users = _users()
     try:
-        secret = _users().create_reset(username)
+        username = _stored(users, username)
+        secret = users.create_reset(username)
     except WikiError as error:
         raise _fail(error) from None
     _spaces().record(_actor(), "user.reset-link", username, "link created")
     click.echo(f"{base_url.rstrip('/')}/-/reset/{secret}")
+
+
+def _stored(users, username: str) -> str:
+    """The account's stored name (what the audit log records), found by identity key.
+
+    :raises AccountError: when there is no such account.
+    """
+    from .users import AccountError
+
+    user = users.by_name(username)
+    if user is None:
+        raise AccountError(f"There is no user called '{username.strip()}'.")
+    return user.username
 
 
 def _config():
@@ -336,7 +380,7 @@ def _spaces():
     config = _config()
     users = _users()
     return SpaceStore(Path(config["USERS_DB"]), default_read=config["READ_ACCESS"],
-                      known_user=users.exists)
+                      known_user=users.stored_name)
 
 
 def _actor() -> str:

@@ -52,9 +52,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": "auto",
     # Reverse proxies in front of the wiki whose X-Forwarded-For/-Proto/-Host to trust.
     "TRUSTED_PROXIES": 0,
-    # Failed log-ins allowed per account and per address within LOGIN_WINDOW seconds.
+    # Failed log-ins allowed per account (from anywhere) within LOGIN_WINDOW seconds.
     "LOGIN_ATTEMPTS": 10,
     "LOGIN_WINDOW": 300,
+    # Failed log-ins allowed per client address (across accounts) within LOGIN_WINDOW.
+    "LOGIN_ATTEMPTS_PER_ADDRESS": 100,
     # Largest file other than a page (attachments) a push may add, in bytes.
     "MAX_FILE_BYTES": 20 << 20,
     # Largest push over HTTP, in bytes.
@@ -113,7 +115,8 @@ def validate_config(config: Mapping[str, Any]) -> None:
     if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
         problems.append("TRUSTED_PROXIES must be a whole number (0 without a proxy)")
     for key in ("MAX_PAGE_BYTES", "HISTORY_PAGE_SIZE", "FEED_SIZE", "LOGIN_ATTEMPTS",
-                "LOGIN_WINDOW", "SMTP_PORT", "MAX_FILE_BYTES", "GIT_MAX_PUSH_BYTES"):
+                "LOGIN_WINDOW", "LOGIN_ATTEMPTS_PER_ADDRESS", "SMTP_PORT", "MAX_FILE_BYTES",
+                "GIT_MAX_PUSH_BYTES"):
         value = config.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             problems.append(f"{key} must be a positive whole number")

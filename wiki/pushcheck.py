@@ -48,6 +48,8 @@ class PushRules:
         return json.dumps({
             "user": self.who.username,
             "role": self.who.role,
+            "read_only": self.who.read_only,
+            "ambiguous": self.who.ambiguous,
             "access": self.access.to_dict() if self.access is not None else None,
             "max_page_bytes": self.max_page_bytes,
             "max_file_bytes": self.max_file_bytes,
@@ -61,7 +63,8 @@ class PushRules:
         data = json.loads(raw)
         access = data.get("access")
         return cls(
-            who=Who(data.get("user", ""), data.get("role", "anonymous")),
+            who=Who(data.get("user", ""), data.get("role", "anonymous"),
+                    read_only=bool(data.get("read_only")), ambiguous=bool(data.get("ambiguous"))),
             access=Access.from_dict(access) if access is not None else None,
             max_page_bytes=int(data.get("max_page_bytes", 1 << 20)),
             max_file_bytes=int(data.get("max_file_bytes", 20 << 20)),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ import yaml
 from . import names
 from .errors import InvalidPageName
 from .errors import WikiError
+from .identity import mixes_scripts
+from .identity import name_key
 from .sqlite import Database
 
 READ_POLICIES = ("anonymous", "registered", "members")
@@ -89,10 +92,20 @@ class Who:
 
     username: str = ""
     role: str = "anonymous"  # anonymous | reader | editor | admin
+    # authenticated by a read-only token: may read what the account may, never write
+    read_only: bool = False
+    # another active account's name has the same identity key (an old database): neither
+    # gets membership through that name until an administrator disables all but one
+    ambiguous: bool = False
 
     @property
     def registered(self) -> bool:
         return self.role != "anonymous"
+
+    @property
+    def key(self) -> str:
+        """The identity key of the user name, which memberships are compared by."""
+        return name_key(self.username)
 
 
 ANONYMOUS = Who()
@@ -105,8 +118,8 @@ class Space:
     description: str
     read: str
     write: str
-    users: frozenset[str]  # casefolded user names
-    groups: frozenset[str]  # casefolded group names
+    users: frozenset[str]  # identity keys of the member users
+    groups: frozenset[str]  # identity keys of the member groups
     members: tuple[tuple[str, str], ...]  # (kind, name) as entered, for display
 
 
@@ -142,7 +155,7 @@ class Access:
         default_read: str = "anonymous",
     ) -> None:
         self.spaces = {s.name.casefold(): s for s in spaces}
-        self.groups = groups or {}  # casefolded group -> casefolded user names
+        self.groups = groups or {}  # group key -> user keys (identity keys, wiki/identity.py)
         self.default_read = default_read
 
     def space_of(self, name: str | None) -> Space | None:
@@ -152,15 +165,16 @@ class Access:
         return self.spaces.get(name.split("/", 1)[0].casefold())
 
     def is_member(self, space: Space, who: Who) -> bool:
-        if not who.registered:
+        if not who.registered or who.ambiguous:
             return False
-        user = who.username.casefold()
+        user = who.key
         if user in space.users:
             return True
         return any(user in self.groups.get(group, ()) for group in space.groups)
 
     def groups_of(self, username: str) -> list[str]:
-        user = username.casefold()
+        """The (keys of the) groups a user name is in."""
+        user = name_key(username)
         return sorted(g for g, members in self.groups.items() if user in members)
 
     def may_read(self, who: Who, name: str | None = None) -> bool:
@@ -178,7 +192,7 @@ class Access:
 
     def may_write(self, who: Who, name: str | None = None) -> bool:
         """Whether `who` may change page `name` (None: whether they may write anywhere)."""
-        if not who.registered:
+        if not who.registered or who.read_only:
             return False
         if who.role == "admin":
             return True
@@ -254,8 +268,8 @@ class Access:
             members = tuple((k, m) for k, m in s.get("members", []))
             spaces.append(Space(
                 s["name"], s.get("title", s["name"]), "", s["read"], s["write"],
-                users=frozenset(m.casefold() for k, m in members if k == "user"),
-                groups=frozenset(m.casefold() for k, m in members if k == "group"),
+                users=frozenset(name_key(m) for k, m in members if k == "user"),
+                groups=frozenset(name_key(m) for k, m in members if k == "group"),
                 members=members,
             ))
         groups = {g: frozenset(users) for g, users in data.get("groups", {}).items()}
@@ -326,16 +340,20 @@ class SpaceStore:
                     description,
                     read,
                     write,
-                    users=frozenset(m.casefold() for k, m in listed if k == "user"),
-                    groups=frozenset(m.casefold() for k, m in listed if k == "group"),
+                    users=frozenset(name_key(m) for k, m in listed if k == "user"),
+                    groups=frozenset(name_key(m) for k, m in listed if k == "group"),
                     members=listed,
                 )
             )
-        groups: dict[str, set[str]] = {name.casefold(): set() for (name,) in db.execute(
-            "SELECT name FROM groups"
-        )}
+        by_key = _group_names(db)
+        groups: dict[str, set[str]] = {key: set() for key in by_key}
         for grp, username in db.execute("SELECT grp, username FROM group_members"):
-            groups.setdefault(grp.casefold(), set()).add(username.casefold())
+            groups.setdefault(name_key(grp), set()).add(name_key(username))
+        for key, stored in by_key.items():
+            if len(stored) > 1:
+                # Groups of an old database whose names share a key are never merged: the
+                # shared name gives nobody membership until all but one are deleted.
+                del groups[key]
         return Access(
             spaces,
             {k: frozenset(v) for k, v in groups.items()},
@@ -359,19 +377,27 @@ class SpaceStore:
         for grp, username in db.execute(
             "SELECT grp, username FROM group_members ORDER BY username COLLATE NOCASE"
         ):
-            members.setdefault(grp.casefold(), []).append(username)
+            members.setdefault(name_key(grp), []).append(username)
         return [
-            (name, title, members.get(name.casefold(), []))
+            (name, title, members.get(name_key(name), []))
             for name, title in db.execute("SELECT name, title FROM groups ORDER BY name")
         ]
 
+    def group_collisions(self) -> list[list[str]]:
+        """Group names that share an identity key (old databases only), as lists."""
+        return [names for names in _group_names(self._db()).values() if len(names) > 1]
+
     # -- changes (each one a transaction with its audit entry) ------------------------
 
-    def _change(self, actor: str, action: str, target: str, details: str, statements) -> None:
+    def _change(
+        self, actor: str, action: str, target: str, details: str, statements, guard=None
+    ) -> None:
         db = self._db()
         with self._lock:
             db.execute("BEGIN IMMEDIATE")
             try:
+                if guard is not None:
+                    guard(db)  # a check that must hold in the same transaction (raises)
                 for sql, params in statements:
                     db.execute(sql, params)
                 db.execute(
@@ -477,7 +503,7 @@ class SpaceStore:
         """:raises SpaceError: for an unknown user or group; SpaceNotFound."""
         space = self.get(space_name)
         member = self._existing(kind, member)
-        if (kind, member.casefold()) in {(k, m.casefold()) for k, m in space.members}:
+        if (kind, name_key(member)) in {(k, name_key(m)) for k, m in space.members}:
             raise SpaceError(f"{_label(kind, member)} is already a member of {space.name}.")
         self._change(
             actor,
@@ -496,69 +522,121 @@ class SpaceStore:
         self, space_name: str, member: str, *, actor: str, kind: str = "user"
     ) -> None:
         space = self.get(space_name)
-        if kind not in MEMBER_KINDS or (kind, member.strip().casefold()) not in {
-            (k, m.casefold()) for k, m in space.members
-        }:
-            raise SpaceError(f"{_label(kind, member)} is not a member of {space.name}.")
+        key = name_key(member.lstrip("@"))
+        # every entry of this identity (an old database may hold several spellings)
+        stored = [m for k, m in space.members if k == kind and name_key(m) == key]
+        if kind not in MEMBER_KINDS or not stored:
+            raise SpaceError(f"{_label(kind, member.strip())} is not a member of {space.name}.")
         self._change(
             actor,
             "space.member.remove",
             space.name,
-            _label(kind, member.strip()),
+            _label(kind, stored[0]),
             [
                 (
-                    "DELETE FROM space_members WHERE space = ? AND kind = ? AND member = ?",
-                    (space.name, kind, member.strip()),
+                    "DELETE FROM space_members WHERE space = ? AND kind = ? "
+                    "AND member = ? COLLATE BINARY",
+                    (space.name, kind, m),
                 )
+                for m in stored
             ],
         )
 
     def _existing(self, kind: str, member: str) -> str:
+        """The stored name of an existing user or group (what memberships and the audit
+        log record).
+
+        :raises SpaceError: for an unknown one, or a name several of them share.
+        """
         member = member.strip().lstrip("@")
         if kind == "user":
-            if not member or not self._known_user(member):
+            try:
+                found = self._known_user(member) if member else None
+            except WikiError as problem:  # a name several accounts share
+                raise SpaceError(problem.message) from None
+            if not found:
                 raise SpaceError(f"There is no user called '{member}'.")
-            return member
+            # the account's stored name, when the lookup tells it
+            return found if isinstance(found, str) else member
         if kind == "group":
-            if member.casefold() not in self.access().groups:
-                raise SpaceError(f"There is no group called '{member}'.")
-            return member
+            return self._group(member, shared_ok=False)
         raise SpaceError(f"A member is one of: {', '.join(MEMBER_KINDS)}.")
 
+    def _group(self, name: str, *, shared_ok: bool) -> str:
+        """The stored name of the group called `name`: exactly so, else by identity key.
+
+        :raises SpaceError: for an unknown group, or (unless `shared_ok`, for deleting one of
+            them) a name that several groups of an old database share.
+        """
+        name = name.strip().lstrip("@")
+        stored = _group_names(self._db()).get(name_key(name), [])
+        if not stored:
+            raise SpaceError(f"There is no group called '{name}'.")
+        if len(stored) > 1:
+            if shared_ok and name in stored:
+                return name
+            raise SpaceError(
+                f"The groups {', '.join(stored)} have names the wiki treats as the same, so "
+                "they give no membership: delete all but one of them first."
+            )
+        return stored[0]
+
     def create_group(self, name: str, *, actor: str, title: str = "") -> None:
-        name = name.strip()
+        """:raises SpaceError: for a malformed name or one an existing group has (by key)."""
+        name = unicodedata.normalize("NFC", name.strip())
         if not _GROUP_NAME.match(name):
             raise SpaceError(
                 "A group name has 2 to 40 letters, digits, '.', '-' or '_' (no spaces)."
             )
-        if name.casefold() in self.access().groups:
-            raise SpaceError(f"There is already a group called '{name}'.")
+        if mixes_scripts(name):
+            raise SpaceError("A group name may not mix letters of different scripts (such as "
+                             "Latin with Cyrillic or Greek look-alikes).")
+
+        def unique(db) -> None:
+            if name_key(name) in _group_names(db):
+                raise SpaceError(f"There is already a group called '{name}' (names that "
+                                 "differ only in letter case or in another form of the same "
+                                 "letter, such as ß and ss, count as the same).")
+
         self._change(
             actor,
             "group.create",
             name,
             f"title={title.strip()!r}" if title.strip() else "",
             [("INSERT INTO groups (name, title) VALUES (?, ?)", (name, title.strip()))],
+            guard=unique,
         )
 
     def delete_group(self, name: str, *, actor: str) -> None:
-        name = self._existing("group", name)
-        self._change(
-            actor,
-            "group.delete",
-            name,
-            "",
-            [
-                ("DELETE FROM group_members WHERE grp = ?", (name,)),
-                ("DELETE FROM space_members WHERE kind = 'group' AND member = ?", (name,)),
-                ("DELETE FROM groups WHERE name = ?", (name,)),
-            ],
-        )
+        """Delete a group; it leaves every space.
+
+        :raises SpaceError: for an unknown group.
+        """
+        name = self._group(name, shared_ok=True)
+        db = self._db()
+        key = name_key(name)
+        spellings = {name}
+        if len(_group_names(db)[key]) == 1:
+            # every spelling of its name, so that no later group of that name inherits
+            # members or spaces; with a shared name only the exact one (it is not merged)
+            spellings |= {grp for (grp,) in db.execute("SELECT grp FROM group_members")
+                          if name_key(grp) == key}
+            spellings |= {m for (m,) in db.execute(
+                "SELECT member FROM space_members WHERE kind = 'group'") if name_key(m) == key}
+        statements = []
+        for spelling in sorted(spellings):
+            # (NOCASE, the columns' collation: no other group can differ only in ASCII case)
+            statements += [
+                ("DELETE FROM group_members WHERE grp = ?", (spelling,)),
+                ("DELETE FROM space_members WHERE kind = 'group' AND member = ?", (spelling,)),
+            ]
+        self._change(actor, "group.delete", name, "",
+                     [*statements, ("DELETE FROM groups WHERE name = ?", (name,))])
 
     def add_to_group(self, group: str, username: str, *, actor: str) -> None:
         group = self._existing("group", group)
         username = self._existing("user", username)
-        if username.casefold() in self.access().groups.get(group.casefold(), ()):
+        if name_key(username) in self.access().groups.get(name_key(group), ()):
             raise SpaceError(f"{username} is already in the group {group}.")
         self._change(
             actor,
@@ -570,15 +648,25 @@ class SpaceStore:
 
     def remove_from_group(self, group: str, username: str, *, actor: str) -> None:
         group = self._existing("group", group)
-        username = username.strip()
-        if username.casefold() not in self.access().groups.get(group.casefold(), ()):
-            raise SpaceError(f"{username} is not in the group {group}.")
+        group_key, user_key = name_key(group), name_key(username)
+        # every row of this identity (an old database may hold several spellings)
+        rows = [
+            (grp, member)
+            for grp, member in self._db().execute("SELECT grp, username FROM group_members")
+            if name_key(grp) == group_key and name_key(member) == user_key
+        ]
+        if not rows:
+            raise SpaceError(f"{username.strip()} is not in the group {group}.")
         self._change(
             actor,
             "group.member.remove",
             group,
-            username,
-            [("DELETE FROM group_members WHERE grp = ? AND username = ?", (group, username))],
+            rows[0][1],
+            [
+                ("DELETE FROM group_members WHERE grp = ? COLLATE BINARY "
+                 "AND username = ? COLLATE BINARY", row)
+                for row in rows
+            ],
         )
 
     def record(self, actor: str, action: str, target: str, details: str = "") -> None:
@@ -618,7 +706,7 @@ class SpaceStore:
             return 0
         created = 0
         for group, title in (config.get("groups") or {}).items():
-            if group.casefold() not in self.access().groups:
+            if name_key(group) not in _group_names(self._db()):
                 self.create_group(group, actor=actor, title=str(title or ""))
         for name, spec in (config.get("spaces") or {}).items():
             spec = spec or {}
@@ -677,6 +765,14 @@ def _check_policies(read: str, write: str) -> None:
         raise SpaceError(f"The read policy must be one of: {', '.join(READ_POLICIES)}.")
     if write not in WRITE_POLICIES:
         raise SpaceError(f"The write policy must be one of: {', '.join(WRITE_POLICIES)}.")
+
+
+def _group_names(db) -> dict[str, list[str]]:
+    """The stored group names by identity key (more than one only in old databases)."""
+    found: dict[str, list[str]] = {}
+    for (name,) in db.execute("SELECT name FROM groups ORDER BY name"):
+        found.setdefault(name_key(name), []).append(name)
+    return found
 
 
 def _label(kind: str, member: str) -> str:

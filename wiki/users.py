@@ -1,18 +1,25 @@
 """Accounts in SQLite: names, roles, hashed passwords. The Flask-Login user class.
 
-Passwords are hashed with werkzeug (scrypt). No Flask imports besides the
-`UserMixin` protocol that Flask-Login expects.
+Passwords are hashed with werkzeug (scrypt). Names are compared by their
+identity key (wiki/identity.py) everywhere: the stored `name_key` column is
+unique, except in an old database where two accounts already share a key;
+those are never merged, `collisions()` names them, and neither gets
+membership through the shared name (`User.ambiguous`). No Flask imports
+besides the `UserMixin` protocol that Flask-Login expects.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import secrets
 import sqlite3
 import time
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
@@ -21,8 +28,13 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
+from . import tokens
 from .errors import WikiError
+from .identity import mixes_scripts
+from .identity import name_key
 from .sqlite import Database
+from .tokens import Token
+from .tokens import digest
 
 ROLES = ("admin", "editor", "reader")
 MIN_PASSWORD = 8
@@ -56,7 +68,18 @@ CREATE TABLE IF NOT EXISTS password_resets (
     expires REAL NOT NULL
 );
 """
-TOKEN_PREFIX = "wiki_"
+# Columns added since the first release: every database gets them when opened.
+_ADDED_COLUMNS = {
+    "users": (("pending", "INTEGER NOT NULL DEFAULT 0"), ("name_key", "TEXT")),
+    # tokens from before scopes existed could write: they keep that
+    "tokens": (("scope", "TEXT NOT NULL DEFAULT 'write'"), ("expires", "TEXT")),
+}
+_USER_COLUMNS = (
+    "id, username, display_name, email, role, disabled, session_version, pending, "
+    # another account that is not disabled has the same key (old databases only)
+    "EXISTS (SELECT 1 FROM users other WHERE other.name_key = users.name_key "
+    "AND other.id != users.id AND other.disabled = 0)"
+)
 RESET_HOURS = 24
 
 
@@ -74,10 +97,14 @@ class User(UserMixin):
     disabled: bool
     session_version: str
     pending: bool = False  # registered, waiting for an administrator's approval
+    # another active account's name has the same identity key (an old database):
+    # memberships by that name are not granted to either of them
+    ambiguous: bool = False
+    read_only: bool = False  # this request came with a read-only token
 
     def get_id(self) -> str:
-        # The session version is part of the id: changing the password changes it,
-        # which ends every other session of this user.
+        # The session version is part of the id: logging out, changing the password or
+        # the role, and disabling change it, which ends every session of this user.
         return f"{self.id}:{self.session_version}"
 
     @property
@@ -90,20 +117,11 @@ class User(UserMixin):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == "admin" and not self.read_only
 
     @property
     def can_write(self) -> bool:
-        return self.role in ("admin", "editor") and self.is_active
-
-
-@dataclass(frozen=True)
-class Token:
-    id: int
-    label: str
-    hint: str  # the last characters, to tell tokens apart
-    created: datetime
-    last_used: datetime | None
+        return self.role in ("admin", "editor") and self.is_active and not self.read_only
 
 
 class UserStore:
@@ -115,12 +133,45 @@ class UserStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._database = Database(self.path, schema=_SCHEMA)
         self._db = self._database.connection
-        columns = {row[1] for row in self._db().execute("PRAGMA table_info(users)")}
-        if "pending" not in columns:  # databases from before registration existed
-            self._db().execute("ALTER TABLE users ADD COLUMN pending INTEGER NOT NULL DEFAULT 0")
+        self._migrate()
 
     def close(self) -> None:
         self._database.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (several workers may open the database at once)."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._write() as db:
+            for table, columns in _ADDED_COLUMNS.items():
+                present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                for column, declaration in columns:
+                    if column not in present:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            unkeyed = db.execute(
+                "SELECT id, username FROM users WHERE name_key IS NULL"
+            ).fetchall()
+            if unkeyed:
+                # accounts from before keys existed (or added by an older version since):
+                # the unique index, if any, is rebuilt below once every account has its key
+                db.execute("DROP INDEX IF EXISTS users_name_key")
+                db.executemany("UPDATE users SET name_key = ? WHERE id = ?",
+                               [(name_key(name), i) for i, name in unkeyed])
+            try:
+                db.execute("CREATE UNIQUE INDEX IF NOT EXISTS users_name_key ON users (name_key)")
+            except sqlite3.IntegrityError:
+                # Two accounts of an old database share a key: never merge them silently.
+                # The key stays non-unique; `collisions()` names them for `wiki init`/`serve`.
+                db.execute("CREATE INDEX IF NOT EXISTS users_name_key_shared ON users (name_key)")
 
     def add(
         self,
@@ -136,34 +187,41 @@ class UserStore:
 
         :raises AccountError: for a taken or malformed name, a bad role, e-mail or password.
         """
-        username = username.strip()
-        if not _USERNAME.match(username):
-            raise AccountError(
-                "A user name has 2 to 40 letters, digits, '.', '-' or '_' (no spaces)."
-            )
+        username = check_username(username)
         if role not in ROLES:
             raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
         email = email.strip() or f"{username}@users.noreply"
         if not _EMAIL.match(email):
             raise AccountError("That e-mail address does not look right.")
         _check_password(password)
+        password_hash = generate_password_hash(password, self.hash_method)  # slow: not locked
+        taken = AccountError(
+            f"The user name '{username}' is taken (names that differ only in letter case or "
+            "in another form of the same letter, such as ß and ss, count as the same). "
+            "Choose another."
+        )
+        key = name_key(username)
         try:
-            cur = self._db().execute(
-                "INSERT INTO users (username, display_name, email, password_hash, role, "
-                "session_version, created, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    username,
-                    display_name.strip() or username,
-                    email,
-                    generate_password_hash(password, self.hash_method),
-                    role,
-                    secrets.token_hex(8),
-                    datetime.now(UTC).isoformat(),
-                    int(pending),
-                ),
-            )
+            with self._write() as db:
+                if db.execute("SELECT 1 FROM users WHERE name_key = ?", (key,)).fetchone():
+                    raise taken
+                cur = db.execute(
+                    "INSERT INTO users (username, name_key, display_name, email, password_hash, "
+                    "role, session_version, created, pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        username,
+                        key,
+                        display_name.strip() or username,
+                        email,
+                        password_hash,
+                        role,
+                        secrets.token_hex(8),
+                        datetime.now(UTC).isoformat(),
+                        int(pending),
+                    ),
+                )
         except sqlite3.IntegrityError:
-            raise AccountError(f"The user name '{username}' is taken.") from None
+            raise taken from None
         user = self.get(cur.lastrowid)
         assert user is not None
         return user
@@ -171,22 +229,77 @@ class UserStore:
     def get(self, user_id: int) -> User | None:
         row = (
             self._db()
-            .execute(
-                "SELECT id, username, display_name, email, role, disabled, session_version, "
-                "pending FROM users WHERE id = ?",
-                (user_id,),
-            )
+            .execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,))
             .fetchone()
         )
-        return User(*row[:5], bool(row[5]), row[6], bool(row[7])) if row else None
+        if row is None:
+            return None
+        return User(*row[:5], bool(row[5]), row[6], bool(row[7]), bool(row[8]))
+
+    def _find(self, username: str) -> int | None:
+        """The id of the account called `username`: the one with exactly this stored name,
+        else the only one with its identity key, else the only one of those that is not
+        disabled (None: no account, or several that an old database let share a key)."""
+        name = username.strip()
+        db = self._db()
+        row = db.execute(
+            "SELECT id FROM users WHERE username = ? COLLATE BINARY", (name,)
+        ).fetchone()
+        if row is not None:
+            return row[0]
+        rows = db.execute(
+            "SELECT id, disabled FROM users WHERE name_key = ?", (name_key(name),)
+        ).fetchall()
+        if len(rows) > 1:
+            rows = [r for r in rows if not r[1]]
+        return rows[0][0] if len(rows) == 1 else None
+
+    def _require(self, username: str) -> User:
+        user_id = self._find(username)
+        user = self.get(user_id) if user_id is not None else None
+        if user is None:
+            raise AccountError(f"There is no user called '{username.strip()}'.")
+        return user
 
     def by_name(self, username: str) -> User | None:
-        row = (
-            self._db()
-            .execute("SELECT id FROM users WHERE username = ?", (username.strip(),))
-            .fetchone()
+        """The account called `username` (compared by identity key)."""
+        user_id = self._find(username)
+        return self.get(user_id) if user_id is not None else None
+
+    def stored_name(self, username: str) -> str | None:
+        """The stored name of the account called `username` (None: there is none).
+
+        :raises AccountError: when several active accounts share the name's key, so a
+            membership given to it would be ambiguous.
+        """
+        holders = self._holders(name_key(username))
+        if len(holders) > 1:
+            raise AccountError(
+                f"The accounts {_listing(holders)} have names the wiki treats as the same; "
+                "they get no membership by name until all but one are disabled."
+            )
+        user = self.by_name(username)
+        return user.username if user else None
+
+    def _holders(self, key: str) -> list[str]:
+        rows = self._db().execute(
+            "SELECT username FROM users WHERE name_key = ? AND disabled = 0 ORDER BY username",
+            (key,),
         )
-        return self.get(row[0]) if row else None
+        return [name for (name,) in rows]
+
+    def collisions(self) -> list[list[str]]:
+        """Names that several accounts (not disabled) share by identity key, as lists of
+        stored names: only old databases have them, and they must be resolved by hand."""
+        rows = self._db().execute(
+            "SELECT name_key, username FROM users WHERE disabled = 0 AND name_key IN "
+            "(SELECT name_key FROM users WHERE disabled = 0 GROUP BY name_key "
+            "HAVING count(*) > 1) ORDER BY name_key, username"
+        )
+        found: dict[str, list[str]] = {}
+        for key, name in rows:
+            found.setdefault(key, []).append(name)
+        return list(found.values())
 
     def load(self, session_id: str) -> User | None:
         """The user for a Flask-Login session id ("<id>:<session version>")."""
@@ -205,17 +318,19 @@ class UserStore:
         self, username: str, password: str, *, allow_inactive: bool = False
     ) -> User | None:
         """The account if the password is right and it is active (or `allow_inactive`)."""
-        row = (
-            self._db()
-            .execute("SELECT id, password_hash FROM users WHERE username = ?", (username.strip(),))
-            .fetchone()
-        )
+        user_id = self._find(username)
+        row = None
+        if user_id is not None:
+            row = self._db().execute(
+                "SELECT password_hash FROM users WHERE id = ?", (user_id,)
+            ).fetchone()
         if row is None:
-            check_password_hash(_dummy_hash(), password)  # same time either way
+            # same time either way: a hash of the same method as the real ones
+            check_password_hash(_dummy_hash(self.hash_method), password)
             return None
-        if not check_password_hash(row[1], password):
+        if not check_password_hash(row[0], password):
             return None
-        user = self.get(row[0])
+        user = self.get(user_id)
         return user if user and (user.is_active or allow_inactive) else None
 
     def set_password(self, username: str, password: str) -> None:
@@ -224,138 +339,140 @@ class UserStore:
         :raises AccountError: for an unknown user or a too-short password.
         """
         _check_password(password)
-        cur = self._db().execute(
-            "UPDATE users SET password_hash = ?, session_version = ? WHERE username = ?",
-            (
-                generate_password_hash(password, self.hash_method),
-                secrets.token_hex(8),
-                username.strip(),
-            ),
+        user = self._require(username)
+        self._db().execute(
+            "UPDATE users SET password_hash = ?, session_version = ? WHERE id = ?",
+            (generate_password_hash(password, self.hash_method), secrets.token_hex(8), user.id),
         )
-        if cur.rowcount == 0:
-            raise AccountError(f"There is no user called '{username}'.")
+
+    def end_sessions(self, username: str) -> None:
+        """End every session of the user (logging out ends the copies of a session too)."""
+        user = self._require(username)
+        self._db().execute(
+            "UPDATE users SET session_version = ? WHERE id = ?", (secrets.token_hex(8), user.id)
+        )
 
     def set_role(self, username: str, role: str) -> None:
+        """Change a user's role; a change ends the user's sessions."""
         if role not in ROLES:
             raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
-        cur = self._db().execute(
-            "UPDATE users SET role = ? WHERE username = ?", (role, username.strip())
+        user = self._require(username)
+        if user.role == role:
+            return
+        self._db().execute(
+            "UPDATE users SET role = ?, session_version = ? WHERE id = ?",
+            (role, secrets.token_hex(8), user.id),
         )
-        if cur.rowcount == 0:
-            raise AccountError(f"There is no user called '{username}'.")
 
     def set_disabled(self, username: str, disabled: bool) -> None:
-        """Disable an account (its sessions and tokens stop working) or enable it again."""
-        cur = self._db().execute(
-            "UPDATE users SET disabled = ?, session_version = ? WHERE username = ?",
-            (int(disabled), secrets.token_hex(8), username.strip()),
-        )
-        if cur.rowcount == 0:
-            raise AccountError(f"There is no user called '{username}'.")
+        """Disable an account (its sessions end, its tokens and reset links are revoked)
+        or enable it again.
+
+        :raises AccountError: for an unknown user, or enabling an account whose name
+            another active account shares.
+        """
+        user = self._require(username)
+        with self._write() as db:
+            if not disabled:
+                others = [n for n in self._holders(name_key(user.username)) if n != user.username]
+                if others:
+                    raise AccountError(
+                        f"'{user.username}' cannot be enabled: the wiki treats its name as the "
+                        f"same as {_listing(others)}. Keep one of them disabled."
+                    )
+            db.execute(
+                "UPDATE users SET disabled = ?, session_version = ? WHERE id = ?",
+                (int(disabled), secrets.token_hex(8), user.id),
+            )
+            if disabled:
+                # enabling the account again must not bring its old credentials back
+                tokens.revoke_all(db, user.id)
+                db.execute("DELETE FROM password_resets WHERE user_id = ?", (user.id,))
 
     def approve(self, username: str) -> None:
         """Let a registered account that waits for approval log in."""
-        cur = self._db().execute(
-            "UPDATE users SET pending = 0 WHERE username = ?", (username.strip(),)
-        )
-        if cur.rowcount == 0:
-            raise AccountError(f"There is no user called '{username}'.")
+        user = self._require(username)
+        self._db().execute("UPDATE users SET pending = 0 WHERE id = ?", (user.id,))
 
-    # -- personal API tokens ------------------------------------------------------------
+    # -- personal API tokens (wiki/tokens.py) ------------------------------------------
 
-    def create_token(self, username: str, label: str) -> tuple[str, Token]:
-        """A new token for the user: (the secret, shown once; its stored description)."""
-        user = self.by_name(username)
-        if user is None:
-            raise AccountError(f"There is no user called '{username}'.")
-        label = " ".join(label.split())[:80]
-        if not label:
-            raise AccountError("Give the token a name, such as the computer it is for.")
-        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        cur = self._db().execute(
-            "INSERT INTO tokens (user_id, label, token_hash, hint, created) VALUES (?, ?, ?, ?, ?)",
-            (user.id, label, _digest(secret), secret[-4:], datetime.now(UTC).isoformat()),
-        )
-        return secret, next(t for t in self.tokens(user.username) if t.id == cur.lastrowid)
+    def create_token(
+        self, username: str, label: str, *, scope: str = "write", days: int | None = None
+    ) -> tuple[str, Token]:
+        """A new token for the user: (the secret, shown once; its stored description).
+
+        `scope` "read" lets it read only; `days` None means it never expires.
+
+        :raises AccountError: for an unknown user, an empty label, a bad scope or expiry.
+        """
+        user = self._require(username)
+        try:
+            return tokens.create(self._db(), user.id, label, scope=scope, days=days)
+        except tokens.TokenError as problem:
+            raise AccountError(problem.message) from None
 
     def tokens(self, username: str) -> list[Token]:
-        rows = self._db().execute(
-            "SELECT t.id, t.label, t.hint, t.created, t.last_used FROM tokens t "
-            "JOIN users u ON u.id = t.user_id WHERE u.username = ? ORDER BY t.id DESC",
-            (username.strip(),),
-        )
-        return [
-            Token(i, label, hint, datetime.fromisoformat(created),
-                  datetime.fromisoformat(used) if used else None)
-            for i, label, hint, created, used in rows
-        ]
+        user_id = self._find(username)
+        return tokens.listing(self._db(), user_id) if user_id is not None else []
 
     def revoke_token(self, username: str, token_id: int) -> None:
         """:raises AccountError: when the user has no such token."""
-        cur = self._db().execute(
-            "DELETE FROM tokens WHERE id = ? AND user_id = "
-            "(SELECT id FROM users WHERE username = ?)",
-            (token_id, username.strip()),
-        )
-        if cur.rowcount == 0:
+        if not tokens.revoke(self._db(), self._find(username), token_id):
             raise AccountError("There is no such token (it may have been revoked already).")
 
     def user_for_token(self, secret: str, username: str | None = None) -> User | None:
-        """The active account a token belongs to (and is named `username`, if given)."""
-        if not secret.startswith(TOKEN_PREFIX):
-            return None
-        db = self._db()
-        row = db.execute(
-            "SELECT id, user_id, last_used FROM tokens WHERE token_hash = ?", (_digest(secret),)
-        ).fetchone()
-        if row is None:
-            return None
-        user = self.get(row[1])
+        """The active account a token belongs to (and is named `username`, if given), while
+        the token has not expired; `read_only` is set for a read-scoped token."""
+        found = tokens.lookup(self._db(), secret)
+        user = self.get(found[0]) if found else None
         if user is None or not user.is_active:
             return None
-        if username is not None and user.username.casefold() != username.strip().casefold():
+        if username is not None and name_key(user.username) != name_key(username):
             return None
-        now = datetime.now(UTC)
-        if row[2] is None or (now - datetime.fromisoformat(row[2])).total_seconds() > 60:
-            db.execute("UPDATE tokens SET last_used = ? WHERE id = ?", (now.isoformat(), row[0]))
-        return user
+        # only the two scopes are ever stored: anything but "read" may write
+        return replace(user, read_only=found[1] == "read")
 
     # -- password reset links -------------------------------------------------------------
 
     def create_reset(self, username: str, *, hours: int = RESET_HOURS) -> str:
         """A one-time secret for a password reset link, valid for `hours`."""
-        user = self.by_name(username)
-        if user is None:
-            raise AccountError(f"There is no user called '{username}'.")
+        user = self._require(username)
         secret = secrets.token_urlsafe(32)
-        db = self._db()
-        db.execute("DELETE FROM password_resets WHERE user_id = ? OR expires < ?",
-                   (user.id, time.time()))
-        db.execute(
-            "INSERT INTO password_resets (token_hash, user_id, expires) VALUES (?, ?, ?)",
-            (_digest(secret), user.id, time.time() + hours * 3600),
-        )
+        with self._write() as db:
+            db.execute("DELETE FROM password_resets WHERE user_id = ? OR expires < ?",
+                       (user.id, time.time()))
+            db.execute(
+                "INSERT INTO password_resets (token_hash, user_id, expires) VALUES (?, ?, ?)",
+                (digest(secret), user.id, time.time() + hours * 3600),
+            )
         return secret
 
     def reset_user(self, secret: str) -> User | None:
         """The account a reset link is for, while it is valid."""
         row = self._db().execute(
-            "SELECT user_id, expires FROM password_resets WHERE token_hash = ?", (_digest(secret),)
+            "SELECT user_id, expires FROM password_resets WHERE token_hash = ?", (digest(secret),)
         ).fetchone()
         if row is None or row[1] < time.time():
             return None
         return self.get(row[0])
 
     def use_reset(self, secret: str, password: str) -> User:
-        """Set a new password through a reset link; the link then stops working.
+        """Set a new password through a reset link; the link then stops working and the
+        user's sessions end.
 
         :raises AccountError: for an expired or used link, or a too-short password.
         """
         user = self.reset_user(secret)
         if user is None:
             raise AccountError("This link has expired or was used already. Ask for a new one.")
-        self.set_password(user.username, password)
-        self._db().execute("DELETE FROM password_resets WHERE user_id = ?", (user.id,))
+        _check_password(password)
+        with self._write() as db:
+            db.execute(
+                "UPDATE users SET password_hash = ?, session_version = ? WHERE id = ?",
+                (generate_password_hash(password, self.hash_method), secrets.token_hex(8),
+                 user.id),
+            )
+            db.execute("DELETE FROM password_resets WHERE user_id = ?", (user.id,))
         return user
 
     def all(self) -> list[User]:
@@ -370,16 +487,32 @@ class UserStore:
         )
 
 
+def check_username(username: str) -> str:
+    """The name as it will be stored (trimmed, NFC).
+
+    :raises AccountError: for a malformed name or one that mixes scripts.
+    """
+    name = unicodedata.normalize("NFC", username.strip())
+    if not _USERNAME.match(name):
+        raise AccountError("A user name has 2 to 40 letters, digits, '.', '-' or '_' (no spaces).")
+    if mixes_scripts(name):
+        raise AccountError(
+            "A user name may not mix letters of different scripts (such as Latin with "
+            "Cyrillic or Greek): look-alike letters could pass for another account's name."
+        )
+    return name
+
+
+def _listing(names: list[str]) -> str:
+    quoted = [f"'{n}'" for n in names]
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1] if len(quoted) > 1 else quoted[0]
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"A password needs at least {MIN_PASSWORD} characters.")
 
 
-def _digest(secret: str) -> str:
-    # tokens are 256 random bits: a fast hash is enough (no dictionary to try)
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 @functools.cache
-def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_hex(8))
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(8), method)

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.conftest import TEST_AUTHOR
 from tests.conftest import AuthActions
 from tests.conftest import csrf_of
 from tests.conftest import make_app
@@ -24,6 +25,12 @@ def register(client, username="newbie", password="a-good-password", **extra):
             "password": password, "confirm_password": password, "csrf_token": csrf_of(client)}
     data.update(extra)
     return client.post("/-/register", data=data)
+
+
+def basic_auth(user: str, secret: str) -> dict:
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()}
 
 
 def test_registration_is_off_by_default(client):
@@ -224,15 +231,47 @@ def test_failed_logins_are_cut_off_per_account_across_workers(tmp_path, content_
     assert AuthActions(c).login("reader", PASSWORD).status_code == 302
 
 
-def test_failed_logins_are_cut_off_per_address(tmp_path, content_repo):
+def test_one_persons_typos_do_not_lock_out_their_office(tmp_path, content_repo):
     app = make_app(tmp_path, content_repo)
-    client = from_address(app, "192.0.2.7")
-    for i in range(10):
-        assert AuthActions(client).login(f"guess{i}", "wrong").status_code == 401
-    r = AuthActions(client).login("editor", PASSWORD)
-    assert r.status_code == 429 and "Retry-After" in r.headers
-    other = from_address(app, "192.0.2.8")
-    assert AuthActions(other).login("editor", PASSWORD).status_code == 302
+    secret, _ = app.extensions["wiki.users"].create_token("editor", "laptop")
+    office = "198.51.100.7"  # a partner office behind one NAT address
+    typist = from_address(app, office)
+    for _ in range(10):
+        assert AuthActions(typist).login("editor", "wrong-guess").status_code == 401
+    # a colleague at the same address logs in, and the account's token keeps working
+    assert AuthActions(from_address(app, office)).login("reader").status_code == 302
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert typist.get("/-/api/v1/pages", headers=bearer).status_code == 200
+    assert typist.get("/-/api/v1/pages", headers=basic_auth("editor", secret)).status_code == 200
+    # the account itself takes no more passwords, from there or anywhere else
+    for address in (office, "203.0.113.5"):
+        r = AuthActions(from_address(app, address)).login("editor")
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+        r = from_address(app, address).get("/-/api/v1/pages",
+                                           headers=basic_auth("editor", PASSWORD))
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+
+
+def test_many_failures_from_one_address_lock_it_for_passwords(tmp_path, content_repo):
+    app = make_app(tmp_path, content_repo)
+    secret, _ = app.extensions["wiki.users"].create_token("reader", "script")
+    address = "192.0.2.7"
+    inside = from_address(app, address)
+    AuthActions(inside).login("editor")  # logged in before the attack
+    attacker = from_address(app, address)
+    for i in range(50):  # passwords of many accounts, and made-up tokens: 100 failures
+        assert AuthActions(attacker).login(f"guess{i}", "wrong-pass").status_code == 401
+        r = attacker.get("/-/api/v1/pages", headers={"Authorization": f"Bearer wiki_guess{i}"})
+        assert r.status_code == 401
+    r = AuthActions(from_address(app, address)).login("reader")
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    r = attacker.get("/-/api/v1/pages", headers=basic_auth("reader", PASSWORD))
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert AuthActions(from_address(app, "192.0.2.8")).login("reader").status_code == 302
+    # what authenticates is never throttled: a valid token, a session from before
+    r = attacker.get("/-/api/v1/pages", headers={"Authorization": f"Bearer {secret}"})
+    assert r.status_code == 200
+    assert inside.get("/-/edit/Home").status_code == 200
 
 
 @pytest.mark.parametrize("url", ["/", "/-/login", "/-/api/v1/pages", "/no/such/page",
@@ -358,3 +397,210 @@ def test_an_unreachable_mail_server_still_shows_the_link(tmp_path, content_repo)
     r = auth.post("/-/admin/users/reader/reset")
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "/-/reset/" in html and "could not be sent" in html
+
+
+# -- one identity per name ---------------------------------------------------------------
+
+
+def _members_only_spaces(app, member="strauss"):
+    """WG4 with `member` as a member, and WG6 (with a page) through the group `finance`."""
+    spaces = app.extensions["wiki.spaces"]
+    spaces.create_space("WG4", actor="t", read="members", write="members")
+    spaces.add_member("WG4", member, actor="t")
+    spaces.create_space("WG6", actor="t", read="members", write="members")
+    spaces.create_group("finance", actor="t")
+    spaces.add_to_group("finance", member, actor="t")
+    spaces.add_member("WG6", "finance", actor="t", kind="group")
+    app.extensions["wiki"].save_page("WG6/Plan", "# Plan\n", author=TEST_AUTHOR, message="",
+                                     base_revision=None)
+
+
+@pytest.mark.parametrize("squatter", ["strauß", "STRAUSS", "ſtrauss", "ｓｔｒａｕｓｓ"])
+def test_a_lookalike_name_cannot_take_over_a_members_rights(tmp_path, content_repo, squatter):
+    app = make_app(tmp_path, content_repo, REGISTRATION="open")
+    app.extensions["wiki.users"].add("strauss", PASSWORD, role="reader")
+    _members_only_spaces(app)
+    client = app.test_client()
+    r = register(client, username=squatter, password="squatters-password")
+    assert r.status_code == 400 and "taken" in r.get_data(as_text=True)
+    assert AuthActions(client).login(squatter, "squatters-password").status_code == 401
+    for url in ("/WG4/Home", "/WG6/Plan", "/-/edit/WG4/Home", "/-/edit/WG6/Plan"):
+        assert client.get(url).status_code == 302  # still anonymous: asked to log in
+    r = client.put("/-/api/v1/pages/WG6/Plan", json={"content": "# Mine\n"},
+                   headers=basic_auth(squatter, "squatters-password"))
+    assert r.status_code == 401
+    assert app.extensions["wiki"].source("WG6/Plan") == "# Plan\n"
+    # the member keeps their rights, by any spelling of their name
+    member = app.test_client()
+    assert AuthActions(member).login(squatter, PASSWORD).status_code == 302
+    assert member.get("/-/edit/WG4/Home").status_code == 200
+    assert member.get("/-/edit/WG6/Plan").status_code == 200
+
+
+def test_accounts_of_an_old_database_sharing_a_name_get_no_membership_by_it(
+    tmp_path, content_repo
+):
+    import sqlite3
+
+    from werkzeug.security import generate_password_hash
+
+    app = make_app(tmp_path, content_repo)
+    app.extensions["wiki.users"].add("strauss", PASSWORD, role="reader")
+    _members_only_spaces(app)
+    # an account that the previous version let register (it stored no key)
+    db = sqlite3.connect(app.config["USERS_DB"])
+    db.execute("INSERT INTO users (username, display_name, email, password_hash, role, "
+               "session_version, created) VALUES ('strauß', 'Squatter', 's@x', ?, 'reader', "
+               "'v', 'now')", (generate_password_hash(PASSWORD, "pbkdf2:sha256:1000"),))
+    db.commit()
+    db.close()
+    app = make_app(tmp_path, content_repo, USERS_DB=app.config["USERS_DB"],
+                   SEARCH_INDEX_DIR=app.config["SEARCH_INDEX_DIR"] + "2", _skip_users=True)
+    clients = {}
+    for name in ("strauß", "strauss"):  # kept apart: each logs in with its own password
+        clients[name] = app.test_client()
+        assert AuthActions(clients[name]).login(name).status_code == 302
+        for url in ("/WG4/Home", "/WG6/Plan", "/-/edit/WG6/Plan"):
+            assert clients[name].get(url).status_code == 404, (name, url)
+        r = clients[name].put("/-/api/v1/pages/WG6/Plan", json={"content": "# Mine\n"},
+                              headers=basic_auth(name, PASSWORD))
+        assert r.status_code == 404
+    assert "treats as the same" in clients["strauss"].get("/-/account").get_data(as_text=True)
+    # an administrator disables the account that should not have the name
+    admin = app.test_client()
+    AuthActions(admin).login("admin")
+    assert AuthActions(admin).post("/-/admin/users/strauß/disable").status_code == 302
+    assert clients["strauss"].get("/-/edit/WG6/Plan").status_code == 200
+    assert clients["strauss"].get("/WG4/Home").status_code == 200
+    r = AuthActions(admin).post("/-/admin/users/strauß/enable")
+    assert r.status_code == 400 and "cannot be enabled" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["раdmin", "аdmin", "Εditor"])
+def test_names_mixing_scripts_cannot_register(tmp_path, content_repo, name):
+    app = make_app(tmp_path, content_repo, REGISTRATION="open")
+    r = register(app.test_client(), username=name)
+    assert r.status_code == 400 and "scripts" in r.get_data(as_text=True)
+    assert app.extensions["wiki.users"].by_name(name) is None
+
+
+def test_admins_cannot_create_a_name_that_is_taken(client, auth, app):
+    auth.login("admin")
+    r = auth.post("/-/admin/users", {"username": "EDITOR",
+                                     "email": "x@example.org", "password": "a-good-password"})
+    assert r.status_code == 400 and "taken" in r.get_data(as_text=True)
+    r = auth.post("/-/admin/users", {"username": "ｅｄｉｔｏｒ", "email": "x@example.org",
+                                     "password": "a-good-password"})
+    assert r.status_code == 400 and "taken" in r.get_data(as_text=True)
+    # admin actions find the account by any spelling and log its stored name
+    assert auth.post("/-/admin/users/ＥＤＩＴＯＲ/role", {"role": "reader"}).status_code == 302
+    assert app.extensions["wiki.users"].by_name("editor").role == "reader"
+    assert app.extensions["wiki.spaces"].audit(limit=1)[0].target == "editor"
+
+
+# -- sessions end --------------------------------------------------------------------------
+
+
+def copy_session(app, client):
+    """Another client with a copy of `client`'s session cookie (as a thief would have)."""
+    thief = app.test_client()
+    thief.set_cookie("wiki_session", client.get_cookie("wiki_session").value)
+    return thief
+
+
+@pytest.mark.parametrize("end", ["logout", "role", "disable", "reset"])
+def test_a_copied_session_cookie_stops_working(app, end):
+    editor = app.test_client()
+    AuthActions(editor).login("editor")
+    copy = copy_session(app, editor)
+    assert copy.get("/-/edit/Home").status_code == 200
+    admin = AuthActions(app.test_client())
+    if end == "logout":
+        AuthActions(editor).logout()
+    elif end == "role":
+        admin.login("admin")
+        assert admin.post("/-/admin/users/editor/role", {"role": "admin"}).status_code == 302
+    elif end == "disable":
+        admin.login("admin")
+        assert admin.post("/-/admin/users/editor/disable").status_code == 302
+        assert admin.post("/-/admin/users/editor/enable").status_code == 302
+    else:
+        link = app.extensions["wiki.users"].create_reset("editor")
+        visitor = app.test_client()
+        r = visitor.post(f"/-/reset/{link}", data={
+            "password": "a-new-password", "confirm_password": "a-new-password",
+            "csrf_token": csrf_of(visitor)})
+        assert r.status_code == 302
+    r = copy.get("/-/edit/Home")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/-/login")
+    assert "Edit Őrző" not in copy.get("/").get_data(as_text=True)
+
+
+def test_registration_starts_a_fresh_session(tmp_path, content_repo):
+    app = make_app(tmp_path, content_repo, REGISTRATION="open")
+    client = app.test_client()
+    before = csrf_of(client)  # a token an attacker could have planted with the session
+    assert register(client).status_code == 302
+    after = csrf_of(client)
+    assert after != before
+    r = client.post("/-/logout", data={"csrf_token": before})
+    assert r.status_code == 400
+
+
+# -- token scopes and expiry -----------------------------------------------------------------
+
+
+def test_read_tokens_read_but_never_write(client, auth, app):
+    from datetime import UTC
+    from datetime import datetime
+    from datetime import timedelta
+
+    auth.login("editor")
+    r = auth.post("/-/account/tokens", {"label": "backup", "scope": "read", "days": "30"})
+    assert r.status_code == 201
+    secret = re.search(r'id="new-token">([^<]+)<', r.get_data(as_text=True)).group(1)
+    page = client.get("/-/account").get_data(as_text=True)
+    row = page[page.index("<td>backup</td>"):]
+    row = row[:row.index("</tr>")]
+    assert '"token-scope">read<' in row
+    assert f"{datetime.now(UTC) + timedelta(days=30):%Y-%m-%d}" in row and "never" in row
+    api = app.test_client()
+    wiki = app.extensions["wiki"]
+    head = wiki.head()
+    for headers in ({"Authorization": f"Bearer {secret}"}, basic_auth("editor", secret)):
+        assert api.get("/-/api/v1/pages/Home", headers=headers).status_code == 200
+        r = api.put("/-/api/v1/pages/Home", json={"content": "# No\n"}, headers=headers)
+        assert r.status_code == 403 and "only read" in r.get_json()["error"]
+        assert api.delete("/-/api/v1/pages/WG4/Guarantees", headers=headers).status_code == 403
+    assert wiki.head() == head
+    r = auth.post("/-/account/tokens", {"label": "x", "scope": "read", "days": "soon"})
+    assert r.status_code == 400 and "days" in r.get_data(as_text=True)
+    r = auth.post("/-/account/tokens", {"label": "x", "scope": "root"})
+    assert r.status_code == 400
+
+
+def test_expired_tokens_are_refused_like_wrong_ones(client, app):
+    users = app.extensions["wiki.users"]
+    secret, token = users.create_token("editor", "ci", days=1)
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/-/api/v1/pages", headers=bearer).status_code == 200
+    # the day has passed (its stored expiry moved back rather than waiting a day)
+    users._db().execute("UPDATE tokens SET expires = ? WHERE id = ?",
+                        ("2001-01-01T00:00:00+00:00", token.id))
+    r = client.get("/-/api/v1/pages", headers=bearer)
+    wrong = client.get("/-/api/v1/pages", headers={"Authorization": "Bearer wiki_wrong"})
+    assert r.status_code == wrong.status_code == 401
+    assert r.get_json() == wrong.get_json()
+    assert client.get("/-/api/v1/pages", headers=basic_auth("editor", secret)).status_code == 401
+
+
+def test_enabling_an_account_again_does_not_revive_its_tokens(client, auth, app):
+    secret, _ = app.extensions["wiki.users"].create_token("editor", "laptop")
+    bearer = {"Authorization": f"Bearer {secret}"}
+    api = app.test_client()
+    assert api.get("/-/api/v1/pages", headers=bearer).status_code == 200
+    auth.login("admin")
+    assert auth.post("/-/admin/users/editor/disable").status_code == 302
+    assert auth.post("/-/admin/users/editor/enable").status_code == 302
+    assert api.get("/-/api/v1/pages", headers=bearer).status_code == 401
+    assert api.get("/-/api/v1/pages", headers=basic_auth("editor", secret)).status_code == 401

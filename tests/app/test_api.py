@@ -103,7 +103,7 @@ def test_put_bad_name_is_400(client):
 
 
 def test_api_permissions(client):
-    assert client.put("/-/api/v1/pages/X", json={"content": "x"}).status_code == 400  # no CSRF
+    assert client.put("/-/api/v1/pages/X", json={"content": "x"}).status_code == 401  # anonymous
     assert (
         client.put("/-/api/v1/pages/X", json={"content": "x"}, headers=basic("reader")).status_code
         == 403
@@ -149,3 +149,71 @@ def test_old_revision(client, app):
     )
     old = client.get(f"/-/api/v1/pages/Home?rev={first}").get_json()
     assert old["content"].startswith("# Home")
+
+
+# -- who an API or git request is ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method, url", [("put", "/-/api/v1/pages/Home"),
+                                         ("delete", "/-/api/v1/pages/Home"),
+                                         ("post", "/-/api/v1/pages/Home")])
+def test_anonymous_api_writes_are_asked_to_authenticate(client, app, method, url):
+    head = app.extensions["wiki"].head()
+    r = getattr(client, method)(url, json={"content": "# anonymous\n"})
+    assert r.status_code == 401
+    assert r.headers["WWW-Authenticate"].startswith('Basic realm="wiki"')
+    assert "token" in r.get_json()["error"] and "expired" not in r.get_json()["error"]
+    assert app.extensions["wiki"].head() == head
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+BAD_HEADERS = [
+    "",
+    "Basic",
+    "Basic !!!not-base64",
+    "Basic " + _b64("no-colon-here"),
+    "Basic " + _b64(f"editor:{PASSWORD}x"),
+    "Basic " + _b64("nobody:wiki_madeup"),
+    "Bearer",
+    "Bearer wiki_madeup",
+    "Bearer " + PASSWORD,
+    "Token wiki_madeup",
+    "Digest username=editor",
+]
+
+
+@pytest.mark.parametrize("header", BAD_HEADERS)
+@pytest.mark.parametrize("url", ["/-/api/v1/pages",
+                                 "/-/git/content.git/info/refs?service=git-upload-pack"])
+def test_an_authorization_header_that_does_not_authenticate_is_refused(client, header, url):
+    r = client.get(url, headers={"Authorization": header})
+    assert r.status_code == 401  # never served as if anonymous
+    assert r.headers["WWW-Authenticate"].startswith('Basic realm="wiki"')
+
+
+def test_the_header_alone_decides_who_calls_not_the_session(client, auth, app):
+    auth.login("editor")
+    token = csrf_of(client)
+    wiki = app.extensions["wiki"]
+    head = wiki.head()
+    wrong = {"Authorization": "Basic " + _b64("editor:wrong-password"), "X-CSRF-Token": token}
+    # a wrong header is refused, not replaced by the session's editor
+    r = client.put("/-/api/v1/pages/Home", json={"content": "# x\n"}, headers=wrong)
+    assert r.status_code == 401
+    assert client.get("/-/api/v1/pages", headers=wrong).status_code == 401
+    # a malformed one does not count as "not a browser" either (no CSRF exemption)
+    r = client.put("/-/api/v1/pages/Home", json={"content": "# x\n"},
+                   headers={"Authorization": "Bearer"})
+    assert r.status_code == 401
+    # the reader's credentials make it the reader's request, whoever's session is there
+    r = client.put("/-/api/v1/pages/Home", json={"content": "# x\n"}, headers=basic("reader"))
+    assert r.status_code == 403
+    assert wiki.head() == head
+    # the session still works on its own (with its CSRF token), as before
+    r = client.put("/-/api/v1/pages/By session", json={"content": "# by session\n"},
+                   headers={"X-CSRF-Token": token})
+    assert r.status_code == 201
+    assert wiki.page("By session").last_change.author.name == "Edit Őrző"

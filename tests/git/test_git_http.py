@@ -244,3 +244,24 @@ def test_pushes_by_readers_who_are_members(served, clone):
     git("commit", "-m", "outside", cwd=repo)
     r = git("push", "origin", "main", cwd=repo, check=False)
     assert r.returncode != 0 and "may not write in pages outside the spaces" in r.stderr
+
+
+def test_a_read_token_clones_and_fetches_but_cannot_push(served, tmp_path):
+    from wiki.users import UserStore
+
+    store = UserStore(served.tmp / "instance" / "users.sqlite")
+    secret, _ = store.create_token("maria", "mirror", scope="read")
+    store.close()
+    repo = tmp_path / "read-only"
+    git("clone", served.url("maria", secret), str(repo), cwd=tmp_path)
+    git("fetch", "origin", cwd=repo)
+    git("config", "user.name", "Maria Rossi", cwd=repo)
+    git("config", "user.email", "maria@example.org", cwd=repo)
+    write(repo, "WG4/Read only.md", "# Read only\n")  # her own space: she may write there
+    git("add", "-A", cwd=repo)
+    git("commit", "-m", "with a read token", cwd=repo)
+    head_before = api(served, "/-/health")["head"]
+    r = git("push", "origin", "main", cwd=repo, check=False)
+    assert r.returncode != 0
+    assert api(served, "/-/health")["head"] == head_before
+    assert "WG4/Read only" not in api(served, "/-/api/v1/pages")

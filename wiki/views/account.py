@@ -9,6 +9,7 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
 from flask_login import current_user
 from flask_login import login_user
@@ -17,6 +18,8 @@ from ..auth import LoginRequired
 from ..auth import access
 from ..auth import get_spaces
 from ..auth import get_users
+from ..tokens import MAX_TOKEN_DAYS
+from ..tokens import TOKEN_SCOPES
 from ..users import AccountError
 
 bp = Blueprint("account", __name__)
@@ -36,8 +39,10 @@ def _profile(status: int = 200, **extra):
         "account/profile.html",
         user=user,
         tokens=get_users().tokens(user.username),
-        groups=snapshot.groups_of(user.username),
+        groups=[] if user.ambiguous else snapshot.groups_of(user.username),
         spaces=sorted(spaces, key=lambda s: s.name.casefold()),
+        scopes=TOKEN_SCOPES,
+        max_days=MAX_TOKEN_DAYS,
         **extra,
     )
     return page, status
@@ -80,13 +85,33 @@ def change_password():
 def create_token():
     user = _me()
     try:
-        secret, token = get_users().create_token(user.username, request.form.get("label", ""))
+        secret, token = get_users().create_token(
+            user.username,
+            request.form.get("label", ""),
+            scope=request.form.get("scope", "write"),
+            days=_days(request.form.get("days", "")),
+        )
     except AccountError as problem:
         flash(problem.message, "error")
         return _profile(400)
-    get_spaces().record(user.username, "token.create", user.username, token.label)
+    expiry = f"expires={token.expires:%Y-%m-%d}" if token.expires else "expires=never"
+    get_spaces().record(user.username, "token.create", user.username,
+                        f"{token.label} scope={token.scope} {expiry}")
     # shown once, in this response only (never stored in the session or a redirect)
     return _profile(201, new_token=secret, new_token_label=token.label)
+
+
+def _days(raw: str) -> int | None:
+    """The token lifetime field: empty or "never" for no expiry, else whole days.
+
+    :raises AccountError: for anything else.
+    """
+    raw = raw.strip()
+    if raw in ("", "never"):
+        return None
+    if not raw.isdigit():
+        raise AccountError(f"A token lasts 1 to {MAX_TOKEN_DAYS} days, or never expires.")
+    return int(raw)
 
 
 @bp.post("/-/account/tokens/<int:token_id>/revoke")
@@ -137,6 +162,7 @@ def register():
         flash("Thank you. An administrator will approve your account; then you can log in.",
               "info")
         return redirect("/")
+    session.clear()  # a fresh session (and CSRF token), as at login: no fixation
     login_user(user)
     flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
     return redirect("/")

@@ -132,13 +132,13 @@ def user_action(username: str, action: str):
     try:
         if action == "role":
             role = request.form.get("role", "")
-            if user.username == _actor() and role != "admin":
+            if user.id == current_user.id and role != "admin":
                 raise AccountError("You cannot take the admin role from yourself.")
             store.set_role(user.username, role)
             spaces.record(_actor(), "user.role", user.username, f"{user.role} -> {role}")
             flash(f"{user.username} is now {role}.", "success")
         elif action in ("disable", "enable"):
-            if user.username == _actor():
+            if user.id == current_user.id:
                 raise AccountError("You cannot disable your own account.")
             store.set_disabled(user.username, action == "disable")
             spaces.record(_actor(), f"user.{action}", user.username)

@@ -8,11 +8,13 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import session
+from flask_login import current_user
 from flask_login import login_user
 from flask_login import logout_user
 
 from ..auth import TooManyAttempts
 from ..auth import check_password_login
+from ..auth import get_users
 from ..auth import is_safe_next
 
 bp = Blueprint("auth", __name__)
@@ -56,6 +58,9 @@ def login():
 
 @bp.post("/-/logout")
 def logout():
+    if current_user.is_authenticated:
+        # a copy of this session cookie (and every other session of the user) ends too
+        get_users().end_sessions(current_user.username)
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
