@@ -300,7 +300,8 @@ def test_recent_changes_and_atom(client, auth, app):
     ns = {"a": "http://www.w3.org/2005/Atom"}
     titles = [e.find("a:title", ns).text for e in feed.findall("a:entry", ns)]
     assert titles[0] == "WG4/Home: Tidy up <b>"
-    assert feed.find("a:entry/a:author/a:name", ns).text == "Edit Őrző"
+    # the display name with the account beside it: nobody can pose as someone else
+    assert feed.find("a:entry/a:author/a:name", ns).text == "Edit Őrző (@editor)"
 
 
 def test_page_tree(client):
