@@ -349,20 +349,18 @@ class Wiki:
             return self.storage.read(path, sha)
         except PageNotFound:
             pass
-        for rev in self.storage.history(path, limit=10_000):
-            if rev.id == sha and rev.path:
-                try:
-                    return self.storage.read(rev.path, sha)
-                except PageNotFound:
-                    return ""
-        return ""
+        rev = self.storage.change_at(path, sha)
+        if rev is None or not rev.path:
+            return ""
+        try:
+            return self.storage.read(rev.path, sha)
+        except PageNotFound:
+            return ""
 
     def path_at(self, name: str, sha: str) -> str | None:
         """The path the page had in a revision of its history, if any."""
-        for rev in self.storage.history(names.to_path(name), limit=10_000):
-            if rev.id == sha:
-                return rev.path if rev.status != "D" else None
-        return None
+        rev = self.storage.change_at(names.to_path(name), sha)
+        return rev.path if rev is not None and rev.status != "D" else None
 
     def renamed_to(self, name: str) -> str | None:
         """Where a page that no longer exists went, following a chain of renames."""

@@ -206,6 +206,33 @@ class RevIndex:
                 return None
         return None
 
+    def change_at(self, path: str, sha: str) -> Revision | None:
+        """The change commit `sha` made to the page now at `path`, under the name the page
+        had then (following renames back), or None when `sha` did not touch it.
+
+        One indexed query per rename on the way, however long the history is."""
+        db = self._connect()
+        row = db.execute("SELECT seq FROM commits WHERE sha = ?", (sha,)).fetchone()
+        if row is None:
+            return None
+        target, upper = row[0], 1 << 62
+        while True:  # each step goes to an older rename: it ends
+            rename = db.execute(
+                "SELECT old_path, seq FROM changes WHERE path = ? AND status = 'R' "
+                "AND old_path IS NOT NULL AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT 1",
+                (path, target, upper),
+            ).fetchone()
+            if rename is None:
+                break
+            path, upper = rename
+        found = db.execute(
+            f"SELECT {_REV_COLUMNS} FROM changes ch "
+            "JOIN commits c ON c.seq = ch.seq LEFT JOIN accounts a ON a.sha = c.sha "
+            "WHERE ch.path = ? AND ch.seq = ? LIMIT 1",
+            (path, target),
+        ).fetchone()
+        return _revision(found) if found else None
+
     def _upper(self, upto: str | None) -> int:
         """The bound of `seq` for "at or before commit `upto`" (every commit when unknown)."""
         if upto is None:
@@ -215,10 +242,10 @@ class RevIndex:
         return row[0] + 1 if row else 1 << 62
 
     def _follow(self, path: str, upper: int = 1 << 62) -> Iterator[Revision]:
+        # Each rename followed lowers `upper`, so a page renamed back to an old name
+        # (A -> B -> A) keeps its whole history and the walk still ends.
         db = self._connect()
-        seen: set[str] = set()
-        while path and path not in seen:
-            seen.add(path)
+        while path:
             rows = db.execute(
                 f"SELECT {_REV_COLUMNS} FROM changes ch "
                 "JOIN commits c ON c.seq = ch.seq LEFT JOIN accounts a ON a.sha = c.sha "

@@ -285,6 +285,11 @@ class Storage:
         shas = self._git("rev-list", spec).split()
         self.revindex.attribute(shas, account, via)
 
+    def change_at(self, path: str, sha: str) -> Revision | None:
+        """The change commit `sha` made to the page now at `path` (under its name then)."""
+        self.sync_revindex()
+        return self.revindex.change_at(_check_path(path), sha)
+
     def last_change(self, path: str, *, upto: str | None = None) -> Revision | None:
         """The newest revision that changed a path (at or before commit `upto`, when given:
         the snapshot the caller read the page at)."""

@@ -302,3 +302,27 @@ def test_author_identity_is_sanitized():
     author = Author("Evil <x@y>\nname", "a<b>@c\n")
     assert "<" not in author.name and "\n" not in author.name
     assert "<" not in author.email and "\n" not in author.email
+
+
+def test_change_at_follows_renames_back_to_the_name_then(content_repo):
+    first = content_repo.write("A.md", "one\n", author=ANNA, message="a")
+    second = content_repo.write("A.md", "two\n", author=BEN, message="a2",
+                                base_revision=first.id)
+    moved = content_repo.rename("A.md", "B.md", author=ANNA, message="mv")
+    third = content_repo.write("B.md", "three\n", author=BEN, message="b",
+                               base_revision=moved.id)
+    again = content_repo.rename("B.md", "A.md", author=ANNA, message="back")
+    other = content_repo.write("Home.md", "x\n", author=ANNA, message="elsewhere",
+                               base_revision=again.id)
+    seen = {
+        rev: content_repo.change_at("A.md", rev.id)
+        for rev in (first, second, moved, third, again, other)
+    }
+    assert [(c.path, c.status) if c else None for c in seen.values()] == [
+        ("A.md", "A"), ("A.md", "M"), ("B.md", "R"), ("B.md", "M"), ("A.md", "R"), None,
+    ]
+    assert seen[second].author == BEN and seen[moved].old_path == "A.md"
+    # the same answers as walking the whole history
+    walked = {r.id: r.path for r in content_repo.history("A.md", limit=100)}
+    assert {r.id: c.path for r, c in seen.items() if c} == walked
+    assert content_repo.change_at("A.md", "0" * 40) is None
