@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .auth import SessionInterface
     from .pages import Wiki
     from .render import Renderer
+    from .linkindex import LinkIndex
     from .rendercache import RenderCache
     from .search import SearchIndex
     from .spaces import SpaceStore
@@ -40,11 +41,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     githttp.configure(storage.git_dir)  # strict receiving, whoever pushes
     githooks.install(storage.git_dir)  # every push is checked (wiki/pushcheck.py)
     render_store = RenderCache(storage.git_dir / "wiki" / "render-cache.sqlite")
+    links = LinkIndex(storage.git_dir / "wiki" / "links.sqlite")
     app.extensions["wiki"] = Wiki(
         storage,
         Renderer(link_base="/", edit_base="/-/edit/"),
         max_page_bytes=app.config["MAX_PAGE_BYTES"],
         render_store=render_store,
+        links=links,
         index=SearchIndex(
             Path(app.config["SEARCH_INDEX_DIR"]), default_language=app.config["DEFAULT_LANGUAGE"]
         ),
@@ -91,6 +94,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     views.register_blueprints(app)
     atexit.register(storage.close)
     atexit.register(render_store.close)
+    atexit.register(links.close)
     atexit.register(app.extensions["wiki"].index.close)
     return app
 

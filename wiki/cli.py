@@ -196,6 +196,10 @@ def reindex(search: bool, history: bool) -> None:
         click.echo(f"Revision table: {count} commits.")
     if search:
         _rebuild_search(wiki)
+        total = sum(1 for p in storage.list_paths() if p.endswith(".md"))
+        with click.progressbar(length=total, label="Reading links", file=sys.stderr) as bar:
+            count = wiki.rebuild_links(_progress(bar))
+        click.echo(f"Link table: {count} pages.")
 
 
 def _progress(bar):

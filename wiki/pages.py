@@ -25,6 +25,7 @@ from . import names
 from .errors import InvalidContent
 from .errors import InvalidPageName
 from .errors import PageNotFound
+from .linkindex import LinkIndex
 from .model import Author
 from .model import Revision
 from .render import Rendered
@@ -36,6 +37,10 @@ from .search import SearchIndex
 from .storage import Storage
 
 log = logging.getLogger(__name__)
+
+# More changed pages than this since the link table's commit: rebuild it in the background
+# rather than make one request read them all.
+_LINKS_CATCH_UP = 2000
 
 
 @dataclass(frozen=True)
@@ -119,14 +124,17 @@ class Wiki:
         render_cache_size: int = 2048,
         render_store: RenderCache | None = None,
         index: SearchIndex | None = None,
+        links: LinkIndex | None = None,
         mirror=None,
     ) -> None:
         self.storage = storage
+        self.links = links
         self.mirror = mirror  # a Mirror (wiki/mirror.py) when UPSTREAM_URL is set
         self.renderer = renderer
         self.render_store = render_store
         self.index = index
         self._rebuild_thread: threading.Thread | None = None
+        self._links_thread: threading.Thread | None = None
         self.max_page_bytes = max_page_bytes
         self._lock = threading.Lock()
         self._state = _State(head="", files={}, names=frozenset(), folded={},
@@ -378,11 +386,80 @@ class Wiki:
         return None
 
     def backlinks(self, name: str) -> list[str]:
-        """Pages that link to `name` (wikilinks or relative .md links)."""
+        """Pages that link to `name` (wikilinks or relative .md links): a lookup in the link
+        table, or while that is being built, a search through the pages."""
         name = names.normalize(name)
         head = self.storage.head()
         if head is None:
             return []
+        if self.sync_links(head):
+            return sorted(self.links.sources(name), key=str.casefold)
+        return self._backlinks_by_grep(name, head)
+
+    def _links_of(self, path: str, files: dict[str, str]) -> tuple[str, ...]:
+        if path not in files:
+            return ()
+        text = self.storage.read_blob(files[path])
+        return tuple(self.render_cached(text, names.to_name(path), key=files[path]).links)
+
+    def sync_links(self, head: str | None = None) -> bool:
+        """Bring the link table to HEAD from the pages changed since its commit; True when
+        it is there. A missing table, or one of another history or too far behind, is
+        rebuilt in the background."""
+        if self.links is None:
+            return False
+        head = self.storage.head() if head is None else head
+        if head is None:
+            return False
+        old = self.links.head()
+        if old == head:
+            return True
+        changed = self.storage.changed_paths(old, head) if old else None
+        if changed is None or len(changed) > _LINKS_CATCH_UP:
+            self.start_links_rebuild()
+            return False
+        files = self.storage.files_at(head)
+        pages = {names.to_name(p): self._links_of(p, files)
+                 for p in changed if names.is_page_path(p)}
+        return self.links.update(old, head, pages) or self.links.head() == head
+
+    def rebuild_links(self, progress=None) -> int:
+        """Read the links of every page of HEAD into a new link table. `progress(pages)`."""
+        assert self.links is not None
+        head = self.storage.head()
+        if head is None:
+            return 0
+        files = self.storage.files_at(head)
+        paths = sorted(p for p in files if names.is_page_path(p))
+
+        def read():
+            for done, path in enumerate(paths, 1):
+                yield names.to_name(path), self._links_of(path, files)
+                if progress is not None and done % 200 == 0:
+                    progress(done)
+            if progress is not None:
+                progress(len(paths))
+
+        return self.links.replace_all(head, read())
+
+    def start_links_rebuild(self) -> None:
+        """Build the link table in a background thread (one per process)."""
+        if self.links is None:
+            return
+        with self._lock:
+            if self._links_thread is not None and self._links_thread.is_alive():
+                return
+            self._links_thread = threading.Thread(target=self._rebuild_links_quietly,
+                                                  name="links-rebuild", daemon=True)
+            self._links_thread.start()
+
+    def _rebuild_links_quietly(self) -> None:
+        try:
+            self.rebuild_links()
+        except Exception:
+            log.exception("building the link table failed")
+
+    def _backlinks_by_grep(self, name: str, head: str) -> list[str]:
         files = self.storage.files_at(head)
         leaf = names.leaf(name)
         patterns = {leaf, quote(leaf), leaf.replace(" ", "%20")}
@@ -401,9 +478,7 @@ class Wiki:
             other = names.to_name(path)
             if other == name or path not in files:
                 continue
-            text = self.storage.read_blob(files[path])
-            rendered = self.render_cached(text, other, key=files[path])
-            if name in rendered.links:
+            if name in self._links_of(path, files):
                 found.append(other)
         return sorted(found, key=str.casefold)
 
@@ -544,8 +619,13 @@ class Wiki:
         return self.index.suggest(text, limit=limit, restrict=restrict)
 
     def _committed(self) -> None:
-        """What follows every change made here: the search index, and the mirror."""
+        """What follows every change made here: the search index, the link table, and
+        the mirror."""
         self.sync_index()
+        try:
+            self.sync_links()
+        except Exception:  # the save stands; the next request catches up
+            log.exception("the link table could not catch up")
         if self.mirror is not None:
             self.mirror.push_soon()
 

@@ -274,10 +274,26 @@ def test_delete_and_restore_from_history(client, auth, app):
     assert client.get("/WG4/Guarantees").status_code == 200
 
 
-def test_backlinks_page(client):
-    html = client.get("/-/backlinks/WG4/Home").get_data(as_text=True)
-    assert 'href="/"' in html or ">Home<" in html
-    assert "WG4/Guarantees" in html
+def _listed(html: str) -> list[str]:
+    """The pages in the backlinks list (not the sidebar's)."""
+    import re
+
+    after = html.split("<h1>Pages linking to", 1)[1].split("</h1>", 1)[1].lstrip()
+    if not after.startswith("<ul>"):
+        return []
+    listing = after.split("</ul>", 1)[0]
+    return re.findall(r'<li><a href="[^"]*">([^<]*)</a></li>', listing)
+
+
+def test_backlinks_page(client, auth, app):
+    assert _listed(client.get("/-/backlinks/WG4/Home").get_data(as_text=True)) == [
+        "Home", "WG4/Guarantees"]
+    assert _listed(client.get("/-/backlinks/WG4/Guarantees").get_data(as_text=True)) == []
+    auth.login("editor")
+    auth.post("/-/edit/WG4/Notes", {"content": "See [[WG4/Guarantees]].\n", "message": "",
+                                    "base_revision": ""})
+    assert _listed(client.get("/-/backlinks/WG4/Guarantees").get_data(as_text=True)) == [
+        "WG4/Notes"]
 
 
 def test_recent_changes_and_atom(client, auth, app):
