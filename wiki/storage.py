@@ -89,6 +89,7 @@ class Storage:
                 f"No content repository at {self.root}: run 'wiki init' first."
             ) from exc
         self.git_dir = Path(self.repo.git_dir)
+        self._reftable = (self.git_dir / "reftable").is_dir()
         self._lock = threading.RLock()
         self._lock_path = self.git_dir / "wiki-write.lock"
         self._tree_cache: tuple[str | None, dict[str, str]] = ("", {})
@@ -126,11 +127,20 @@ class Storage:
     # -- reading -----------------------------------------------------------------
 
     def head(self) -> str | None:
-        """The commit `main` points at, or None in an empty repository."""
+        """The commit `main` points at, or None in an empty repository.
+
+        With the files ref backend this is one small file read (the loose ref, else
+        packed-refs); a repository in git's reftable format (git 2.45 and newer) has
+        no such files, and git itself is asked."""
+        if self._reftable:
+            return self._rev_parse_head()
         try:
             return (self.git_dir / REF).read_text().strip() or None
         except FileNotFoundError:
             pass
+        except NotADirectoryError:  # `refs/heads` is a stub file: reftable
+            self._reftable = True
+            return self._rev_parse_head()
         try:
             packed = (self.git_dir / "packed-refs").read_text()
         except FileNotFoundError:
@@ -139,6 +149,16 @@ class Storage:
             if line.endswith(" " + REF):
                 return line.split(" ", 1)[0]
         return None
+
+    def _rev_parse_head(self) -> str | None:
+        proc = subprocess.run(
+            ["git", "--git-dir", str(self.git_dir), "rev-parse", "--verify", "--quiet",
+             REF + "^{commit}"],
+            capture_output=True, env=_git_env(),
+        )
+        if proc.returncode != 0:
+            return None
+        return proc.stdout.decode().strip() or None
 
     def files(self) -> dict[str, str]:
         """Every file at HEAD: path -> blob sha (cached; updated incrementally as HEAD moves)."""

@@ -326,3 +326,22 @@ def test_change_at_follows_renames_back_to_the_name_then(content_repo):
     walked = {r.id: r.path for r in content_repo.history("A.md", limit=100)}
     assert {r.id: c.path for r, c in seen.items() if c} == walked
     assert content_repo.change_at("A.md", "0" * 40) is None
+
+
+def test_head_is_read_through_git_where_refs_are_not_files(content_repo):
+    """git's reftable format keeps no loose ref files: `refs/heads` is a stub file there."""
+    expected = content_repo.head()
+    heads = content_repo.git_dir / "refs" / "heads"
+    packed = git(content_repo, "pack-refs", "--all")  # main now lives in packed-refs only
+    assert packed == "" and not (heads / "main").exists()
+    assert content_repo.head() == expected
+    heads.rmdir()
+    heads.write_text("this repository uses the reftable format\n")  # reftable's stub
+    content_repo.head()  # no crash: git is asked (this machine's git may not read reftable)
+    assert content_repo._reftable
+    heads.unlink()
+    heads.mkdir()
+    content_repo._reftable = True  # as a repository with a reftable/ folder is opened
+    assert content_repo.head() == expected
+    rev = content_repo.write("New.md", "x\n", author=ANNA, message="m")
+    assert content_repo.head() == rev.id == git(content_repo, "rev-parse", "main").strip()
