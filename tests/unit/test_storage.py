@@ -345,3 +345,27 @@ def test_head_is_read_through_git_where_refs_are_not_files(content_repo):
     assert content_repo.head() == expected
     rev = content_repo.write("New.md", "x\n", author=ANNA, message="m")
     assert content_repo.head() == rev.id == git(content_repo, "rev-parse", "main").strip()
+
+
+def _loose_and_packs(storage) -> tuple[int, int]:
+    counts = dict(line.split(": ") for line in git(storage, "count-objects", "-v").splitlines())
+    return int(counts["count"]), int(counts["packs"])
+
+
+def test_saves_are_packed_in_the_background(content_repo):
+    content_repo.pack_every, content_repo.gc_auto = 5, 10
+    content_repo._commits_since_pack = 0
+    base = content_repo.head()
+    for i in range(4):
+        base = content_repo.write(f"P{i}.md", f"page {i}\n", author=ANNA, message="m",
+                                  base_revision=base).id
+    assert content_repo._packer is None  # not yet: four commits
+    loose_before, _ = _loose_and_packs(content_repo)
+    assert loose_before >= 12
+    content_repo.write("P4.md", "page 4\n", author=ANNA, message="m", base_revision=base)
+    content_repo._packer.join(30)
+    loose, packs = _loose_and_packs(content_repo)
+    assert packs >= 1 and loose < 10
+    assert content_repo.read("P3.md") == "page 3\n"  # still readable from the pack
+    rev = content_repo.write("P5.md", "x\n", author=ANNA, message="m")
+    assert content_repo.head() == rev.id and git(content_repo, "fsck", "--strict") == ""
