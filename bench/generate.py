@@ -5,6 +5,12 @@ wikilinks between pages, written by 20,000 commits from a dozen authors; one
 page ("Public/Hot page") has 2,000 revisions.
 
     python bench/generate.py OUT_DIR [--pages N] [--commits N] [--hot N]
+                             [--small] [--big-folders N]
+
+With --small, pages average about 500 bytes (a heading, two sentences, one
+link); with --big-folders N, N folders (`WG1/Archive`, ...) hold 5,000 pages
+each. When there are fewer commits than pages plus edits, pages are created
+several to a commit: half the commits create, half edit.
 """
 
 from __future__ import annotations
@@ -108,25 +114,50 @@ AUTHORS = [
 ]
 
 
-def page_names(count: int, rng: random.Random) -> list[str]:
+BIG_FOLDER_PAGES = 5000
+
+
+def big_folder(index: int) -> str:
+    return f"{FOLDERS[index % len(FOLDERS)]}/Archive{'' if index < len(FOLDERS) else index}"
+
+
+def page_names(count: int, rng: random.Random, big_folders: int = 0) -> list[str]:
     names = ["Public/Hot page"]
     seen = set(names)
     while len(names) < count:
         lang = rng.choice(LANGS)
         words = rng.sample(WORDS[lang], 3)
-        name = f"{rng.choice(FOLDERS)}/{' '.join(words).capitalize()} {len(names)}"
+        slot = (len(names) - 1) // BIG_FOLDER_PAGES
+        folder = big_folder(slot) if slot < big_folders else rng.choice(FOLDERS)
+        name = f"{folder}/{' '.join(words).capitalize()} {len(names)}"
         if name.casefold() not in seen:
             seen.add(name.casefold())
             names.append(name)
     return names
 
 
-def page_text(name: str, names: list[str], rng: random.Random, revision: int) -> str:
+def page_text(name: str, names: list[str], rng: random.Random, revision: int,
+              small: bool = False) -> str:
     lang = rng.choice(LANGS)
     words = WORDS[lang]
 
     def sentence(n: int) -> str:
         return " ".join(zipf_words(lang, rng, n)).capitalize() + "."
+
+    if small:  # about 500 bytes
+        return "\n".join([
+            "---",
+            f"lang: {lang}",
+            f"type: {rng.choice(TYPES)}",
+            f"country: {rng.choice(COUNTRIES)}",
+            "---",
+            f"# {name.rsplit('/', 1)[1]}",
+            "",
+            " ".join(sentence(rng.randint(8, 14)) for _ in range(3)),
+            "",
+            f"See also [[{rng.choice(names)}]]. Revision {revision}.",
+            "",
+        ])
 
     links = " ".join(f"[[{rng.choice(names)}]]" for _ in range(3))
     parts = [
@@ -162,47 +193,56 @@ def page_text(name: str, names: list[str], rng: random.Random, revision: int) ->
     return "\n".join(parts)
 
 
-def generate(out: Path, pages: int, commits: int, hot: int, seed: int = 7) -> None:
+def generate(out: Path, pages: int, commits: int, hot: int, seed: int = 7, *,
+             small: bool = False, big_folders: int = 0) -> None:
     rng = random.Random(seed)
     final, out = out, out.with_name(out.name + ".partial")  # renamed when complete
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(out)], check=True)
-    names = page_names(pages, rng)
+    names = page_names(pages, rng, big_folders)
     started = time.time()
     proc = subprocess.Popen(
         ["git", "--git-dir", str(out), "fast-import", "--quiet"], stdin=subprocess.PIPE
     )
     assert proc.stdin is not None
     ts = 1_336_000_000  # May 2012
-    edits = commits - pages
-    if edits < hot:
-        raise SystemExit("--commits must be at least --pages + --hot")
-    plan = [("create", n) for n in names]
-    other = [("edit", rng.choice(names[1:])) for _ in range(edits - hot)]
-    hot_edits = [("edit", names[0])] * hot
-    edit_plan = other + hot_edits
+    if commits >= pages + hot + 1:
+        creating, edits = pages, commits - pages
+    else:  # several pages to a commit: half the commits create, half edit
+        edits = max(hot + 1, commits // 2)
+        creating = commits - edits
+    if creating < 1 or edits < hot:
+        raise SystemExit("--commits must be at least --hot + 2")
+    per_commit = -(-pages // creating)
+    plan = [names[i:i + per_commit] for i in range(0, pages, per_commit)]
+    creations = len(plan)
+    other = [[rng.choice(names[1:])] for _ in range(edits - hot)]
+    edit_plan = other + [[names[0]]] * hot
     rng.shuffle(edit_plan)
     plan += edit_plan
     revision = 0
-    for i, (_, name) in enumerate(plan, start=1):
+    for i, batch in enumerate(plan, start=1):
         author, email = AUTHORS[rng.randrange(len(AUTHORS))]
         ts += rng.randint(60, 3000)
         revision += 1
-        message = f"{'Create' if i <= pages else 'Update'} {name}".encode()
-        text = page_text(name, names, rng, revision).encode()
-        path = (name + ".md").encode()
-        chunk = b"".join(
-            [
-                b"commit refs/heads/main\n",
-                b"author %s <%s> %d +0000\n" % (author.encode(), email.encode(), ts),
-                b"committer %s <%s> %d +0000\n" % (author.encode(), email.encode(), ts),
-                b"data %d\n%s\n" % (len(message), message),
+        what = batch[0] if len(batch) == 1 else f"{len(batch)} pages"
+        message = f"{'Create' if i <= creations else 'Update'} {what}".encode()
+        parts = [
+            b"commit refs/heads/main\n",
+            b"author %s <%s> %d +0000\n" % (author.encode(), email.encode(), ts),
+            b"committer %s <%s> %d +0000\n" % (author.encode(), email.encode(), ts),
+            b"data %d\n%s\n" % (len(message), message),
+        ]
+        for name in batch:
+            text = page_text(name, names, rng, revision, small).encode()
+            path = (name + ".md").encode()
+            parts += [
                 b'M 100644 inline "%s"\n' % path.replace(b"\\", b"\\\\").replace(b'"', b'\\"'),
-                b"data %d\n%s\n\n" % (len(text), text),
+                b"data %d\n%s\n" % (len(text), text),
             ]
-        )
-        proc.stdin.write(chunk)
+        parts.append(b"\n")
+        proc.stdin.write(b"".join(parts))
         if i % 2000 == 0:
             print(f"  {i}/{len(plan)} commits", file=sys.stderr)
     proc.stdin.close()
@@ -229,8 +269,11 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10_000)
     parser.add_argument("--commits", type=int, default=20_000)
     parser.add_argument("--hot", type=int, default=2_000)
+    parser.add_argument("--small", action="store_true", help="pages of about 500 bytes")
+    parser.add_argument("--big-folders", type=int, default=0, help="folders of 5,000 pages")
     args = parser.parse_args()
-    generate(args.out, args.pages, args.commits, args.hot)
+    generate(args.out, args.pages, args.commits, args.hot, small=args.small,
+             big_folders=args.big_folders)
 
 
 if __name__ == "__main__":

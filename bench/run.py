@@ -134,6 +134,26 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+def worker_rss(master: int) -> list[int]:
+    """Resident memory of the server's worker processes, MiB."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+        except (OSError, ValueError):
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(master):
+            found.append(round(int(fields["VmRSS"].split()[0]) / 1024))
+    return sorted(found)
+
+
+def loose_objects(repo: Path) -> int:
+    out = subprocess.run(["git", "--git-dir", str(repo), "count-objects"],
+                         capture_output=True, text=True).stdout
+    return int(out.split()[0]) if out else -1
+
+
 def throughput(port: int, paths: list[str], threads: int = 4, seconds: float = 10.0) -> float:
     count = [0]
     lock = threading.Lock()
@@ -165,17 +185,33 @@ def main() -> None:
     parser.add_argument("--commits", type=int, default=20_000)
     parser.add_argument("--hot", type=int, default=2_000)
     parser.add_argument("--fresh", action="store_true", help="generate the corpus again")
+    parser.add_argument("--small", action="store_true", help="pages of about 500 bytes")
+    parser.add_argument("--big-folders", type=int, default=0,
+                        help="folders of 5,000 pages (saves there are measured apart)")
+    parser.add_argument("--large", action="store_true",
+                        help="the refactor's corpus: 40,000 small pages, 20,000 commits, "
+                             "two folders of 5,000 pages")
     args = parser.parse_args()
+    if args.large:
+        args.pages, args.commits, args.small = 40_000, 20_000, True
+        args.big_folders = max(args.big_folders, 2)
+        args.hot = min(args.hot, 2_000)
 
+    from bench.generate import big_folder
     from bench.generate import generate
 
     tag = f"{args.pages}p-{args.commits}c"
+    if args.small:
+        tag += "-small"
+    if args.big_folders:
+        tag += f"-{args.big_folders}big"
     corpus = OUT / f"corpus-{tag}"
     if args.fresh and corpus.exists():
         shutil.rmtree(corpus)
     if not corpus.exists():
         print(f"generating {corpus} ...", file=sys.stderr)
-        generate(corpus, args.pages, args.commits, args.hot)
+        generate(corpus, args.pages, args.commits, args.hot, small=args.small,
+                 big_folders=args.big_folders)
     marker = corpus / "bench-generated-head"
     if not marker.exists():  # a corpus generated before the marker existed: its first 20k commits
         rev = subprocess.run(
@@ -263,6 +299,21 @@ def main() -> None:
         results["page_tree"] = summary(
             timed(lambda: client.request("GET", "/-/pages?folder=WG4"), 100)
         )
+        index_sizes: list[int] = []
+
+        def all_pages() -> None:
+            index_sizes.append(len(client.request("GET", "/-/pages")[1]))
+
+        results["all_pages_index"] = summary(timed(all_pages, 20))
+        results["all_pages_index_kb"] = round(max(index_sizes) / 1024)
+        linked = iter([rng.choice(names) for _ in range(200)])
+        results["backlinks"] = summary(
+            timed(lambda: client.request("GET", "/-/backlinks/" + next(linked)), 200)
+        )
+        results["health_throughput_per_s"] = round(
+            throughput(port, ["-/health"], seconds=5), 1)
+        results["throughput_vs_health"] = round(
+            results["throughput_pages_per_s"] / results["health_throughput_per_s"], 2)
 
         client.login("bench", PASSWORD)
         counter = [0]
@@ -290,9 +341,18 @@ def main() -> None:
         for _ in range(200):
             save()
         results["save"] = summary(save_times)
+        if args.big_folders:
+            folder = big_folder(0) + "/"
+            save_names = [n for n in names if n.startswith(folder)][:200]
+            save_times = []
+            for _ in range(200):
+                save()
+            results["save_big_folder"] = summary(save_times)
         results["page_view_after_saves"] = summary(
             timed(lambda: client.request("GET", "/" + rng.choice(names)), 300)
         )
+        results["worker_rss_mib"] = worker_rss(proc.pid)
+        results["loose_objects_after_saves"] = loose_objects(corpus)
     finally:
         stop(proc)
 
@@ -319,7 +379,11 @@ def print_table(r: dict) -> None:
         ("recent changes", r["recent_changes"]),
         ("Atom feed", r["atom_feed"]),
         ("page tree of a folder", r["page_tree"]),
+        ("all pages index", r["all_pages_index"]),
+        ("backlinks of a random page", r["backlinks"]),
     ]
+    if "save_big_folder" in r:
+        rows.append(("save in a folder of 5,000 pages", r["save_big_folder"]))
     print(f"\n{r['pages']} pages, {r['commits']} commits, gunicorn 2 workers\n")
     print("| measure | p50 ms | p95 ms | n |\n| --- | --- | --- | --- |")
     for label, s in rows:
@@ -329,6 +393,10 @@ def print_table(r: dict) -> None:
         f"{r['throughput_cold_pages_per_s']} pages/s over all pages (mostly first views); "
         "4 client threads"
     )
+    print(f"/-/health: {r['health_throughput_per_s']} requests/s; page views reach "
+          f"{r['throughput_vs_health']:.0%} of it. All pages index: {r['all_pages_index_kb']} KB")
+    print(f"worker RSS after the bench: {r['worker_rss_mib']} MiB; loose objects after the "
+          f"saves: {r['loose_objects_after_saves']}")
     print(f"cold start to first page: {r['cold_start_s']} s; restart: {r['restart_s']} s")
     print(f"revision table built from git in {r['revision_table_build_s']} s; "
           f"search index in {r['search_index_build_s']} s")
