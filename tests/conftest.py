@@ -103,3 +103,10 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that start real servers or a browser are `slow` (`make test-fast` skips them)."""
+    for item in items:
+        if item.get_closest_marker("browser") or {"served", "server"} & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)

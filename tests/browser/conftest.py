@@ -25,16 +25,18 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture
-def server(tmp_path):
-    """The starter wiki served by gunicorn; Maria (editor) is a member of WG4."""
-    served = serve(tmp_path, {"maria": "WG4"})
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The starter wiki served by gunicorn, one per test module (tests use pages of their
+    own); Maria (editor) is a member of WG4."""
+    served = serve(tmp_path_factory.mktemp("served"), {"maria": "WG4"})
     yield served.base
     served.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium for the whole run; every test gets its own context (cookies, storage)."""
     path = chromium_path()
     if path is None:
         pytest.skip(

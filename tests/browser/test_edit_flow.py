@@ -62,15 +62,16 @@ def test_leaving_with_unsaved_changes_asks_first(page):
     page.locator("textarea[name=content]").fill("changed but not saved")
     dialogs = []
 
-    def on_dialog(dialog):
+    def stay(dialog):
         dialogs.append(dialog.type)
         dialog.dismiss()
 
-    page.on("dialog", on_dialog)
+    page.on("dialog", stay)
+    # the click returns once the dialog it raised was answered
     page.locator("a.button", has_text="Cancel").click()
-    page.wait_for_timeout(500)
     assert dialogs == ["beforeunload"]
     assert "/-/edit/Help" in page.url
+    assert page.locator("textarea[name=content]").input_value() == "changed but not saved"
 
 
 def test_conflicting_edit_keeps_my_text(browser, server):
