@@ -336,6 +336,8 @@ def csrf_token() -> str:
 def _check_csrf() -> None:
     if request.method in SAFE_METHODS:
         return
+    if request.routing_exception is not None:
+        return  # no view runs (404, 405): the routing error answers, not a form error
     if request.path == SYNC_PATH:
         return  # a webhook: authenticated by its shared secret, never by a session
     if request.path.startswith("/-/git/"):
