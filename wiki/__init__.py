@@ -26,9 +26,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import themes
     from . import views
     from .auth import SessionInterface
+    from .linkindex import LinkIndex
     from .pages import Wiki
     from .render import Renderer
-    from .linkindex import LinkIndex
     from .rendercache import RenderCache
     from .search import SearchIndex
     from .spaces import SpaceStore

@@ -65,8 +65,6 @@ class Anonymous(AnonymousUserMixin):
     role = "anonymous"
     username = ""
     display_name = "Anonymous"
-    is_admin = False
-    can_write = False
 
 
 def init_app(app: Flask) -> None:

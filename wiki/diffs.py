@@ -47,12 +47,3 @@ def line_diff(old: str, new: str, *, context: int = 3) -> Diff:
                 lines += [DiffLine("add", None, j + 1, b[j]) for j in range(j1, j2)]
                 added += j2 - j1
     return Diff(lines, added, removed)
-
-
-def unified(old: str, new: str, old_label: str, new_label: str) -> str:
-    """A unified diff as text (for the API and for people who like patches)."""
-    return "".join(
-        difflib.unified_diff(
-            old.splitlines(keepends=True), new.splitlines(keepends=True), old_label, new_label
-        )
-    )

@@ -318,14 +318,6 @@ class RevIndex:
             )
         return result
 
-    def changes_of(self, sha: str) -> list[Change]:
-        rows = self._connect().execute(
-            "SELECT ch.status, ch.path, ch.old_path FROM changes ch JOIN commits c "
-            "ON c.seq = ch.seq WHERE c.sha = ? ORDER BY ch.rowid",
-            (sha,),
-        )
-        return [Change(*r) for r in rows]
-
     def renamed_to(self, path: str) -> str | None:
         row = (
             self._connect()

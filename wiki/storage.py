@@ -254,10 +254,6 @@ class Storage:
             raise PageNotFound(f"'{path}' does not exist in revision {commit[:8]}.")
         return self._read_object(sha)
 
-    def blob_id(self, path: str) -> str | None:
-        """The blob sha of a file at HEAD (a cheap cache key for its content)."""
-        return self.files().get(path)
-
     def read_blob(self, sha: str) -> str:
         """The text of a blob found in a file map (`files_at`)."""
         return self._read_object(bytes.fromhex(sha)).decode("utf-8", errors="replace")

@@ -115,14 +115,6 @@ class User(UserMixin):
     def status(self) -> str:
         return "pending" if self.pending else "disabled" if self.disabled else "active"
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin" and not self.read_only
-
-    @property
-    def can_write(self) -> bool:
-        return self.role in ("admin", "editor") and self.is_active and not self.read_only
-
 
 class UserStore:
     """The account database (one SQLite file in the instance folder)."""

@@ -156,7 +156,7 @@ def test_old_revision(client, app):
 
 @pytest.mark.parametrize("method, url", [("put", "/-/api/v1/pages/Home"),
                                          ("delete", "/-/api/v1/pages/Home"),
-                                         ("post", "/-/api/v1/pages/Home")])
+                                         ("put", "/-/api/v1/pages/Brand new")])
 def test_anonymous_api_writes_are_asked_to_authenticate(client, app, method, url):
     head = app.extensions["wiki"].head()
     r = getattr(client, method)(url, json={"content": "# anonymous\n"})
@@ -164,6 +164,11 @@ def test_anonymous_api_writes_are_asked_to_authenticate(client, app, method, url
     assert r.headers["WWW-Authenticate"].startswith('Basic realm="wiki"')
     assert "token" in r.get_json()["error"] and "expired" not in r.get_json()["error"]
     assert app.extensions["wiki"].head() == head
+
+
+def test_a_method_the_api_does_not_take_is_405(client):
+    r = client.post("/-/api/v1/pages/Home", json={"content": "# anonymous\n"})
+    assert r.status_code == 405 and "does not accept" in r.get_json()["error"]
 
 
 def _b64(text: str) -> str:

@@ -310,9 +310,10 @@ def restore(name: str):
         result = get_wiki().restore_page(name, revision, author=current_author(),
                                          base_revision=request.form.get("base_revision"))
     except EditConflict as conflict:
+        who = ", ".join(conflict.authors) or "someone"
         flash("The page was changed on the same lines after you opened its history, so "
-              f"revision {revision[:8]} was not restored: {', '.join(conflict.authors) or 'someone'}"
-              " changed it meanwhile. Look at the newest revision, then try again.", "error")
+              f"revision {revision[:8]} was not restored: {who} changed it meanwhile. Look at "
+              "the newest revision, then try again.", "error")
         return history(name, status=409)
     if result.revision is None:
         flash("That revision is the same as the current page: nothing to restore.", "info")
