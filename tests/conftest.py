@@ -78,7 +78,7 @@ def csrf_of(client) -> str:
     if token:
         return token
     html = client.get("/-/login").get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 class AuthActions:

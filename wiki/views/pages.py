@@ -10,6 +10,7 @@ from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
 from flask_login import current_user
 
@@ -29,6 +30,7 @@ from ..errors import InvalidPageName
 from ..errors import InvalidRevision
 from ..errors import PageNotFound
 from ..errors import StorageError
+from . import anoncache
 from . import get_wiki
 from . import page_number
 from . import page_url
@@ -54,6 +56,19 @@ def view(name: str):
     except InvalidPageName:
         raise PageNotFound("There is no page with that name.") from None
     require(READ, name)
+    key = anoncache.key_for(name)
+    if key is not None:
+        body = anoncache.cache().get(key)
+        if body is not None:
+            return Response(body, mimetype="text/html")
+    response = _view(wiki, name)
+    if (key is not None and isinstance(response, str) and not session.modified
+            and not g.get("uncacheable") and wiki.head() == key[0]):
+        anoncache.cache().put(key, response.encode())
+    return response
+
+
+def _view(wiki, name: str):
     rev = request.args.get("rev")
     try:
         page = wiki.page(name, rev or None, visible=read_filter())
@@ -69,6 +84,7 @@ def view(name: str):
         from .spaces import space_panel
 
         panel = space_panel(space)
+        g.uncacheable = True  # the panel shows accounts, which are not in the cache key
     return render_template(
         "pages/view.html",
         page=page,
