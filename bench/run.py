@@ -154,7 +154,8 @@ def loose_objects(repo: Path) -> int:
     return int(out.split()[0]) if out else -1
 
 
-def throughput(port: int, paths: list[str], threads: int = 4, seconds: float = 10.0) -> float:
+def throughput(port: int, paths: list[str], threads: int = 4, seconds: float = 10.0,
+               cookie: str = "") -> float:
     count = [0]
     lock = threading.Lock()
     stop_at = time.time() + seconds
@@ -162,6 +163,7 @@ def throughput(port: int, paths: list[str], threads: int = 4, seconds: float = 1
     def worker(seed: int) -> None:
         rng = random.Random(seed)
         client = Client(port)
+        client.cookie = cookie
         done = 0
         while time.time() < stop_at:
             status, _, _ = client.request("GET", "/" + rng.choice(paths))
@@ -337,6 +339,8 @@ def main() -> None:
             save_times.append((time.perf_counter() - start) * 1000)
             assert status in (200, 201), (status, data[:200])
 
+        results["throughput_signed_in_pages_per_s"] = round(
+            throughput(port, sample, seconds=5, cookie=client.cookie), 1)
         save_times: list[float] = []
         for _ in range(200):
             save()
@@ -394,7 +398,9 @@ def print_table(r: dict) -> None:
         "4 client threads"
     )
     print(f"/-/health: {r['health_throughput_per_s']} requests/s; page views reach "
-          f"{r['throughput_vs_health']:.0%} of it. All pages index: {r['all_pages_index_kb']} KB")
+          f"{r['throughput_vs_health']:.0%} of it (readers without an account); signed in: "
+          f"{r['throughput_signed_in_pages_per_s']} pages/s. "
+          f"All pages index: {r['all_pages_index_kb']} KB")
     print(f"worker RSS after the bench: {r['worker_rss_mib']} MiB; loose objects after the "
           f"saves: {r['loose_objects_after_saves']}")
     print(f"cold start to first page: {r['cold_start_s']} s; restart: {r['restart_s']} s")
