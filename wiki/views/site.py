@@ -15,6 +15,7 @@ from flask import request
 from flask import url_for
 
 from .. import names
+from ..errors import PageNotFound
 from ..auth import READ
 from ..auth import can
 from ..auth import read_filter
@@ -75,16 +76,38 @@ def recent_feed():
     return Response(body, mimetype="application/atom+xml")
 
 
-@bp.get("/-/pages")
-def pages():
-    require(READ)
+# A folder of more pages than this is drawn closed in the page index and loaded when opened.
+INDEX_INLINE_LIMIT = 200
+
+
+def _index_folder() -> tuple[str, object]:
     wiki = get_wiki()
     folder = request.args.get("folder", "").strip("/")
     node = wiki.subtree(folder) if folder and can(READ, folder) else None
     if node is None:
         folder, node = "", visible_tree(wiki.tree())
+    return folder, node
+
+
+@bp.get("/-/pages")
+def pages():
+    require(READ)
+    wiki = get_wiki()
+    folder, node = _index_folder()
     total = len(wiki.page_names()) if node is wiki.tree() else visible_tree(wiki.tree()).count()
-    return render_template("site/pages.html", tree=node, folder=folder, total=total)
+    return render_template("site/pages.html", tree=node, folder=folder, total=total,
+                           inline_limit=INDEX_INLINE_LIMIT)
+
+
+@bp.get("/-/pages/part")
+def pages_part():
+    """One folder of the page index, as the list the index shows (loaded when opened)."""
+    require(READ)
+    folder, node = _index_folder()
+    if not folder:
+        raise PageNotFound("There is no such folder.")
+    return render_template("site/_tree.html", node=node, depth=1,
+                           inline_limit=INDEX_INLINE_LIMIT)
 
 
 def search_params() -> tuple[str, dict[str, str], str, int]:
