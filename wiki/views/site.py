@@ -15,12 +15,12 @@ from flask import request
 from flask import url_for
 
 from .. import names
-from ..errors import PageNotFound
 from ..auth import READ
 from ..auth import can
 from ..auth import read_filter
 from ..auth import require
 from ..auth import search_restriction
+from ..errors import PageNotFound
 from . import get_wiki
 from . import page_number
 from . import visible_tree
