@@ -24,14 +24,14 @@ from flask_login import AnonymousUserMixin
 from flask_login import LoginManager
 from flask_login import current_user
 
+from .access import ANONYMOUS
+from .access import Access
+from .access import Who
 from .errors import PageNotFound
 from .errors import PermissionDenied
 from .errors import WikiError
 from .model import Author
-from .spaces import ANONYMOUS
-from .spaces import Access
 from .spaces import SpaceStore
-from .spaces import Who
 from .throttle import LoginThrottle
 from .throttle import login_keys
 from .tokens import TOKEN_PREFIX

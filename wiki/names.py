@@ -141,3 +141,9 @@ def case_clash(
             if mine is not None and mine != cand:
                 return cand
     return None
+
+
+def space_key(name: str) -> str:
+    """The key of the space a page or folder name belongs to: its first segment, folded
+    (`WG4/x`, `wg4` and `WG4` are all in space `wg4`). The one rule for it."""
+    return name.split("/", 1)[0].casefold()

@@ -20,12 +20,12 @@ from dataclasses import field
 
 from . import frontmatter
 from . import names
+from .access import Access
+from .access import Who
 from .errors import InvalidContent
 from .errors import InvalidPageName
 from .gitraw import ZERO
 from .gitraw import parse_raw_diff
-from .spaces import Access
-from .spaces import Who
 
 MAIN = "refs/heads/main"
 RULES_ENV = "WIKI_PUSH_RULES"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from wiki.spaces import ANONYMOUS
+from wiki.access import ANONYMOUS
+from wiki.access import Who
 from wiki.spaces import SpaceError
 from wiki.spaces import SpaceNotFound
 from wiki.spaces import SpaceStore
-from wiki.spaces import Who
 from wiki.spaces import load_seed
 from wiki.throttle import LoginThrottle
 from wiki.throttle import login_keys

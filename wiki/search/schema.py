@@ -23,6 +23,7 @@ from whoosh.analysis import LowercaseFilter
 from whoosh.analysis import PyStemmerFilter
 from whoosh.analysis import RegexTokenizer
 
+from .. import names
 from .terms import ALGORITHMS
 from .terms import FACETS
 from .terms import FILTER_FIELDS
@@ -150,7 +151,7 @@ def document_fields(doc: PageDoc, default_language: str) -> dict:
     result = {
         "name": doc.name,
         "name_folded": doc.name.replace("/", " "),
-        "space": doc.name.split("/", 1)[0].casefold(),
+        "space": names.space_key(doc.name),
         "title": doc.title,
         "suggest": doc.title + " " + doc.name.replace("/", " "),
         "headings": " ".join(doc.headings),

@@ -13,6 +13,9 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 
+from ..access import MEMBER_KINDS
+from ..access import READ_POLICIES
+from ..access import WRITE_POLICIES
 from ..auth import ADMIN
 from ..auth import get_spaces
 from ..auth import get_users
@@ -21,9 +24,6 @@ from ..errors import PageNotFound
 from ..errors import WikiError
 from ..mail import mail_configured
 from ..mail import send_mail
-from ..spaces import MEMBER_KINDS
-from ..spaces import READ_POLICIES
-from ..spaces import WRITE_POLICIES
 from ..users import ROLES
 from ..users import AccountError
 from . import get_wiki

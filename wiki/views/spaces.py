@@ -6,13 +6,14 @@ from flask import Blueprint
 from flask import render_template
 
 from .. import names
+from ..access import Space
 from ..auth import READ
 from ..auth import access
 from ..auth import can
 from ..auth import get_users
 from ..auth import require
 from ..errors import PageNotFound
-from ..spaces import Space
+from ..identity import name_key
 from . import get_wiki
 
 bp = Blueprint("spaces", __name__)
@@ -53,12 +54,12 @@ def space_panel(space: Space) -> dict:
         if kind == "user":
             members.append(("user", member, _display(users, member), []))
         else:
-            inside = sorted(_display(users, u) for u in snapshot.groups.get(member.casefold(), ()))
+            inside = sorted(_display(users, u) for u in snapshot.groups.get(name_key(member), ()))
             members.append(("group", member, member, inside))
-    key = space.name.casefold()
+    key = names.space_key(space.name)
 
     def in_space(page_name: str) -> bool:
-        return page_name.split("/", 1)[0].casefold() == key
+        return names.space_key(page_name) == key
 
     recent = wiki.recent(limit=RECENT_IN_SPACE, readable=in_space)
     tree = wiki.tree()
