@@ -26,6 +26,7 @@ from .errors import InvalidContent
 from .errors import InvalidPageName
 from .errors import PageNotFound
 from .linkindex import LinkIndex
+from .locks import exclusive
 from .model import Author
 from .model import Revision
 from .render import Rendered
@@ -681,23 +682,16 @@ class Wiki:
             self._rebuild_thread.start()
 
     def _rebuild_locked(self) -> None:
-        import fcntl
-
         assert self.index is not None
         lock_path = self.index.root.with_name(self.index.root.name + ".rebuild-lock")
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(lock_path, "a+b") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+        with exclusive(lock_path, wait=0) as held:
+            if not held:
                 return  # another process is rebuilding
             try:
                 if self.index_is_stale():  # still? another process may have rebuilt it
                     self.rebuild_index()
             except Exception:
                 log.exception("rebuilding the search index failed")
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def index_is_stale(self) -> bool:
         """Whether only a rebuild can bring the search index up to HEAD: it is missing or

@@ -12,7 +12,6 @@ plus an advisory file lock (released by the kernel if a process dies).
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import logging
 import os
 import re
@@ -39,6 +38,7 @@ from .errors import InvalidRevision
 from .errors import PageNotFound
 from .errors import StorageError
 from .gitraw import parse_raw_diff
+from .locks import exclusive
 from .model import Author
 from .model import Change
 from .model import Revision
@@ -559,13 +559,8 @@ class Storage:
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
-        with self._lock:
-            with open(self._lock_path, "a+b") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(handle, fcntl.LOCK_UN)
+        with exclusive(self._lock_path, self._lock):
+            yield
 
     def _git(self, *args: str, input: bytes | None = None) -> str:
         proc = subprocess.run(

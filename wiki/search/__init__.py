@@ -20,7 +20,6 @@ the commits arrived.
 
 from __future__ import annotations
 
-import fcntl
 import itertools
 import json
 import logging
@@ -42,6 +41,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
+from ..locks import exclusive
 from .matching import And
 from .matching import AndNot
 from .matching import BitsCache
@@ -270,36 +270,13 @@ class SearchIndex:
         """The index writers' lock (see _exclusive)."""
         return self._exclusive("write-lock", self._thread_write_lock, wait)
 
-    @contextmanager
     def _exclusive(self, name: str, thread_lock: threading.Lock, wait: float):
         """An exclusive lock across threads (`thread_lock`) and processes (a file
         beside the index), waited for at most `wait` seconds; yields whether it is held.
-
-        Whoosh's own lock polls every 100 ms; waiting on a file lock instead wakes
-        the next writer the moment the previous one is done.
-        """
-        self.root.parent.mkdir(parents=True, exist_ok=True)
-        if not thread_lock.acquire(timeout=wait):
-            yield False
-            return
-        try:
-            with open(self.root.with_name(self.root.name + "." + name), "a+b") as handle:
-                deadline = time.monotonic() + wait
-                while True:
-                    try:
-                        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except BlockingIOError:
-                        if time.monotonic() >= deadline:
-                            yield False
-                            return
-                        time.sleep(0.005)
-                try:
-                    yield True
-                finally:
-                    fcntl.flock(handle, fcntl.LOCK_UN)
-        finally:
-            thread_lock.release()
+        (Whoosh's own lock polls every 100 ms; a file lock wakes the next writer the
+        moment the previous one is done.)"""
+        return exclusive(self.root.with_name(self.root.name + "." + name), thread_lock,
+                         wait=wait)
 
     def _maybe_merge(self, ix) -> None:
         try:
