@@ -9,6 +9,7 @@ to change; nothing in it imports Flask. Its modules, from the bottom up:
 - matching: matching on bitsets and BM25 ranking over any segments;
 - schema: the Whoosh schema and analyzers, the fields of a page (whoosh);
 - segments: packs written from Whoosh segments, segments read through Whoosh;
+- internals: every use of Whoosh's private API;
 - snippets: excerpts with the matched words marked;
 - here: SearchIndex, the index's life cycle (rebuild, catch up with git,
   merge, packs) and its searches.
@@ -42,6 +43,7 @@ from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
 from ..locks import exclusive
+from .internals import segment_count
 from .matching import And
 from .matching import AndNot
 from .matching import BitsCache
@@ -279,11 +281,8 @@ class SearchIndex:
                          wait=wait)
 
     def _maybe_merge(self, ix) -> None:
-        try:
-            segments = len(ix._segments())  # Whoosh has no public count of segments
-        except Exception:
-            return
-        if segments <= 6:
+        segments = segment_count(ix)
+        if segments is None or segments <= 6:
             return
         if not self._merging.acquire(blocking=False):
             return

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from .internals import read_postings
 from .matching import BitsCache
 from .matching import Part
 from .matching import Snapshot
@@ -261,27 +262,7 @@ def _read_postings(leaf, field, fieldname: str, term: bytes):
     matcher = leaf.postings(fieldname, term)
     boost = getattr(field.format, "field_boost", 1.0) or 1.0
     positional = fieldname in PHRASE_FIELDS and field.format.supports("positions")
-    ids: list[int] = []
-    weights: list[float] = []
-    values: list[bytes] | None = [] if positional else None
-    if all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block")):
-        # Whoosh's own files, a block (up to 128 postings) at a time
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            if values is not None:
-                matcher._read_values()
-                values.extend(matcher._values)
-            matcher._next_block()
-    else:
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            if values is not None:
-                values.append(matcher.value())
-            matcher.next()
+    ids, weights, values = read_postings(matcher, with_values=positional)
     # Whoosh multiplies the frequency by the field's boost; boosts are the query's business
     tfs = [max(1, round(w / boost)) for w in weights]
     return ids, tfs, values
