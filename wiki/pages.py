@@ -1,47 +1,40 @@
 """The wiki as a domain service: pages by name, saved, renamed, deleted, restored.
 
-Plain Python: it gets storage and renderer through its constructor and knows
-nothing about HTTP. It decides what follows a write (caches, and later the
-search index) and keeps what only changes on commit (the list of pages, the
-folder tree, rendered HTML) cached against the HEAD commit, so every process
-sharing the repository stays correct without talking to the others.
+Plain Python: it gets storage, renderer, search index and link table through
+its constructor and knows nothing about HTTP. It decides what follows a write
+(the search index, the link table, the mirror) and keeps what only changes on
+commit (the list of pages, the folder tree, rendered HTML) cached against the
+HEAD commit, so every process sharing the repository stays correct without
+talking to the others. Its parts: wiki/catalog.py (what exists),
+wiki/pagelinks.py (backlinks), wiki/indexsync.py (search).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import subprocess
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from dataclasses import field
-from datetime import UTC
-from datetime import datetime
-from urllib.parse import quote
 
 from . import frontmatter
 from . import names
+from .catalog import Catalog
+from .catalog import empty_state
 from .errors import InvalidContent
 from .errors import InvalidPageName
 from .errors import PageNotFound
+from .indexsync import IndexSync
 from .linkindex import LinkIndex
-from .locks import exclusive
 from .model import Author
 from .model import Revision
+from .pagelinks import Backlinks
 from .render import Rendered
 from .render import Renderer
 from .rendercache import RenderCache
-from .search import PageDoc
-from .search import Results
 from .search import SearchIndex
 from .storage import Storage
 
 log = logging.getLogger(__name__)
-
-# More changed pages than this since the link table's commit: rebuild it in the background
-# rather than make one request read them all.
-_LINKS_CATCH_UP = 2000
 
 
 @dataclass(frozen=True)
@@ -63,46 +56,6 @@ class Page:
         return self.rendered.meta
 
 
-@dataclass
-class TreeNode:
-    name: str  # full name of the folder or page
-    label: str
-    is_page: bool = False
-    children: dict[str, TreeNode] = field(default_factory=dict)
-    _sorted: list[TreeNode] | None = field(default=None, repr=False, compare=False)
-    _count: int | None = field(default=None, repr=False, compare=False)
-
-    def sorted_children(self) -> list[TreeNode]:
-        # a tree is built once per commit and never changed, so the order is kept
-        if self._sorted is None:
-            self._sorted = sorted(
-                self.children.values(), key=lambda n: (n.label.casefold(), n.label)
-            )
-        return self._sorted
-
-    def count(self) -> int:
-        if self._count is None:
-            self._count = sum(1 for _ in self.iter_pages())
-        return self._count
-
-    def iter_pages(self):
-        for child in self.children.values():
-            if child.is_page:
-                yield child
-            yield from child.iter_pages()
-
-
-@dataclass(frozen=True)
-class _State:
-    """The pages of one commit: never changed once made (a new commit makes a new one)."""
-
-    head: str | None
-    files: dict[str, str]  # path -> blob sha
-    names: frozenset[str]
-    folded: dict[str, str]  # casefolded name -> name
-    tree: TreeNode
-
-
 @dataclass(frozen=True)
 class SaveResult:
     revision: Revision | None  # None: nothing changed
@@ -113,8 +66,9 @@ class SaveResult:
         return self.revision.merged_with if self.revision else ()
 
 
-class Wiki:
-    """Pages by name over a git content repository."""
+class Wiki(Catalog, Backlinks, IndexSync):
+    """Pages by name over a git content repository. What exists (Catalog), backlinks
+    (Backlinks) and the search index (IndexSync) are parts of it in their own modules."""
 
     def __init__(
         self,
@@ -138,91 +92,10 @@ class Wiki:
         self._links_thread: threading.Thread | None = None
         self.max_page_bytes = max_page_bytes
         self._lock = threading.Lock()
-        self._state = _State(head="", files={}, names=frozenset(), folded={},
-                             tree=TreeNode("", ""))
+        self._state = empty_state()
         self._render_cache: OrderedDict[tuple, tuple[Rendered, tuple]] = OrderedDict()
         self._render_cache_size = render_cache_size
         self._sections: tuple[str | None, list[tuple[str, str]]] = ("", [])
-
-    # -- what exists ---------------------------------------------------------------
-
-    def head(self) -> str | None:
-        return self.storage.head()
-
-    def state(self, head: str | None | object = None) -> _State:
-        """The pages of one commit (HEAD, read once, unless `head` is given), derived from
-        the previous state by changing only what the new commits touched. A state never
-        changes, so everything read from one belongs to the same snapshot."""
-        if head is None:
-            head = self.storage.head()
-        state = self._state
-        if state.head == head:
-            return state
-        with self._lock:
-            state = self._state
-            if state.head == head:
-                return state
-            files = self.storage.files_at(head)
-            old = state.files
-            added = [names.to_name(p) for p in files.keys() - old.keys() if names.is_page_path(p)]
-            removed = [names.to_name(p) for p in old.keys() - files.keys() if names.is_page_path(p)]
-            if not old or len(added) + len(removed) > len(files) // 2:
-                page_names = frozenset(names.to_name(p) for p in files if names.is_page_path(p))
-                tree = _tree_with(TreeNode("", ""), page_names, ())
-                folded = {n.casefold(): n for n in page_names}
-            else:
-                page_names = (state.names - frozenset(removed)) | frozenset(added)
-                tree = _tree_with(state.tree, added, removed) if added or removed else state.tree
-                folded = dict(state.folded)
-                for name in removed:
-                    folded.pop(name.casefold(), None)
-                folded.update((name.casefold(), name) for name in added)
-            state = _State(head, files, page_names, folded, tree)
-            self._state = state
-            return state
-
-    def page_names(self) -> frozenset[str]:
-        """Every page name at HEAD (cached until the next commit)."""
-        return self.state().names
-
-    def exists(self, name: str) -> bool:
-        return name in self.page_names()
-
-    def canonical(self, name: str) -> str | None:
-        """The existing page a name refers to ignoring letter case, if any."""
-        return self.state().folded.get(name.casefold())
-
-    def tree(self) -> TreeNode:
-        """All pages as folders (cached until the next commit)."""
-        return self.state().tree
-
-    def sections(self) -> list[tuple[str, str]]:
-        """Top-level folders as (link name, title): the working groups and other spaces."""
-        state = self.state()
-        cached = self._sections
-        if cached[0] == state.head:
-            return cached[1]
-        result = []
-        for node in state.tree.sorted_children():
-            if node.children:
-                home = f"{node.name}/{names.HOME}"
-                title = node.label
-                if home in state.names:
-                    text = self.storage.read_blob(state.files[names.to_path(home)])
-                    title = self.renderer.title(text, default=node.label)
-                result.append((node.name, title))
-        self._sections = (state.head, result)
-        return result
-
-    def subtree(self, folder: str) -> TreeNode | None:
-        node = self.tree()
-        if not folder:
-            return node
-        for part in folder.split("/"):
-            node = node.children.get(part)
-            if node is None:
-                return None
-        return node
 
     # -- reading ---------------------------------------------------------------------
 
@@ -386,103 +259,6 @@ class Wiki:
             path = new
         return None
 
-    def backlinks(self, name: str) -> list[str]:
-        """Pages that link to `name` (wikilinks or relative .md links): a lookup in the link
-        table, or while that is being built, a search through the pages."""
-        name = names.normalize(name)
-        head = self.storage.head()
-        if head is None:
-            return []
-        if self.sync_links(head):
-            return sorted(self.links.sources(name), key=str.casefold)
-        return self._backlinks_by_grep(name, head)
-
-    def _links_of(self, path: str, files: dict[str, str]) -> tuple[str, ...]:
-        if path not in files:
-            return ()
-        text = self.storage.read_blob(files[path])
-        return tuple(self.render_cached(text, names.to_name(path), key=files[path]).links)
-
-    def sync_links(self, head: str | None = None) -> bool:
-        """Bring the link table to HEAD from the pages changed since its commit; True when
-        it is there. A missing table, or one of another history or too far behind, is
-        rebuilt in the background."""
-        if self.links is None:
-            return False
-        head = self.storage.head() if head is None else head
-        if head is None:
-            return False
-        old = self.links.head()
-        if old == head:
-            return True
-        changed = self.storage.changed_paths(old, head) if old else None
-        if changed is None or len(changed) > _LINKS_CATCH_UP:
-            self.start_links_rebuild()
-            return False
-        files = self.storage.files_at(head)
-        pages = {names.to_name(p): self._links_of(p, files)
-                 for p in changed if names.is_page_path(p)}
-        return self.links.update(old, head, pages) or self.links.head() == head
-
-    def rebuild_links(self, progress=None) -> int:
-        """Read the links of every page of HEAD into a new link table. `progress(pages)`."""
-        assert self.links is not None
-        head = self.storage.head()
-        if head is None:
-            return 0
-        files = self.storage.files_at(head)
-        paths = sorted(p for p in files if names.is_page_path(p))
-
-        def read():
-            for done, path in enumerate(paths, 1):
-                yield names.to_name(path), self._links_of(path, files)
-                if progress is not None and done % 200 == 0:
-                    progress(done)
-            if progress is not None:
-                progress(len(paths))
-
-        return self.links.replace_all(head, read())
-
-    def start_links_rebuild(self) -> None:
-        """Build the link table in a background thread (one per process)."""
-        if self.links is None:
-            return
-        with self._lock:
-            if self._links_thread is not None and self._links_thread.is_alive():
-                return
-            self._links_thread = threading.Thread(target=self._rebuild_links_quietly,
-                                                  name="links-rebuild", daemon=True)
-            self._links_thread.start()
-
-    def _rebuild_links_quietly(self) -> None:
-        try:
-            self.rebuild_links()
-        except Exception:
-            log.exception("building the link table failed")
-
-    def _backlinks_by_grep(self, name: str, head: str) -> list[str]:
-        files = self.storage.files_at(head)
-        leaf = names.leaf(name)
-        patterns = {leaf, quote(leaf), leaf.replace(" ", "%20")}
-        args = ["git", "--git-dir", str(self.storage.git_dir), "grep", "-l", "-F", "-i", "-z"]
-        for pat in sorted(patterns):
-            args += ["-e", pat]
-        args += [head, "--", "*.md"]
-        proc = subprocess.run(args, capture_output=True)
-        found = []
-        for entry in proc.stdout.decode("utf-8", "replace").split("\0"):
-            if not entry:
-                continue
-            path = entry.split(":", 1)[1] if entry.startswith(head + ":") else entry
-            if not names.is_page_path(path):
-                continue
-            other = names.to_name(path)
-            if other == name or path not in files:
-                continue
-            if name in self._links_of(path, files):
-                found.append(other)
-        return sorted(found, key=str.casefold)
-
     # -- writing ---------------------------------------------------------------------
 
     def check_new_name(self, name: str, *, ignore: str | None = None) -> str:
@@ -603,21 +379,7 @@ class Wiki:
         self._committed()
         return SaveResult(rev, name)
 
-    # -- search ----------------------------------------------------------------------
-
-    def search(self, text: str, *, filters: dict[str, str] | None = None,
-               sort: str = "relevance", page: int = 1, restrict=None) -> Results:
-        """Search the pages, after indexing any commit the index has not seen yet."""
-        if self.index is None:
-            return Results(query=text, total=0, page=page, rebuilding=True)
-        self.sync_index()
-        return self.index.search(text, filters=filters, sort=sort, page=page, restrict=restrict)
-
-    def suggest(self, text: str, *, limit: int = 10, restrict=None) -> list[tuple[str, str]]:
-        if self.index is None:
-            return []
-        self.sync_index()
-        return self.index.suggest(text, limit=limit, restrict=restrict)
+    # -- what follows a change ---------------------------------------------------------
 
     def _committed(self) -> None:
         """What follows every change made here: the search index, the link table, and
@@ -636,144 +398,3 @@ class Wiki:
         HEAD by themselves."""
         self.storage.sync_revindex()
         self._committed()
-
-    def sync_index(self) -> None:
-        """Bring the search index up to HEAD; start a rebuild when it is missing or unusable."""
-        if self.index is None:
-            return
-        head = self.storage.head()
-        if head is None or self.index.head() == head and self.index.is_ready():
-            return
-        if not self.index.is_ready():
-            self.start_rebuild()
-            return
-        try:
-            done = self.index.catch_up(head, self.storage.changed_paths,
-                                       functools.partial(self.load_documents, at=head),
-                                       wait=5.0)
-        except Exception:
-            log.exception("the search index could not catch up; rebuilding it")
-            done = False
-            self.start_rebuild()
-            return
-        if not done and self.index.head() != head and self.index.is_ready():
-            old = self.index.head()
-            if old and self.storage.changed_paths(old, head) is None:
-                self.start_rebuild()  # history was rewritten
-
-    def rebuild_index(self, progress=None, packing=None) -> int:
-        """Index every page from scratch (the index stays usable until the new one is in).
-        `progress(pages)` and `packing(done, total)` follow the two stages."""
-        assert self.index is not None
-        head = self.storage.head()
-        paths = sorted(p for p in self.storage.files_at(head) if names.is_page_path(p))
-        return self.index.rebuild(head, paths, functools.partial(self.load_documents, at=head),
-                                  progress, packing)
-
-    def start_rebuild(self) -> None:
-        """Rebuild the index in a background thread (one per process, one process at a time)."""
-        if self.index is None:
-            return
-        with self._lock:
-            if self._rebuild_thread is not None and self._rebuild_thread.is_alive():
-                return
-            self._rebuild_thread = threading.Thread(target=self._rebuild_locked,
-                                                    name="search-rebuild", daemon=True)
-            self._rebuild_thread.start()
-
-    def _rebuild_locked(self) -> None:
-        assert self.index is not None
-        lock_path = self.index.root.with_name(self.index.root.name + ".rebuild-lock")
-        with exclusive(lock_path, wait=0) as held:
-            if not held:
-                return  # another process is rebuilding
-            try:
-                if self.index_is_stale():  # still? another process may have rebuilt it
-                    self.rebuild_index()
-            except Exception:
-                log.exception("rebuilding the search index failed")
-
-    def index_is_stale(self) -> bool:
-        """Whether only a rebuild can bring the search index up to HEAD: it is missing or
-        unreadable, or it reflects a commit that is not in HEAD's history (a rewritten
-        history, or another repository's index)."""
-        if self.index is None:
-            return False
-        indexed, head = self.index.head(), self.storage.head()
-        if not self.index.is_ready() or indexed is None:
-            return True
-        return (indexed != head and head is not None
-                and self.storage.changed_paths(indexed, head) is None)
-
-    def is_index_rebuilding(self) -> bool:
-        return self._rebuild_thread is not None and self._rebuild_thread.is_alive()
-
-    def load_documents(self, paths: list[str], *, at: str | None = None):
-        """The pages at these paths in commit `at` (default HEAD), as documents for the
-        search index: text and last change of the same commit."""
-        at = self.storage.head() if at is None else at
-        files = self.storage.files_at(at)
-        for path in paths:
-            if not names.is_page_path(path) or path not in files:
-                continue
-            name = names.to_name(path)
-            text = self.storage.read_blob(files[path])
-            rendered = self.render_cached(text, name, key=files[path])
-            last = self.storage.last_change(path, upto=at)
-            yield PageDoc(
-                name=name,
-                title=rendered.title,
-                text=rendered.text,
-                headings=[h.text for h in rendered.toc],
-                meta=rendered.meta,
-                author=last.author.name if last else "",
-                modified=last.date if last else datetime.now(UTC),
-                language=str(rendered.meta.get("lang") or ""),
-            )
-
-
-def _tree_with(root: TreeNode, added, removed) -> TreeNode:
-    """A new tree with pages added and removed; nodes off the changed paths are shared.
-
-    Trees are never changed in place, so a request still holding the old one
-    (and its cached orderings) sees a consistent picture.
-    """
-    new_root = TreeNode(root.name, root.label, root.is_page, dict(root.children))
-    fresh = {id(new_root)}
-
-    def own(parent: TreeNode, part: str, full: str) -> TreeNode:
-        child = parent.children.get(part)
-        if child is None:
-            child = TreeNode(full, part)
-        elif id(child) not in fresh:
-            child = TreeNode(child.name, child.label, child.is_page, dict(child.children))
-        else:
-            return child
-        fresh.add(id(child))
-        parent.children[part] = child
-        return child
-
-    for name in removed:
-        parts = name.split("/")
-        trail = [new_root]
-        node = new_root
-        for i, part in enumerate(parts):
-            if part not in node.children:
-                break
-            node = own(node, part, "/".join(parts[: i + 1]))
-            trail.append(node)
-        else:
-            node.is_page = False
-            for parent, child, part in zip(
-                reversed(trail[:-1]), reversed(trail[1:]), reversed(parts), strict=True
-            ):
-                if child.is_page or child.children:
-                    break
-                del parent.children[part]
-    for name in added:
-        parts = name.split("/")
-        node = new_root
-        for i, part in enumerate(parts):
-            node = own(node, part, "/".join(parts[: i + 1]))
-        node.is_page = True
-    return new_root

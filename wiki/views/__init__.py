@@ -14,7 +14,7 @@ from markupsafe import escape
 
 from .. import names
 from ..auth import read_filter
-from ..pages import TreeNode
+from ..catalog import TreeNode
 from ..pages import Wiki
 
 

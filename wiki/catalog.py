@@ -1,0 +1,188 @@
+"""The pages of a commit: their names, the folder tree and the top-level sections.
+
+Plain Python, no Flask. A `State` is made per commit of `main` from the previous
+one by changing only what the new commits touched, and never changes after, so
+everything read from one belongs to the same snapshot. `Catalog` is a part of
+`Wiki` (wiki/pages.py), which gives it `storage`, `renderer`, `_lock`, `_state`
+and `_sections`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+
+from . import names
+
+
+@dataclass
+class TreeNode:
+    name: str  # full name of the folder or page
+    label: str
+    is_page: bool = False
+    children: dict[str, TreeNode] = field(default_factory=dict)
+    _sorted: list[TreeNode] | None = field(default=None, repr=False, compare=False)
+    _count: int | None = field(default=None, repr=False, compare=False)
+
+    def sorted_children(self) -> list[TreeNode]:
+        # a tree is built once per commit and never changed, so the order is kept
+        if self._sorted is None:
+            self._sorted = sorted(
+                self.children.values(), key=lambda n: (n.label.casefold(), n.label)
+            )
+        return self._sorted
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = sum(1 for _ in self.iter_pages())
+        return self._count
+
+    def iter_pages(self):
+        for child in self.children.values():
+            if child.is_page:
+                yield child
+            yield from child.iter_pages()
+
+
+@dataclass(frozen=True)
+class State:
+    """The pages of one commit: never changed once made (a new commit makes a new one)."""
+
+    head: str | None
+    files: dict[str, str]  # path -> blob sha
+    names: frozenset[str]
+    folded: dict[str, str]  # casefolded name -> name
+    tree: TreeNode
+
+
+def empty_state() -> State:
+    return State(head="", files={}, names=frozenset(), folded={}, tree=TreeNode("", ""))
+
+
+class Catalog:
+    """What exists at HEAD (a part of Wiki)."""
+
+    def head(self) -> str | None:
+        return self.storage.head()
+
+    def state(self, head: str | None | object = None) -> State:
+        """The pages of one commit (HEAD, read once, unless `head` is given), derived from
+        the previous state by changing only what the new commits touched. A state never
+        changes, so everything read from one belongs to the same snapshot."""
+        if head is None:
+            head = self.storage.head()
+        state = self._state
+        if state.head == head:
+            return state
+        with self._lock:
+            state = self._state
+            if state.head == head:
+                return state
+            files = self.storage.files_at(head)
+            old = state.files
+            added = [names.to_name(p) for p in files.keys() - old.keys() if names.is_page_path(p)]
+            removed = [names.to_name(p) for p in old.keys() - files.keys() if names.is_page_path(p)]
+            if not old or len(added) + len(removed) > len(files) // 2:
+                page_names = frozenset(names.to_name(p) for p in files if names.is_page_path(p))
+                tree = _tree_with(TreeNode("", ""), page_names, ())
+                folded = {n.casefold(): n for n in page_names}
+            else:
+                page_names = (state.names - frozenset(removed)) | frozenset(added)
+                tree = _tree_with(state.tree, added, removed) if added or removed else state.tree
+                folded = dict(state.folded)
+                for name in removed:
+                    folded.pop(name.casefold(), None)
+                folded.update((name.casefold(), name) for name in added)
+            state = State(head, files, page_names, folded, tree)
+            self._state = state
+            return state
+
+    def page_names(self) -> frozenset[str]:
+        """Every page name at HEAD (cached until the next commit)."""
+        return self.state().names
+
+    def exists(self, name: str) -> bool:
+        return name in self.page_names()
+
+    def canonical(self, name: str) -> str | None:
+        """The existing page a name refers to ignoring letter case, if any."""
+        return self.state().folded.get(name.casefold())
+
+    def tree(self) -> TreeNode:
+        """All pages as folders (cached until the next commit)."""
+        return self.state().tree
+
+    def sections(self) -> list[tuple[str, str]]:
+        """Top-level folders as (link name, title): the working groups and other spaces."""
+        state = self.state()
+        cached = self._sections
+        if cached[0] == state.head:
+            return cached[1]
+        result = []
+        for node in state.tree.sorted_children():
+            if node.children:
+                home = f"{node.name}/{names.HOME}"
+                title = node.label
+                if home in state.names:
+                    text = self.storage.read_blob(state.files[names.to_path(home)])
+                    title = self.renderer.title(text, default=node.label)
+                result.append((node.name, title))
+        self._sections = (state.head, result)
+        return result
+
+    def subtree(self, folder: str) -> TreeNode | None:
+        node = self.tree()
+        if not folder:
+            return node
+        for part in folder.split("/"):
+            node = node.children.get(part)
+            if node is None:
+                return None
+        return node
+
+
+def _tree_with(root: TreeNode, added, removed) -> TreeNode:
+    """A new tree with pages added and removed; nodes off the changed paths are shared.
+
+    Trees are never changed in place, so a request still holding the old one
+    (and its cached orderings) sees a consistent picture.
+    """
+    new_root = TreeNode(root.name, root.label, root.is_page, dict(root.children))
+    fresh = {id(new_root)}
+
+    def own(parent: TreeNode, part: str, full: str) -> TreeNode:
+        child = parent.children.get(part)
+        if child is None:
+            child = TreeNode(full, part)
+        elif id(child) not in fresh:
+            child = TreeNode(child.name, child.label, child.is_page, dict(child.children))
+        else:
+            return child
+        fresh.add(id(child))
+        parent.children[part] = child
+        return child
+
+    for name in removed:
+        parts = name.split("/")
+        trail = [new_root]
+        node = new_root
+        for i, part in enumerate(parts):
+            if part not in node.children:
+                break
+            node = own(node, part, "/".join(parts[: i + 1]))
+            trail.append(node)
+        else:
+            node.is_page = False
+            for parent, child, part in zip(
+                reversed(trail[:-1]), reversed(trail[1:]), reversed(parts), strict=True
+            ):
+                if child.is_page or child.children:
+                    break
+                del parent.children[part]
+    for name in added:
+        parts = name.split("/")
+        node = new_root
+        for i, part in enumerate(parts):
+            node = own(node, part, "/".join(parts[: i + 1]))
+        node.is_page = True
+    return new_root

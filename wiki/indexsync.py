@@ -1,0 +1,135 @@
+"""The search index kept in step with `main`: searches, catching up, rebuilding.
+
+Plain Python, no Flask. `IndexSync` is a part of `Wiki` (wiki/pages.py), which
+gives it `storage`, `index` (a SearchIndex or None), `_lock`,
+`_rebuild_thread` and `render_cached`. The index catches up from the paths
+changed since its commit; one that reflects another history, or none, is
+rebuilt in a background thread, one process at a time.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from datetime import UTC
+from datetime import datetime
+
+from . import names
+from .locks import exclusive
+from .search import PageDoc
+from .search import Results
+
+log = logging.getLogger(__name__)
+
+
+class IndexSync:
+    """Search, and the search index in step with HEAD (a part of Wiki)."""
+
+    def search(self, text: str, *, filters: dict[str, str] | None = None,
+               sort: str = "relevance", page: int = 1, restrict=None) -> Results:
+        """Search the pages, after indexing any commit the index has not seen yet."""
+        if self.index is None:
+            return Results(query=text, total=0, page=page, rebuilding=True)
+        self.sync_index()
+        return self.index.search(text, filters=filters, sort=sort, page=page, restrict=restrict)
+
+    def suggest(self, text: str, *, limit: int = 10, restrict=None) -> list[tuple[str, str]]:
+        if self.index is None:
+            return []
+        self.sync_index()
+        return self.index.suggest(text, limit=limit, restrict=restrict)
+
+    def sync_index(self) -> None:
+        """Bring the search index up to HEAD; start a rebuild when it is missing or unusable."""
+        if self.index is None:
+            return
+        head = self.storage.head()
+        if head is None or self.index.head() == head and self.index.is_ready():
+            return
+        if not self.index.is_ready():
+            self.start_rebuild()
+            return
+        try:
+            done = self.index.catch_up(head, self.storage.changed_paths,
+                                       functools.partial(self.load_documents, at=head),
+                                       wait=5.0)
+        except Exception:
+            log.exception("the search index could not catch up; rebuilding it")
+            done = False
+            self.start_rebuild()
+            return
+        if not done and self.index.head() != head and self.index.is_ready():
+            old = self.index.head()
+            if old and self.storage.changed_paths(old, head) is None:
+                self.start_rebuild()  # history was rewritten
+
+    def rebuild_index(self, progress=None, packing=None) -> int:
+        """Index every page from scratch (the index stays usable until the new one is in).
+        `progress(pages)` and `packing(done, total)` follow the two stages."""
+        assert self.index is not None
+        head = self.storage.head()
+        paths = sorted(p for p in self.storage.files_at(head) if names.is_page_path(p))
+        return self.index.rebuild(head, paths, functools.partial(self.load_documents, at=head),
+                                  progress, packing)
+
+    def start_rebuild(self) -> None:
+        """Rebuild the index in a background thread (one per process, one process at a time)."""
+        if self.index is None:
+            return
+        with self._lock:
+            if self._rebuild_thread is not None and self._rebuild_thread.is_alive():
+                return
+            self._rebuild_thread = threading.Thread(target=self._rebuild_locked,
+                                                    name="search-rebuild", daemon=True)
+            self._rebuild_thread.start()
+
+    def _rebuild_locked(self) -> None:
+        assert self.index is not None
+        lock_path = self.index.root.with_name(self.index.root.name + ".rebuild-lock")
+        with exclusive(lock_path, wait=0) as held:
+            if not held:
+                return  # another process is rebuilding
+            try:
+                if self.index_is_stale():  # still? another process may have rebuilt it
+                    self.rebuild_index()
+            except Exception:
+                log.exception("rebuilding the search index failed")
+
+    def index_is_stale(self) -> bool:
+        """Whether only a rebuild can bring the search index up to HEAD: it is missing or
+        unreadable, or it reflects a commit that is not in HEAD's history (a rewritten
+        history, or another repository's index)."""
+        if self.index is None:
+            return False
+        indexed, head = self.index.head(), self.storage.head()
+        if not self.index.is_ready() or indexed is None:
+            return True
+        return (indexed != head and head is not None
+                and self.storage.changed_paths(indexed, head) is None)
+
+    def is_index_rebuilding(self) -> bool:
+        return self._rebuild_thread is not None and self._rebuild_thread.is_alive()
+
+    def load_documents(self, paths: list[str], *, at: str | None = None):
+        """The pages at these paths in commit `at` (default HEAD), as documents for the
+        search index: text and last change of the same commit."""
+        at = self.storage.head() if at is None else at
+        files = self.storage.files_at(at)
+        for path in paths:
+            if not names.is_page_path(path) or path not in files:
+                continue
+            name = names.to_name(path)
+            text = self.storage.read_blob(files[path])
+            rendered = self.render_cached(text, name, key=files[path])
+            last = self.storage.last_change(path, upto=at)
+            yield PageDoc(
+                name=name,
+                title=rendered.title,
+                text=rendered.text,
+                headings=[h.text for h in rendered.toc],
+                meta=rendered.meta,
+                author=last.author.name if last else "",
+                modified=last.date if last else datetime.now(UTC),
+                language=str(rendered.meta.get("lang") or ""),
+            )
