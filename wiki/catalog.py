@@ -80,8 +80,16 @@ class Catalog:
                 return state
             files = self.storage.files_at(head)
             old = state.files
-            added = [names.to_name(p) for p in files.keys() - old.keys() if names.is_page_path(p)]
-            removed = [names.to_name(p) for p in old.keys() - files.keys() if names.is_page_path(p)]
+            changed = (self.storage.changed_paths(state.head, head)
+                       if state.head and head else None)
+            if changed is None:  # compare every path
+                added_paths = files.keys() - old.keys()
+                removed_paths = old.keys() - files.keys()
+            else:  # only those the commits since touched
+                added_paths = [p for p in changed if p in files and p not in old]
+                removed_paths = [p for p in changed if p in old and p not in files]
+            added = [names.to_name(p) for p in added_paths if names.is_page_path(p)]
+            removed = [names.to_name(p) for p in removed_paths if names.is_page_path(p)]
             if not old or len(added) + len(removed) > len(files) // 2:
                 page_names = frozenset(names.to_name(p) for p in files if names.is_page_path(p))
                 tree = _tree_with(TreeNode("", ""), page_names, ())

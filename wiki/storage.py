@@ -56,6 +56,7 @@ STALE_LOCK_SECONDS = 10.0
 # wiki). Every PACK_EVERY commits made here they are packed, once more than GC_AUTO loose
 # objects have gathered (git's own `gc --auto` waits for about 6,700).
 PACK_EVERY = 50
+MADE_KEPT = 64  # commits made here whose changed paths are remembered
 GC_AUTO = 1000
 _REV_RE = re.compile(r"^(?:[0-9a-f]{4,40}|HEAD)$")
 
@@ -97,6 +98,8 @@ class Storage:
         self._reftable = (self.git_dir / "reftable").is_dir()
         self.pack_every, self.gc_auto = PACK_EVERY, GC_AUTO
         self._commits_since_pack = 0
+        # commits made here: sha -> (parent, paths changed), the newest MADE_KEPT
+        self._made: OrderedDict[str, tuple[str, tuple[str, ...]]] = OrderedDict()
         self._packer: threading.Thread | None = None
         self._lock = threading.RLock()
         self._lock_path = self.git_dir / "wiki-write.lock"
@@ -396,12 +399,34 @@ class Storage:
         return parse_raw_diff(self._git("diff-tree", "-r", "-z", "--no-renames", old, new))
 
     def changed_paths(self, old: str, new: str) -> list[str] | None:
-        """Paths that differ between two commits; None when `old` is not an ancestor."""
+        """Paths that may differ between two commits (every path a commit between them
+        touched); None when `old` is not an ancestor of `new`."""
+        if old == new:
+            return []
+        known = self._changes_made(old, new)
+        if known is not None:
+            return known
         if not self._is_ancestor(old, new):
             return None
         out = self._git("diff-tree", "-r", "-z", "--no-renames", "--name-only",
                         "--no-commit-id", old, new)
         return [p for p in out.split("\0") if p]
+
+    def _changes_made(self, old: str, new: str) -> list[str] | None:
+        """The paths the commits from `old` to `new` touched, when this process made each
+        of them (no git process needed); None otherwise."""
+        paths: dict[str, None] = {}
+        commit = new
+        for _ in range(len(self._made)):
+            step = self._made.get(commit)
+            if step is None:
+                return None
+            parent, touched = step
+            paths.update(dict.fromkeys(touched))
+            if parent == old:
+                return list(paths)
+            commit = parent
+        return None
 
     def rebuild_revindex(self, progress=None) -> int:
         """Read the whole history into the revision table again; returns the commit count."""
@@ -588,13 +613,17 @@ class Storage:
 
     def _tree_entries(self, tree: bytes | None) -> dict[bytes, tuple[int, bytes]]:
         """The entries of a tree object (a fresh dict the caller may change)."""
+        return dict(self._tree_view(tree))
+
+    def _tree_view(self, tree: bytes | None) -> dict[bytes, tuple[int, bytes]]:
+        """The entries of a tree object, shared: never to be changed."""
         if tree is None:
             return {}
         with self._lock:
             cached = self._trees.get(tree)
             if cached is not None:
                 self._trees.move_to_end(tree)
-                return dict(cached)
+                return cached
         data = self._read_object(tree)
         entries: dict[bytes, tuple[int, bytes]] = {}
         pos = 0
@@ -604,11 +633,14 @@ class Storage:
             mode = int(data[pos:space], 8)
             entries[data[space + 1 : nul]] = (mode, data[nul + 1 : nul + 21])
             pos = nul + 21
+        self._keep_tree(tree, entries)
+        return entries
+
+    def _keep_tree(self, tree: bytes, entries: dict[bytes, tuple[int, bytes]]) -> None:
         with self._lock:  # trees never change, so parsed ones are kept by their sha
             self._trees[tree] = entries
             while len(self._trees) > 256:
                 self._trees.popitem(last=False)
-        return dict(entries)
 
     def _commit_tree(self, commit: str) -> bytes:
         data = self._read_object(bytes.fromhex(commit))
@@ -620,7 +652,7 @@ class Storage:
         tree: bytes | None = self._commit_tree(commit)
         parts = path.encode("utf-8").split(b"/")
         for i, part in enumerate(parts):
-            entry = self._tree_entries(tree).get(part)
+            entry = self._tree_view(tree).get(part)
             if entry is None:
                 return None
             mode, sha = entry
@@ -663,7 +695,9 @@ class Storage:
             entries.items(), key=lambda e: e[0] + (b"/" if e[1][0] == TREE_MODE else b"")
         )
         data = b"".join(b"%o %s\0%s" % (mode, name, sha) for name, (mode, sha) in ordered)
-        return self._store(b"tree", data)
+        sha = self._store(b"tree", data)
+        self._keep_tree(sha, entries)  # the next save in this folder starts from it
+        return sha
 
     def _commit(
         self,
@@ -691,6 +725,10 @@ class Storage:
         lines += [f"author {ident}", f"committer {ident}", "", message]
         sha = self._store(b"commit", "\n".join(lines).encode("utf-8")).hex()
         self._update_ref(sha, head)
+        if head and not other_parents:
+            self._made[sha] = (head, tuple(changes))
+            while len(self._made) > MADE_KEPT:
+                self._made.popitem(last=False)
         cached_head, cached = self._tree_cache
         if cached_head == head:  # keep the file map current without reading the tree again
             files = dict(cached)
@@ -713,6 +751,8 @@ class Storage:
         if self._packer is not None and self._packer.is_alive():
             return
         self._commits_since_pack = 0
+        # commits made here: sha -> (parent, paths changed), the newest MADE_KEPT
+        self._made: OrderedDict[str, tuple[str, tuple[str, ...]]] = OrderedDict()
         self._packer = threading.Thread(target=self.pack, name="git-gc", daemon=True)
         self._packer.start()
 

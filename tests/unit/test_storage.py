@@ -369,3 +369,22 @@ def test_saves_are_packed_in_the_background(content_repo):
     assert content_repo.read("P3.md") == "page 3\n"  # still readable from the pack
     rev = content_repo.write("P5.md", "x\n", author=ANNA, message="m")
     assert content_repo.head() == rev.id and git(content_repo, "fsck", "--strict") == ""
+
+
+def test_changes_of_commits_made_here_are_known_without_asking_git(content_repo, monkeypatch):
+    start = content_repo.head()
+    one = content_repo.write("A.md", "a\n", author=ANNA, message="m", base_revision=start)
+    two = content_repo.write("WG4/B.md", "b\n", author=ANNA, message="m", base_revision=one.id)
+    by_git = content_repo.changed_paths(start, two.id)
+
+    def no_git(*args, **kwargs):
+        raise AssertionError("git was asked")
+
+    monkeypatch.setattr(content_repo, "_git", no_git)
+    monkeypatch.setattr(content_repo, "_is_ancestor", no_git)
+    assert sorted(content_repo.changed_paths(start, two.id)) == sorted(by_git) == [
+        "A.md", "WG4/B.md"]
+    assert content_repo.changed_paths(one.id, two.id) == ["WG4/B.md"]
+    assert content_repo.changed_paths(two.id, two.id) == []
+    monkeypatch.undo()
+    assert content_repo.changed_paths(two.id, start) is None  # not an ancestor: git says so
