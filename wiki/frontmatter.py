@@ -18,6 +18,10 @@ from .errors import InvalidContent
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FENCE = "---"
+# What a page's front matter may hold. Anchors and aliases are refused outright: a few
+# hundred bytes of nested aliases expand to gigabytes (the "billion laughs").
+MAX_DEPTH = 20  # lists and mappings inside the top-level mapping
+MAX_ITEMS = 10_000  # values of every kind, keys included
 _CLOSERS = ("---", "...")
 
 
@@ -52,6 +56,11 @@ def parse(text: str, *, strict: bool = True) -> Document:
     if raw is None:
         return Document({}, body, 1)
     try:
+        problem = _shape_problem(raw)
+        if problem is not None:
+            if not strict:
+                return Document({}, text, 1)
+            raise InvalidContent(problem)
         # libyaml's C loader when present: the same safe subset, ten times faster
         data = yaml.load(raw, Loader=_LOADER) if raw.strip() else {}
     except yaml.YAMLError as exc:
@@ -75,11 +84,50 @@ def parse(text: str, *, strict: bool = True) -> Document:
     return Document({str(k): _plain(v) for k, v in data.items()}, body, body_line)
 
 
+def _shape_problem(raw: str) -> str | None:
+    """Why the YAML may not be built (anchors, aliases, too deep, too many values), read
+    from the parser's events before any value is made; None when it may."""
+    deep = ("Front matter line {}: lists and mappings may be nested at most "
+            f"{MAX_DEPTH} deep.")
+    try:
+        return next(_event_problems(raw, deep), None)
+    except yaml.YAMLError as exc:
+        if "nesting depth" not in str(exc):
+            raise
+        mark = getattr(exc, "problem_mark", None)
+        return deep.format(mark.line + 2 if mark is not None else 2)  # libyaml's own limit
+    return None
+
+
+def _event_problems(raw: str, deep: str):
+    depth = count = 0
+    for event in yaml.parse(raw, Loader=_LOADER):
+        line = event.start_mark.line + 2  # the file's line: the front matter starts on 2
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            yield f"Front matter line {line}: anchors and aliases (&name, *name) are not allowed."
+            return
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH + 1:
+                yield deep.format(line)
+                return
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if isinstance(event, yaml.NodeEvent | yaml.CollectionStartEvent):
+            count += 1
+            if count > MAX_ITEMS:
+                yield (f"Front matter line {line}: the front matter may hold at most "
+                       f"{MAX_ITEMS:,} values.")
+                return
+
+
 def _python_loader_error(raw: str) -> yaml.YAMLError | None:
     try:
         yaml.load(raw, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         return exc
+    except RecursionError:
+        return None
     return None
 
 

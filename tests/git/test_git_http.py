@@ -140,6 +140,8 @@ def test_hostile_names_symlinks_and_bad_pages_are_refused(served, clone):
         "wg4/home.md": "# case clash with WG4/Home.md\n",
         "WG4/Broken front matter.md": "---\ntitle: [unclosed\n---\n# x\n",
         "WG4/-dash.md": "# leading dash\n",
+        # a few hundred bytes of nested aliases would expand to gigabytes
+        "WG4/Bomb.md": "---\na: &a [x, x, x]\nb: [*a, *a, *a]\n---\n# bomb\n",
     }
     for path, text in cases.items():
         write(repo, path, text)
@@ -150,7 +152,8 @@ def test_hostile_names_symlinks_and_bad_pages_are_refused(served, clone):
     r = git("push", "origin", "main", cwd=repo, check=False)
     assert r.returncode != 0, r.stderr
     for expected in ("WG4/CON.md", "WG4/a:b.md", "wg4/home.md", "WG4/Broken front matter.md",
-                     "WG4/-dash.md", "WG4/link.md: symbolic links", "WG4/big.md: too large"):
+                     "WG4/-dash.md", "WG4/link.md: symbolic links", "WG4/big.md: too large",
+                     "WG4/Bomb.md", "line 2: anchors and aliases"):
         assert expected in r.stderr, (expected, r.stderr)
 
 
