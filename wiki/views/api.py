@@ -27,6 +27,7 @@ from ..errors import InvalidContent
 from ..errors import PageNotFound
 from ..errors import PermissionDenied
 from ..model import Revision
+from ..search import PAGE_SIZE
 from . import get_wiki
 
 bp = Blueprint("api", __name__, url_prefix="/-/api/v1")
@@ -63,6 +64,7 @@ def search():
     from .site import run_search
 
     query, filters, sort, results = run_search()
+    first = (results.page - 1) * PAGE_SIZE + 1
     return jsonify({
         "query": query,
         "total": results.total,
@@ -71,10 +73,12 @@ def search():
         "sort": sort,
         "filters": filters,
         "rebuilding": results.rebuilding,
+        # the position, not the score: scores come from word statistics that include
+        # pages the caller cannot read, and comparing them would tell what is there
         "results": [{"name": h.name, "title": h.title, "snippet": str(h.snippet),
-                     "score": round(h.score, 4), "meta": h.meta,
+                     "rank": first + i, "meta": h.meta,
                      "modified": h.modified.isoformat() if h.modified else None}
-                    for h in results.hits],
+                    for i, h in enumerate(results.hits)],
         "facets": results.facets,
         "suggestion": results.suggestion,
     })
