@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import render_template
+from flask_login import current_user
 
 from .. import names
 from ..access import Space
 from ..auth import READ
+from ..auth import LoginRequired
 from ..auth import access
 from ..auth import can
 from ..auth import get_users
@@ -37,10 +39,12 @@ def index():
 
 @bp.get("/-/spaces/<name>")
 def space(name: str):
-    found = access().spaces.get(name.casefold())
-    require(READ, found.name if found else name)
-    if found is None:
-        raise PageNotFound(f"There is no space called '{name}'.")
+    found = access().spaces.get(names.space_key(name))
+    if found is None or not can(READ, found.name):
+        # a space one may not read and one that does not exist get the same answer
+        if not current_user.is_authenticated:
+            raise LoginRequired("Please log in to continue.")
+        raise PageNotFound("There is no space with that name.")
     return render_template("spaces/space.html", space=found, **space_panel(found))
 
 
