@@ -1,5 +1,5 @@
 """A real wiki for the browser and git tests: `wiki init`, three accounts, and
-`wiki serve` (gunicorn, 2 workers) on a free port of 127.0.0.1."""
+`wiki serve` (gunicorn, 2 workers of 8 threads) on a free port of 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -50,14 +50,16 @@ class Served:
             self.proc.wait(10)
 
 
-def serve(tmp: Path, memberships: dict[str, str]) -> Served:
+def serve(tmp: Path, memberships: dict[str, str], *, env: dict[str, str] | None = None,
+          serve_args: tuple[str, ...] = ("--workers", "2")) -> Served:
     """Set up an instance in `tmp` (accounts of USERS; `memberships` user -> space) and
-    serve it; stop it with `.stop()`."""
+    serve it (`env`: more environment, e.g. WIKI_* settings); stop it with `.stop()`."""
     env = {
         **os.environ,
         "WIKI_INSTANCE": str(tmp / "instance"),
         "WIKI_SEARCH_INDEX_DIR": str(tmp / "index"),
         "WIKI_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        **(env or {}),
     }
     served = Served("", env, tmp)
     served.cli("init")
@@ -69,7 +71,7 @@ def serve(tmp: Path, memberships: dict[str, str]) -> Served:
     port = free_port()
     with open(tmp / "server.log", "wb") as log:
         served.proc = subprocess.Popen(
-            [sys.executable, "-m", "wiki", "serve", "--port", str(port), "--workers", "2"],
+            [sys.executable, "-m", "wiki", "serve", "--port", str(port), *serve_args],
             env=env, stdout=subprocess.DEVNULL, stderr=log,
         )
     served.base = f"http://127.0.0.1:{port}"

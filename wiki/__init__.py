@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from . import themes
     from . import views
     from .auth import SessionInterface
+    from .clienttimeout import ClientTimeout
     from .linkindex import LinkIndex
     from .pages import Wiki
     from .render import Renderer
@@ -72,6 +73,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
                                 x_prefix=hops)
+    # under `wiki serve`, a client that stalls while sending a body gets 408
+    app.wsgi_app = ClientTimeout(app.wsgi_app, app.config["BODY_READ_TIMEOUT"])
     if app.config["UPSTREAM_URL"]:
         from .mirror import Mirror
 

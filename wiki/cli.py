@@ -108,8 +108,15 @@ def _collect(source: Path) -> dict[str, bytes]:
     type=click.IntRange(1, 64),
     help="gunicorn worker processes.",
 )
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Threads per worker: requests each worker serves at once.",
+)
 @click.option("--debug", is_flag=True, help="Flask's development server with the debugger.")
-def serve(host: str, port: int, workers: int, debug: bool) -> None:
+def serve(host: str, port: int, workers: int, threads: int, debug: bool) -> None:
     """Serve the wiki with gunicorn (or the development server with --debug)."""
     try:
         app = create_app()
@@ -122,19 +129,7 @@ def serve(host: str, port: int, workers: int, debug: bool) -> None:
         app.run(host=host, port=port, debug=True)
         return
     app.extensions["wiki"].storage.close()
-    from gunicorn.app.base import BaseApplication
-
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
-            # long enough for a first `git clone` of a large wiki over HTTP
-            self.cfg.set("timeout", 300)
-            self.cfg.set("post_worker_init", warm_search)
-
-        def load(self):
-            return create_app()  # one app (and one git process set) per worker
+    from .server import run
 
     def warm_search(worker) -> None:
         # in the background: the worker takes requests at once
@@ -142,7 +137,9 @@ def serve(host: str, port: int, workers: int, debug: bool) -> None:
         if index is not None:
             threading.Thread(target=index.warm, name="search-warm", daemon=True).start()
 
-    Server().run()
+    # one app (and one git process set) per worker
+    run(create_app, host=host, port=port, workers=workers, threads=threads,
+        post_worker_init=warm_search)
 
 
 def _collision_warnings(users, spaces) -> None:

@@ -61,6 +61,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FILE_BYTES": 20 << 20,
     # Largest push over HTTP, in bytes.
     "GIT_MAX_PUSH_BYTES": 256 << 20,
+    # Seconds a client has for each request head, and for each 64 KiB of a request
+    # body (slower clients get 408 and are disconnected); `wiki serve` only.
+    "BODY_READ_TIMEOUT": 30,
     # Whether pushes may create and update branches other than main (checked the same way).
     "GIT_OTHER_BRANCHES": False,
     # Another git server that mirrors the content both ways (unset: no mirror).
@@ -111,6 +114,9 @@ def validate_config(config: Mapping[str, Any]) -> None:
     interval = config.get("SYNC_INTERVAL")
     if not isinstance(interval, int) or isinstance(interval, bool) or interval < 0:
         problems.append("SYNC_INTERVAL must be a whole number of seconds (0: webhook only)")
+    timeout = config.get("BODY_READ_TIMEOUT")
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+        problems.append("BODY_READ_TIMEOUT must be a positive number of seconds")
     proxies = config.get("TRUSTED_PROXIES")
     if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
         problems.append("TRUSTED_PROXIES must be a whole number (0 without a proxy)")
