@@ -595,10 +595,10 @@ class Storage:
             env=_git_env(),
         )
         if proc.returncode != 0:
-            raise StorageError(
-                "The content repository could not be read: "
-                + proc.stderr.decode("utf-8", "replace").strip()[:300]
-            )
+            # git's own words (paths, object names) go to the log, never to the user
+            log.error("git %s failed: %s", args[0] if args else "",
+                      proc.stderr.decode("utf-8", "replace").strip()[:2000])
+            raise StorageError("The content repository could not be read.")
         return proc.stdout.decode("utf-8", "replace")
 
     def _read_object(self, binsha: bytes) -> bytes:

@@ -47,3 +47,27 @@ def test_large_history_offsets_are_fine(client):
     assert client.get("/-/history/Home?page=999999").status_code == 200
     assert client.get("/-/history/Home?page=abc").status_code == 200
     assert client.get("/-/recent?page=-5").status_code == 200
+
+
+def test_a_broken_repository_gets_a_plain_500_that_says_nothing_of_it(app, client, caplog):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    git_dir = app.extensions["wiki"].storage.git_dir
+    missing = "1234567890abcdef1234567890abcdef12345678"
+    (git_dir / "refs" / "heads" / "main").write_text(missing + "\n")
+    for url in ("/", "/Home", "/WG4/Home", "/-/recent", "/-/api/v1/pages/Home"):
+        r = client.get(url)
+        body = r.get_data(as_text=True)
+        assert r.status_code == 500, url
+        assert "Something went wrong" in body or "could not be read" in body, (url, body)
+        for secret in ("Traceback", "fatal:", missing, str(git_dir)):
+            assert secret not in body, (url, secret)
+
+
+def test_git_errors_go_to_the_log_only(app, caplog):
+    from wiki.errors import StorageError
+
+    storage = app.extensions["wiki"].storage
+    with pytest.raises(StorageError) as caught:
+        storage._git("cat-file", "-p", "1234567890abcdef1234567890abcdef12345678")
+    assert caught.value.message == "The content repository could not be read."
+    assert "fatal" in caplog.text or "1234567890abcdef" in caplog.text

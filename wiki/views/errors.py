@@ -22,6 +22,9 @@ from ..errors import WikiError
 
 log = logging.getLogger(__name__)
 
+SERVER_ERROR = ("Something went wrong on our side. It has been logged; please try again, and "
+                "tell an administrator if it keeps happening.")
+
 
 def _wants_json() -> bool:
     return request.path.startswith("/-/api/")
@@ -32,6 +35,9 @@ def _render(status: int, message: str, **extra):
         return Response(message + "\n", status=status, mimetype="text/plain")
     if _wants_json():
         return jsonify({"error": message}), status
+    if status >= 500:
+        # the standalone page: what broke may be what the layout reads (the repository)
+        return render_template("errors/500.html", status=status, message=SERVER_ERROR), status
     try:
         return render_template(
             f"errors/{status}.html", status=status, message=message, **extra
@@ -68,8 +74,4 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         log.exception("unexpected error on %s", request.path)
-        return _render(
-            500,
-            "Something went wrong on our side. It has been logged; please try "
-            "again, and tell an administrator if it keeps happening.",
-        )
+        return _render(500, SERVER_ERROR)
