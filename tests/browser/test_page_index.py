@@ -9,6 +9,7 @@ def test_opening_a_large_folder_loads_its_pages(page):
     problems = []
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: problems.append(r.url) if r.status >= 400 else None)
     # the starter folders are small (drawn in place): make the first one look as a large
     # one is drawn, closed with a link, then open it as a reader would
     page.goto("/-/pages")
