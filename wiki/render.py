@@ -27,6 +27,7 @@ from markupsafe import escape
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
 from . import frontmatter
@@ -270,7 +271,7 @@ class _Context:
         text = _plain(tok.get("children", []))
         if tok["attrs"]["level"] == 1 and self.h1 is None:
             self.h1 = text
-        ident = self._unique(slugify(text) or "section")
+        ident = self._unique(ID_PREFIX + (slugify(text) or "section"))
         tok["attrs"]["id"] = ident
         self.toc.append(Heading(tok["attrs"]["level"], text, ident))
         self.walk(tok.get("children", []))
@@ -390,12 +391,31 @@ def _plain(tokens: list[dict[str, Any]]) -> str:
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 
 
+# Page HTML may not pose as the wiki: ids get this prefix (in-page links follow), and only
+# the classes the renderer itself writes survive, so a page cannot draw the theme's
+# "Saved." banner or take an id the theme's scripts look up.
+ID_PREFIX = "user-content-"
+RENDER_CLASSES = frozenset({
+    "wikilink", "missing", "highlight", "footnote", "footnote-ref", "footnotes",
+    "task-list-item", "task-list-item-checkbox",
+}) | frozenset(STANDARD_TYPES.values()) - {""}
+_LANGUAGE_CLASS = re.compile(r"^language-[\w+#.-]{1,40}$")
+
+
 def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
-    """Drop URLs whose scheme, once invisible characters are removed, is not allowed.
+    """Prefix ids (and in-page links), keep only the renderer's classes, and drop URLs
+    whose scheme, once invisible characters are removed, is not allowed.
 
     Browsers ignore tabs, newlines and some invisible characters inside a scheme
     ("java\tscript:"), so the check runs on the URL with all of them taken out.
     """
+    if attribute == "id":
+        return value if value.startswith(ID_PREFIX) else ID_PREFIX + value
+    if attribute == "class":
+        kept = [c for c in value.split() if c in RENDER_CLASSES or _LANGUAGE_CLASS.match(c)]
+        return " ".join(kept) or None
+    if attribute == "href" and value.startswith("#") and not value.startswith("#" + ID_PREFIX):
+        value = "#" + ID_PREFIX + value[1:]
     if attribute not in ("href", "src"):
         return value
     squeezed = "".join(

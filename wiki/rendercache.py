@@ -21,7 +21,7 @@ from .render import Rendered
 from .sqlite import Database
 
 # Bump when rendering output changes, so old entries are ignored.
-RENDER_VERSION = "3"
+RENDER_VERSION = "4"  # 4: ids prefixed, classes filtered
 MAX_ROWS = 50_000
 
 _SCHEMA = """

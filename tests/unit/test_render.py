@@ -36,8 +36,10 @@ def test_markdown_features(renderer):
 
 def test_headings_get_ids_and_a_toc(renderer):
     result = render(renderer, "# Title\n\n## Első lépés\n\n## Πολιτική\n\n## Πολιτική\n")
-    assert [h.id for h in result.toc] == ["title", "első-lépés", "πολιτική", "πολιτική-2"]
-    assert 'id="első-lépés"' in str(result.html)
+    assert [h.id for h in result.toc] == [
+        "user-content-title", "user-content-első-lépés", "user-content-πολιτική",
+        "user-content-πολιτική-2"]
+    assert 'id="user-content-első-lépés"' in str(result.html)
     assert result.title == "Title"
     assert "<h1" not in str(result.html)  # shown by the page header instead
 
@@ -55,7 +57,7 @@ def test_wikilinks(renderer):
     assert 'href="/Home#some-section"' in html
     assert 'class="wikilink missing" href="/-/edit/Missing%20page"' in html
     assert 'href="/WG4/Sibling"' in html  # relative to the page's own folder
-    assert 'href="#local"' in html
+    assert 'href="#user-content-local"' in html  # where the prefixed heading id is
 
 
 def test_wikilink_label_inside_a_table(renderer):
@@ -164,3 +166,20 @@ def test_hostile_markdown_is_neutralized(renderer, hostile):
 def test_slugify():
     assert slugify("Hello, World!") == "hello-world"
     assert slugify("  Maßnahmen im Überblick ") == "maßnahmen-im-überblick"
+
+
+def test_page_html_cannot_pose_as_the_wiki(renderer):
+    html = str(render(renderer, '<div class="flash success" id="preview">Saved.</div>\n\n'
+                                '<p class="notice muted wikilink" id="q">x</p>\n').html)
+    assert "flash" not in html and "success" not in html and "notice" not in html
+    assert 'id="preview"' not in html and 'id="user-content-preview"' in html
+    assert 'id="q"' not in html and 'class="wikilink"' in html  # the renderer's own class
+
+
+def test_the_renderers_own_classes_and_links_survive(renderer):
+    text = "## Sec\n\n- [x] done\n\nx[^1] [up](#sec)\n\n[^1]: note\n\n```python\nx = 1\n```\n"
+    html = str(render(renderer, text).html)
+    for cls in ("task-list-item", "footnote-ref", "footnotes", "highlight", "language-python"):
+        assert cls in html, cls
+    assert 'href="#user-content-sec"' in html and 'id="user-content-sec"' in html
+    assert 'href="#user-content-fn-1"' in html and 'id="user-content-fn-1"' in html

@@ -74,3 +74,21 @@ window.wikiSuggestionLink = function (item, href) {
   });
   document.addEventListener("click", function (e) { if (!form.contains(e.target)) close(); });
 })();
+
+// Page content ids carry the prefix "user-content-" (so that a page cannot take the
+// wiki's own ids); a link to "#section" still lands on the page's "#user-content-section".
+(function () {
+  "use strict";
+  function follow() {
+    var hash = decodeURIComponent(window.location.hash.slice(1));
+    if (!hash || document.getElementById(hash)) return;
+    var target = document.getElementById("user-content-" + hash);
+    if (target) target.scrollIntoView();
+  }
+  window.addEventListener("hashchange", follow);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", follow);
+  } else {
+    follow();
+  }
+})();
