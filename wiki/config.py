@@ -61,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FILE_BYTES": 20 << 20,
     # Largest push over HTTP, in bytes.
     "GIT_MAX_PUSH_BYTES": 256 << 20,
+    # Largest total size of the objects one push brings, uncompressed, in bytes.
+    "GIT_MAX_UNPACKED_BYTES": 1 << 30,
     # Seconds a client has for each request head, and for each 64 KiB of a request
     # body (slower clients get 408 and are disconnected); `wiki serve` only.
     "BODY_READ_TIMEOUT": 30,
@@ -122,7 +124,7 @@ def validate_config(config: Mapping[str, Any]) -> None:
         problems.append("TRUSTED_PROXIES must be a whole number (0 without a proxy)")
     for key in ("MAX_PAGE_BYTES", "HISTORY_PAGE_SIZE", "FEED_SIZE", "LOGIN_ATTEMPTS",
                 "LOGIN_WINDOW", "LOGIN_ATTEMPTS_PER_ADDRESS", "SMTP_PORT", "MAX_FILE_BYTES",
-                "GIT_MAX_PUSH_BYTES"):
+                "GIT_MAX_PUSH_BYTES", "GIT_MAX_UNPACKED_BYTES"):
         value = config.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             problems.append(f"{key} must be a positive whole number")

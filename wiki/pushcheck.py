@@ -42,6 +42,7 @@ class PushRules:
     access: Access | None = None
     max_page_bytes: int = 1 << 20
     max_file_bytes: int = 20 << 20
+    max_unpacked_bytes: int = 1 << 30
     other_branches: bool = False
 
     def to_env(self) -> str:
@@ -53,6 +54,7 @@ class PushRules:
             "access": self.access.to_dict() if self.access is not None else None,
             "max_page_bytes": self.max_page_bytes,
             "max_file_bytes": self.max_file_bytes,
+            "max_unpacked_bytes": self.max_unpacked_bytes,
             "other_branches": self.other_branches,
         })
 
@@ -68,6 +70,7 @@ class PushRules:
             access=Access.from_dict(access) if access is not None else None,
             max_page_bytes=int(data.get("max_page_bytes", 1 << 20)),
             max_file_bytes=int(data.get("max_file_bytes", 20 << 20)),
+            max_unpacked_bytes=int(data.get("max_unpacked_bytes", 1 << 30)),
             other_branches=bool(data.get("other_branches", False)),
         )
 
@@ -94,6 +97,11 @@ def check_push(updates: list[tuple[str, str, str]], rules: PushRules,
     """Every reason to refuse these ref updates ((old, new, ref) as git gives them)."""
     git = git or Git()
     reasons: list[str] = []
+    unpacked = _unpacked_size(git, [new for _, new, _ in updates if new != ZERO])
+    if unpacked > rules.max_unpacked_bytes:
+        # checked first: what follows would read those objects
+        return [f"This push unpacks to {_size(unpacked)}, more than the "
+                f"{_size(rules.max_unpacked_bytes)} the wiki accepts in one push."]
     for old, new, ref in updates:
         if ref != MAIN and not (rules.other_branches and ref.startswith("refs/heads/")):
             reasons.append(f"{ref}: only the main branch can be pushed to (push to 'main').")
@@ -109,6 +117,23 @@ def check_push(updates: list[tuple[str, str, str]], rules: PushRules,
             continue
         reasons.extend(_check_commits(git, old, new, rules))
     return reasons[:MAX_REASONS]
+
+
+def _unpacked_size(git: Git, tips: list[str]) -> int:
+    """The bytes of every object the push brings that the repository did not have (the
+    compressed pack may be a thousandth of it)."""
+    if not tips:
+        return 0
+    objects = git.run("rev-list", "--objects", *tips, "--not", "--all")
+    names = b"\n".join(line.split(b" ", 1)[0] for line in objects.splitlines() if line)
+    if not names:
+        return 0
+    sizes = git.run("cat-file", "--batch-check=%(objectsize)", input=names + b"\n")
+    return sum(int(n) for n in sizes.split() if n.isdigit())
+
+
+def _size(count: int) -> str:
+    return f"{count / (1 << 30):.1f} GiB" if count >= 1 << 30 else f"{count / (1 << 20):.1f} MiB"
 
 
 def _check_commits(git: Git, old: str, new: str, rules: PushRules) -> list[str]:

@@ -70,6 +70,7 @@ def smart_http(call: str):
     wiki = get_wiki()
     rules = PushRules(who=person, access=snapshot, max_page_bytes=config["MAX_PAGE_BYTES"],
                       max_file_bytes=config["MAX_FILE_BYTES"],
+                      max_unpacked_bytes=config["GIT_MAX_UNPACKED_BYTES"],
                       other_branches=config["GIT_OTHER_BRANCHES"])
     run = dict(
         method=request.method,
