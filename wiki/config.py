@@ -76,6 +76,9 @@ DEFAULTS: dict[str, Any] = {
     "SYNC_SECRET": None,
     # Seconds between pulls from upstream (0: only on the webhook).
     "SYNC_INTERVAL": 300,
+    # Webhook calls within this many seconds of the last sync answer 202 and make one
+    # more sync in the background instead of one each.
+    "SYNC_COOLDOWN": 10,
     # Mail server for password reset links (unset: the admin copies the link by hand).
     "SMTP_HOST": None,
     "SMTP_PORT": 587,
@@ -119,6 +122,9 @@ def validate_config(config: Mapping[str, Any]) -> None:
     timeout = config.get("BODY_READ_TIMEOUT")
     if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
         problems.append("BODY_READ_TIMEOUT must be a positive number of seconds")
+    cooldown = config.get("SYNC_COOLDOWN")
+    if not isinstance(cooldown, int) or isinstance(cooldown, bool) or cooldown < 0:
+        problems.append("SYNC_COOLDOWN must be a whole number of seconds (0: none)")
     proxies = config.get("TRUSTED_PROXIES")
     if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
         problems.append("TRUSTED_PROXIES must be a whole number (0 without a proxy)")

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .model import Author
+from .sqlite import Database
 from .storage import MergeResult
 from .storage import Storage
 
@@ -39,6 +40,7 @@ class Mirror:
         self.interval = interval
         self.state_path = storage.git_dir / "wiki" / "mirror.json"
         self._wake = threading.Event()
+        self._pull_wanted = False
         self._stopped = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
@@ -63,6 +65,18 @@ class Mirror:
         self._wake.set()
         self.start()
 
+    def sync_soon(self) -> None:
+        """Ask the worker to pull from upstream (and push) once; several asks make one."""
+        self._pull_wanted = True
+        self.push_soon()
+
+    def synced_within(self, seconds: float) -> bool:
+        """Whether a sync finished less than `seconds` ago (any process)."""
+        last = self.state().get("last_sync")
+        if not last or seconds <= 0:
+            return False
+        return (datetime.now(UTC) - datetime.fromisoformat(last)).total_seconds() < seconds
+
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until no push is pending (tests, shutdown)."""
         return self._idle.wait(timeout)
@@ -76,9 +90,10 @@ class Mirror:
             if self._stopped.is_set():
                 break
             try:
-                if woken:
+                if woken and not self._pull_wanted:
                     self.push()
                 else:
+                    self._pull_wanted = False
                     self.sync()
             except Exception:  # never let the worker die: the next round tries again
                 log.exception("mirroring to %s failed", self.url)
@@ -193,3 +208,22 @@ def check_url(url: str) -> str | None:
             or Path(url).exists()):
         return "UPSTREAM_URL must be an http(s), ssh or file URL or a path"
     return None
+
+
+class Deliveries:
+    """Webhook calls seen in the last day (shared by every process through SQLite), so
+    that a signed call replayed by someone who saw it runs nothing."""
+
+    WINDOW = 24 * 3600
+
+    def __init__(self, path: Path) -> None:
+        self._database = Database(Path(path), schema=(
+            "CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL);"))
+
+    def first_time(self, key: str) -> bool:
+        """Record `key`; False when it was seen within the window."""
+        db = self._database.connection()
+        now = time.time()
+        db.execute("DELETE FROM seen WHERE at < ?", (now - self.WINDOW,))
+        cursor = db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, now))
+        return cursor.rowcount == 1

@@ -27,6 +27,7 @@ def upstream(tmp_path):
 @pytest.fixture
 def mirrored(tmp_path, content_repo, upstream):
     app = make_app(tmp_path, content_repo, UPSTREAM_URL=str(upstream), SYNC_SECRET=SECRET,
+                   SYNC_COOLDOWN=0,
                    SYNC_INTERVAL=0)
     yield app
     app.extensions["wiki.mirror"].stop()
@@ -96,6 +97,38 @@ def test_a_github_style_signature_is_accepted(mirrored, upstream):
     assert r.status_code == 200
     r = client.post("/-/api/v1/sync", data=body, headers={"X-Hub-Signature-256": "sha256=00"})
     assert r.status_code == 403
+
+
+def test_a_replayed_signed_call_does_nothing(mirrored, upstream, monkeypatch):
+    client = mirrored.test_client()
+    mirror = mirrored.extensions["wiki.mirror"]
+    body = b'{"ref": "refs/heads/main", "after": "abc"}'
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    headers = {"X-Hub-Signature-256": signature, "Content-Type": "application/json"}
+    assert client.post("/-/api/v1/sync", data=body, headers=headers).status_code == 200
+    syncs = []
+    monkeypatch.setattr(mirror, "sync", lambda: syncs.append(1))
+    r = client.post("/-/api/v1/sync", data=body, headers=headers)
+    assert r.status_code == 409 and "replay" in r.get_json()["error"] and syncs == []
+    # a delivery id names the call even where the body is the same
+    for _ in range(2):
+        r = client.post("/-/api/v1/sync", headers={"X-Sync-Secret": SECRET,
+                                                   "X-Gitea-Delivery": "delivery-7"})
+    assert r.status_code == 409 and len(syncs) == 1
+
+
+def test_a_burst_of_calls_makes_one_more_sync_not_one_each(mirrored, upstream, monkeypatch):
+    mirrored.config["SYNC_COOLDOWN"] = 60
+    client = mirrored.test_client()
+    mirror = mirrored.extensions["wiki.mirror"]
+    assert sync(client).status_code == 200
+    now, wanted = [], []
+    monkeypatch.setattr(mirror, "sync", lambda: now.append(1))
+    monkeypatch.setattr(mirror, "sync_soon", lambda: wanted.append(1))
+    answers = [sync(client) for _ in range(5)]
+    assert {r.status_code for r in answers} == {202}
+    assert answers[0].get_json() == {"status": "scheduled"}
+    assert now == [] and len(wanted) == 5  # the background worker runs one sync for them
 
 
 def test_diverged_histories_merge_and_conflicts_keep_both_versions(mirrored, upstream, tmp_path):
@@ -183,3 +216,13 @@ def test_an_unreachable_upstream_is_reported_not_fatal(tmp_path, content_repo):
 
 def test_no_webhook_without_an_upstream(client):
     assert client.post("/-/api/v1/sync", headers={"X-Sync-Secret": "x"}).status_code == 404
+
+
+def test_a_scheduled_sync_pulls_in_the_background(mirrored, upstream, tmp_path):
+    client = mirrored.test_client()
+    assert sync(client).status_code == 200
+    commit_upstream(upstream, tmp_path, {"WG4/Later upstream.md": "# Later\n\nx\n"})
+    mirror = mirrored.extensions["wiki.mirror"]
+    mirror.sync_soon()
+    assert mirror.wait_idle(20)
+    assert mirrored.extensions["wiki"].exists("WG4/Later upstream")

@@ -201,6 +201,12 @@ def sync():
         raise PageNotFound("There is no upstream to sync with (UPSTREAM_URL, SYNC_SECRET).")
     if not _sync_authorized(str(secret)):
         raise PermissionDenied("Wrong or missing sync secret.")
+    delivery = _delivery_key()
+    if delivery is not None and not _deliveries().first_time(delivery):
+        return jsonify({"error": "This call was made before (a replay): nothing was done."}), 409
+    if mirror.synced_within(config["SYNC_COOLDOWN"]):
+        mirror.sync_soon()  # a burst of calls makes one more sync, not one each
+        return jsonify({"status": "scheduled"}), 202
     result = mirror.sync()
     get_wiki().after_external_change()
     state = mirror.state()
@@ -210,6 +216,26 @@ def sync():
         "conflicts": [{"path": p, "kept_as": k} for p, k in (result.conflicts if result else [])],
         "error": state.get("last_error"),
     })
+
+
+def _delivery_key() -> str | None:
+    """What makes this webhook call unique: the sender's delivery id, else the signature
+    of its body (None for a plain shared secret: every such call looks alike)."""
+    for header in ("X-GitHub-Delivery", "X-Gitea-Delivery", "X-Gitlab-Event-UUID"):
+        if request.headers.get(header):
+            return f"id:{request.headers[header][:200]}"
+    signature = request.headers.get("X-Hub-Signature-256") or ""
+    return f"sig:{signature[:200]}" if signature else None
+
+
+def _deliveries():
+    from ..mirror import Deliveries
+
+    found = current_app.extensions.get("wiki.deliveries")
+    if found is None:
+        path = get_wiki().storage.git_dir / "wiki" / "webhooks.sqlite"
+        found = current_app.extensions.setdefault("wiki.deliveries", Deliveries(path))
+    return found
 
 
 def _sync_authorized(secret: str) -> bool:
