@@ -45,7 +45,7 @@ class Browser:
 
     def login(self, username: str) -> None:
         _, page = self.request("GET", "/-/login")
-        csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         status, _ = self.request("POST", "/-/login", {"username": username,
                                                       "password": PASSWORD,
                                                       "csrf_token": csrf})
