@@ -12,6 +12,7 @@ def test_preview_refuses_the_alias_bomb_at_once(client, auth):
     started = time.monotonic()
     r = auth.post("/-/preview", {"content": BOMB, "name": "WG4/X"})
     assert time.monotonic() - started < 2 and len(r.data) < 100_000
+    assert r.status_code == 400 and r.headers["X-Preview-Problem"] == "1"
     assert MESSAGE.replace("(&name, *name)", "(&amp;name, *name)") in r.get_data(as_text=True)
 
 

@@ -122,3 +122,13 @@ def test_typing_double_brackets_offers_pages_to_link(page):
     page.locator("#link-suggestions li", has_text="Partnership").wait_for()
     page.locator("#link-suggestions li", has_text="Partnership").click()
     assert editor.input_value().endswith("and [[Partnership]]")
+
+
+def test_the_preview_shows_what_is_wrong_with_the_front_matter(page):
+    login(page)
+    page.goto("/-/edit/" + quote("WG4/Anchored"))
+    page.locator("textarea[name=content]").fill("---\ntitle: x\nfoo: &a bar\n---\n# Body\n")
+    problem = page.locator("#preview .flash.error")
+    problem.wait_for()
+    assert "Front matter line 3: anchors and aliases" in problem.inner_text()
+    assert page.locator("#preview").get_attribute("data-error") is None

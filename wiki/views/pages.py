@@ -251,8 +251,10 @@ def preview():
     except InvalidContent as problem:
         return Response(
             render_template("pages/_preview_error.html", message=problem.message),
-            status=200,
+            status=400,
             mimetype="text/html",
+            # the editor shows this body in the preview pane (and no other 400's)
+            headers={"X-Preview-Problem": "1"},
         )
     return render_template("pages/_preview.html", rendered=rendered)
 

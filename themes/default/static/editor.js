@@ -25,7 +25,9 @@
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-CSRF-Token": token }, signal: pending.signal
     }).then(function (response) {
-      if (!response.ok) throw new Error("preview " + response.status);
+      // a problem with the text itself (e.g. its front matter) comes as a marked 400
+      var problem = response.status === 400 && response.headers.get("X-Preview-Problem");
+      if (!response.ok && !problem) throw new Error("preview " + response.status);
       return response.text();
     }).then(function (html) {
       // The server returns HTML already sanitized against the same allow-list as pages.
