@@ -41,6 +41,7 @@ class Mirror:
         self.state_path = storage.git_dir / "wiki" / "mirror.json"
         self._wake = threading.Event()
         self._pull_wanted = False
+        self._start_lock = threading.Lock()
         self._stopped = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
@@ -51,9 +52,13 @@ class Mirror:
 
     def start(self) -> None:
         """Start the worker: it pushes after commits and pulls every `interval` seconds."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="mirror", daemon=True)
-            self._thread.start()
+        if self._thread is not None:
+            return
+        with self._start_lock:  # two first requests at once start one worker
+            if self._thread is None:
+                thread = threading.Thread(target=self._run, name="mirror", daemon=True)
+                thread.start()
+                self._thread = thread
 
     def stop(self) -> None:
         self._stopped.set()

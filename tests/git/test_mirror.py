@@ -226,3 +226,33 @@ def test_a_scheduled_sync_pulls_in_the_background(mirrored, upstream, tmp_path):
     mirror.sync_soon()
     assert mirror.wait_idle(20)
     assert mirrored.extensions["wiki"].exists("WG4/Later upstream")
+
+
+def test_requests_arriving_together_start_one_worker(mirrored, monkeypatch):
+    import threading as real_threading
+
+    mirror = mirrored.extensions["wiki.mirror"]
+    mirror._thread = None
+    started = []
+    barrier = real_threading.Barrier(8)
+
+    class CountingThread(real_threading.Thread):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            time.sleep(0.05)  # widens the window between "no worker yet" and "started"
+
+        def start(self):
+            started.append(self)
+            # the real worker is not needed here
+
+    def first_request():
+        barrier.wait()
+        mirror.start()
+
+    callers = [real_threading.Thread(target=first_request) for _ in range(8)]
+    monkeypatch.setattr("wiki.mirror.threading.Thread", CountingThread)  # after: it is global
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join()
+    assert len(started) == 1
