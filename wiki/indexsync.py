@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 from datetime import UTC
 from datetime import datetime
 
@@ -75,14 +74,8 @@ class IndexSync:
 
     def start_rebuild(self) -> None:
         """Rebuild the index in a background thread (one per process, one process at a time)."""
-        if self.index is None:
-            return
-        with self._lock:
-            if self._rebuild_thread is not None and self._rebuild_thread.is_alive():
-                return
-            self._rebuild_thread = threading.Thread(target=self._rebuild_locked,
-                                                    name="search-rebuild", daemon=True)
-            self._rebuild_thread.start()
+        if self.index is not None:
+            self._start_once("_rebuild_thread", self._rebuild_locked, "search-rebuild")
 
     def _rebuild_locked(self) -> None:
         assert self.index is not None

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import subprocess
-import threading
 from urllib.parse import quote
 
 from . import names
+from .locks import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -84,20 +84,19 @@ class Backlinks:
 
     def start_links_rebuild(self) -> None:
         """Build the link table in a background thread (one per process)."""
-        if self.links is None:
-            return
-        with self._lock:
-            if self._links_thread is not None and self._links_thread.is_alive():
-                return
-            self._links_thread = threading.Thread(target=self._rebuild_links_quietly,
-                                                  name="links-rebuild", daemon=True)
-            self._links_thread.start()
+        if self.links is not None:
+            self._start_once("_links_thread", self._rebuild_links_quietly, "links-rebuild")
 
     def _rebuild_links_quietly(self) -> None:
-        try:
-            self.rebuild_links()
-        except Exception:
-            log.exception("building the link table failed")
+        lock_path = self.links.path.with_name(self.links.path.name + ".rebuild-lock")
+        with exclusive(lock_path, wait=0) as held:
+            if not held:
+                return  # another process is building it
+            try:
+                if self.links.head() != self.storage.head():
+                    self.rebuild_links()
+            except Exception:
+                log.exception("building the link table failed")
 
     def _backlinks_by_grep(self, name: str, head: str) -> list[str]:
         files = self.storage.files_at(head)

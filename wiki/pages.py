@@ -381,6 +381,17 @@ class Wiki(Catalog, Backlinks, IndexSync):
 
     # -- what follows a change ---------------------------------------------------------
 
+    def _start_once(self, slot: str, target, name: str) -> None:
+        """Run `target` in a background thread kept in attribute `slot`, unless the
+        previous one is still running (the search index and link table rebuilds)."""
+        with self._lock:
+            running = getattr(self, slot)
+            if running is not None and running.is_alive():
+                return
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            setattr(self, slot, thread)
+            thread.start()
+
     def _committed(self) -> None:
         """What follows every change made here: the search index, the link table, and
         the mirror."""
