@@ -7,8 +7,8 @@ import re
 import pytest
 
 from wiki import create_app
+from wiki.git.storage import Storage
 from wiki.model import Author
-from wiki.storage import Storage
 
 TEST_AUTHOR = Author("Test Author", "test@example.org")
 PASSWORD = "correct-horse-battery"
@@ -45,7 +45,7 @@ def make_app(tmp_path, content_repo, **overrides):
     app.extensions["wiki"].rebuild_index()
     if skip_users:  # another worker on the same accounts database
         return app
-    users = app.extensions["wiki.users"]
+    users = app.extensions["wiki.access.users"]
     users.add("admin", PASSWORD, role="admin", email="admin@example.org", display_name="Ada Admin")
     users.add("editor", PASSWORD, role="editor", email="ed@example.org", display_name="Edit Őrző")
     users.add("editor2", PASSWORD, role="editor", email="ed2@example.org", display_name="Bea Both")

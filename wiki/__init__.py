@@ -20,27 +20,27 @@ from .config import validate_config
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the wiki application; `config` (tests) replaces instance file and environment."""
-    from . import auth
-    from . import githooks
-    from . import githttp
     from . import themes
     from . import views
-    from .auth import SessionInterface
+    from .access import auth
+    from .access.auth import SessionInterface
+    from .access.spaces import SpaceStore
+    from .access.throttle import LoginThrottle
+    from .access.users import UserStore
     from .clienttimeout import ClientTimeout
-    from .linkindex import LinkIndex
-    from .pages import Wiki
-    from .render import Renderer
-    from .rendercache import RenderCache
+    from .git import hooks as githooks
+    from .git import http as githttp
+    from .git.storage import Storage
+    from .pages.linkindex import LinkIndex
+    from .pages.render import Renderer
+    from .pages.rendercache import RenderCache
+    from .pages.service import Wiki
     from .search import SearchIndex
-    from .spaces import SpaceStore
-    from .storage import Storage
-    from .throttle import LoginThrottle
-    from .users import UserStore
 
     app = configured_app(config)
     storage = Storage(Path(app.config["CONTENT_DIR"]))
     githttp.configure(storage.git_dir)  # strict receiving, whoever pushes
-    githooks.install(storage.git_dir)  # every push is checked (wiki/pushcheck.py)
+    githooks.install(storage.git_dir)  # every push is checked (wiki/git/pushcheck.py)
     render_store = RenderCache(storage.git_dir / "wiki" / "render-cache.sqlite")
     links = LinkIndex(storage.git_dir / "wiki" / "links.sqlite")
     app.extensions["wiki"] = Wiki(
@@ -54,13 +54,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ),
     )
     users = UserStore(Path(app.config["USERS_DB"]), hash_method=app.config["PASSWORD_HASH_METHOD"])
-    app.extensions["wiki.users"] = users
-    app.extensions["wiki.spaces"] = SpaceStore(
+    app.extensions["wiki.access.users"] = users
+    app.extensions["wiki.access.spaces"] = SpaceStore(
         Path(app.config["USERS_DB"]),
         default_read=app.config["READ_ACCESS"],
         known_user=users.stored_name,
     )
-    app.extensions["wiki.throttle"] = LoginThrottle(
+    app.extensions["wiki.access.throttle"] = LoginThrottle(
         Path(app.config["USERS_DB"]),
         limit=app.config["LOGIN_ATTEMPTS"],
         window=app.config["LOGIN_WINDOW"],
@@ -76,12 +76,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # under `wiki serve`, a client that stalls while sending a body gets 408
     app.wsgi_app = ClientTimeout(app.wsgi_app, app.config["BODY_READ_TIMEOUT"])
     if app.config["UPSTREAM_URL"]:
-        from .mirror import Mirror
+        from .git.mirror import Mirror
 
         mirror = Mirror(storage, app.config["UPSTREAM_URL"], branch=app.config["UPSTREAM_BRANCH"],
                         interval=app.config["SYNC_INTERVAL"])
         app.extensions["wiki"].mirror = mirror
-        app.extensions["wiki.mirror"] = mirror
+        app.extensions["wiki.git.mirror"] = mirror
         # started by the first request, so that only serving processes (not gunicorn's
         # master, not `wiki init`) run it
         app.before_request(mirror.start)

@@ -111,7 +111,7 @@ def validate_config(config: Mapping[str, Any]) -> None:
     if config.get("SESSION_COOKIE_SECURE") not in ("auto", True, False):
         problems.append("SESSION_COOKIE_SECURE must be auto, true or false")
     if config.get("UPSTREAM_URL"):
-        from .mirror import check_url
+        from .git.mirror import check_url
 
         problem = check_url(str(config["UPSTREAM_URL"]))
         if problem:

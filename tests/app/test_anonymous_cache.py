@@ -40,7 +40,7 @@ def test_a_save_shows_at_once(client, app, counted):
 
 def test_closing_a_space_ends_what_anonymous_readers_were_given(client, app):
     assert client.get("/WG4/Home").status_code == 200
-    app.extensions["wiki.spaces"].create_space("WG4", actor="ada", read="members")
+    app.extensions["wiki.access.spaces"].create_space("WG4", actor="ada", read="members")
     r = client.get("/WG4/Home")
     assert r.status_code != 200 and "WG4 Financing" not in r.get_data(as_text=True)
 

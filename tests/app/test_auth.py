@@ -213,7 +213,7 @@ def test_login_next_never_leaves_the_site(client, target, expected):
 
 
 def test_disabled_accounts_cannot_log_in(client, auth, app):
-    users = app.extensions["wiki.users"]
+    users = app.extensions["wiki.access.users"]
     users.set_disabled("editor", True)
     r = auth.login("editor")
     assert r.status_code == 403 and "disabled" in r.get_data(as_text=True)
@@ -226,7 +226,7 @@ def test_disabled_accounts_cannot_log_in(client, auth, app):
 def test_password_change_ends_other_sessions(client, auth, app):
     auth.login("editor")
     assert "Edit Őrző" in client.get("/").get_data(as_text=True)
-    app.extensions["wiki.users"].set_password("editor", "a-new-password-1")
+    app.extensions["wiki.access.users"].set_password("editor", "a-new-password-1")
     assert "Log in" in client.get("/").get_data(as_text=True)
 
 

@@ -8,7 +8,7 @@ from tests.conftest import AuthActions
 
 
 def test_history_and_recent_changes_show_the_account_beside_the_display_name(app, client):
-    app.extensions["wiki.users"].add("mallory", PASSWORD, role="editor",
+    app.extensions["wiki.access.users"].add("mallory", PASSWORD, role="editor",
                                      email="m@example.org", display_name="Ada Admin")
     auth = AuthActions(client)
     auth.login("mallory")

@@ -38,7 +38,7 @@ def _text(name: str, title_word: str) -> str:
 
 @pytest.fixture(scope="module", params=CONFIGS, ids=lambda c: f"read_access={c[0]},wg4={c[1]}")
 def wiki(request, tmp_path_factory):
-    from wiki.storage import Storage
+    from wiki.git.storage import Storage
 
     read_access, wg4_read = request.param
     tmp = tmp_path_factory.mktemp("listings")
@@ -48,8 +48,8 @@ def wiki(request, tmp_path_factory):
         repo.import_files({f"{name}.md": _text(name, word).encode()}, author=TEST_AUTHOR,
                           message=f"Add {name}")
     app = make_app(tmp, repo, READ_ACCESS=read_access)
-    users = app.extensions["wiki.users"]
-    spaces = app.extensions["wiki.spaces"]
+    users = app.extensions["wiki.access.users"]
+    spaces = app.extensions["wiki.access.spaces"]
     users.add("wg4", PASSWORD, role="reader", email="wg4@example.org")
     spaces.create_space("Public", actor="test", read="anonymous", write="editors")
     spaces.create_space("WG4", actor="test", read=wg4_read, write="members")

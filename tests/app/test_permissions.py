@@ -41,8 +41,8 @@ def build(tmp_path, content_repo, *, wg4_read="members"):
         content_repo.import_files({f"{name}.md": text.encode()}, author=TEST_AUTHOR,
                                   message=f"Add {name}")
     app = make_app(tmp_path, content_repo)
-    users = app.extensions["wiki.users"]
-    spaces = app.extensions["wiki.spaces"]
+    users = app.extensions["wiki.access.users"]
+    spaces = app.extensions["wiki.access.spaces"]
     # members of working groups are plain readers: membership alone lets them write
     users.add("wg4", PASSWORD, role="reader", email="wg4@example.org", display_name="Gus Four")
     users.add("wg2", PASSWORD, role="reader", email="wg2@example.org", display_name="Tia Two")
@@ -58,7 +58,7 @@ def build(tmp_path, content_repo, *, wg4_read="members"):
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
-    from wiki.storage import Storage
+    from wiki.git.storage import Storage
 
     tmp = tmp_path_factory.mktemp("matrix")
     repo = Storage.init(tmp / "content")
@@ -288,7 +288,7 @@ def test_starter_policy_registered_users_read_members_write(tmp_path, content_re
 
 def test_api_tokens_carry_the_users_rights(tmp_path, content_repo):
     app = build(tmp_path, content_repo)
-    users = app.extensions["wiki.users"]
+    users = app.extensions["wiki.access.users"]
     secret, _ = users.create_token("wg4", "laptop")
     client = app.test_client()
     bearer = {"Authorization": f"Bearer {secret}"}

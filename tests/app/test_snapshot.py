@@ -16,8 +16,8 @@ import pytest
 from tests.conftest import TEST_AUTHOR
 from tests.conftest import AuthActions
 from tests.conftest import csrf_of
+from wiki.git.storage import Storage
 from wiki.model import Author
-from wiki.storage import Storage
 
 PATH = "WG4/Guarantees.md"
 NAME = "WG4/Guarantees"

@@ -62,7 +62,7 @@ def test_clone_with_password_or_token_and_everyone_when_all_is_public(served, tm
 
 def _token(served, user):
     if user not in served.tokens:
-        from wiki.users import UserStore
+        from wiki.access.users import UserStore
 
         store = UserStore(served.tmp / "instance" / "users.sqlite")
         served.tokens[user], _ = store.create_token(user, "git")
@@ -250,7 +250,7 @@ def test_pushes_by_readers_who_are_members(served, clone):
 
 
 def test_a_read_token_clones_and_fetches_but_cannot_push(served, tmp_path):
-    from wiki.users import UserStore
+    from wiki.access.users import UserStore
 
     store = UserStore(served.tmp / "instance" / "users.sqlite")
     secret, _ = store.create_token("maria", "mirror", scope="read")

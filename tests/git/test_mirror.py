@@ -30,7 +30,7 @@ def mirrored(tmp_path, content_repo, upstream):
                    SYNC_COOLDOWN=0,
                    SYNC_INTERVAL=0)
     yield app
-    app.extensions["wiki.mirror"].stop()
+    app.extensions["wiki.git.mirror"].stop()
     app.extensions["wiki"].storage.close()
 
 
@@ -67,7 +67,7 @@ def test_every_commit_is_pushed_upstream(mirrored, upstream):
     client = mirrored.test_client()
     AuthActions(client).login("editor")
     save(client, "Home", "# Home\n\nSaved in the wiki.\n", mirrored)
-    mirror = mirrored.extensions["wiki.mirror"]
+    mirror = mirrored.extensions["wiki.git.mirror"]
     assert mirror.wait_idle(20)
     assert upstream_head(upstream) == mirrored.extensions["wiki"].head()
     assert mirror.state()["last_push"]
@@ -101,7 +101,7 @@ def test_a_github_style_signature_is_accepted(mirrored, upstream):
 
 def test_a_replayed_signed_call_does_nothing(mirrored, upstream, monkeypatch):
     client = mirrored.test_client()
-    mirror = mirrored.extensions["wiki.mirror"]
+    mirror = mirrored.extensions["wiki.git.mirror"]
     body = b'{"ref": "refs/heads/main", "after": "abc"}'
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     headers = {"X-Hub-Signature-256": signature, "Content-Type": "application/json"}
@@ -120,7 +120,7 @@ def test_a_replayed_signed_call_does_nothing(mirrored, upstream, monkeypatch):
 def test_a_burst_of_calls_makes_one_more_sync_not_one_each(mirrored, upstream, monkeypatch):
     mirrored.config["SYNC_COOLDOWN"] = 60
     client = mirrored.test_client()
-    mirror = mirrored.extensions["wiki.mirror"]
+    mirror = mirrored.extensions["wiki.git.mirror"]
     assert sync(client).status_code == 200
     now, wanted = [], []
     monkeypatch.setattr(mirror, "sync", lambda: now.append(1))
@@ -135,7 +135,7 @@ def test_diverged_histories_merge_and_conflicts_keep_both_versions(mirrored, ups
     client = mirrored.test_client()
     AuthActions(client).login("admin")
     assert sync(client).status_code == 200
-    mirror = mirrored.extensions["wiki.mirror"]
+    mirror = mirrored.extensions["wiki.git.mirror"]
     wiki = mirrored.extensions["wiki"]
     # both sides change Home's same line, and different pages
     commit_upstream(upstream, tmp_path, {
@@ -172,9 +172,9 @@ def test_a_clean_three_way_merge_of_one_page(mirrored, upstream, tmp_path):
     client = mirrored.test_client()
     AuthActions(client).login("editor")
     save(client, "Home", "# Home\n\nline one\n\nline two\n\nline three\n", mirrored)
-    mirrored.extensions["wiki.mirror"].wait_idle(20)
+    mirrored.extensions["wiki.git.mirror"].wait_idle(20)
     assert sync(client).status_code == 200
-    mirrored.extensions["wiki.mirror"].stop()
+    mirrored.extensions["wiki.git.mirror"].stop()
     commit_upstream(upstream, tmp_path, {
         "Home.md": "# Home\n\nline one, upstream\n\nline two\n\nline three\n"})
     save(client, "Home", "# Home\n\nline one\n\nline two\n\nline three, wiki\n", mirrored)
@@ -196,7 +196,7 @@ def test_the_timer_pulls_without_a_webhook(tmp_path, content_repo, upstream):
             time.sleep(0.2)
         assert wiki.exists("Timed")
     finally:
-        app.extensions["wiki.mirror"].stop()
+        app.extensions["wiki.git.mirror"].stop()
         app.extensions["wiki"].storage.close()
 
 
@@ -210,7 +210,7 @@ def test_an_unreachable_upstream_is_reported_not_fatal(tmp_path, content_repo):
         AuthActions(client).login("editor")
         save(client, "Home", "# Still saving\n", app)  # the wiki keeps working
     finally:
-        app.extensions["wiki.mirror"].stop()
+        app.extensions["wiki.git.mirror"].stop()
         app.extensions["wiki"].storage.close()
 
 
@@ -222,7 +222,7 @@ def test_a_scheduled_sync_pulls_in_the_background(mirrored, upstream, tmp_path):
     client = mirrored.test_client()
     assert sync(client).status_code == 200
     commit_upstream(upstream, tmp_path, {"WG4/Later upstream.md": "# Later\n\nx\n"})
-    mirror = mirrored.extensions["wiki.mirror"]
+    mirror = mirrored.extensions["wiki.git.mirror"]
     mirror.sync_soon()
     assert mirror.wait_idle(20)
     assert mirrored.extensions["wiki"].exists("WG4/Later upstream")
@@ -231,7 +231,7 @@ def test_a_scheduled_sync_pulls_in_the_background(mirrored, upstream, tmp_path):
 def test_requests_arriving_together_start_one_worker(mirrored, monkeypatch):
     import threading as real_threading
 
-    mirror = mirrored.extensions["wiki.mirror"]
+    mirror = mirrored.extensions["wiki.git.mirror"]
     mirror._thread = None
     started = []
     barrier = real_threading.Barrier(8)
@@ -250,7 +250,7 @@ def test_requests_arriving_together_start_one_worker(mirrored, monkeypatch):
         mirror.start()
 
     callers = [real_threading.Thread(target=first_request) for _ in range(8)]
-    monkeypatch.setattr("wiki.mirror.threading.Thread", CountingThread)  # after: it is global
+    monkeypatch.setattr("wiki.git.mirror.threading.Thread", CountingThread)  # after: it is global
     for t in callers:
         t.start()
     for t in callers:

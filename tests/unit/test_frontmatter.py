@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from wiki import frontmatter
 from wiki.errors import InvalidContent
+from wiki.pages.service import frontmatter
 
 BOMB = (
     "---\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wiki.identity import mixes_scripts
-from wiki.identity import name_key
+from wiki.access.identity import mixes_scripts
+from wiki.access.identity import name_key
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 import pytest
 
-from wiki import names
 from wiki.errors import InvalidPageName
+from wiki.pages.service import names
 
 
 @pytest.mark.parametrize(

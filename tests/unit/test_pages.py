@@ -5,9 +5,9 @@ from wiki.errors import EditConflict
 from wiki.errors import InvalidContent
 from wiki.errors import InvalidPageName
 from wiki.errors import PageNotFound
-from wiki.linkindex import LinkIndex
-from wiki.pages import Wiki
-from wiki.render import Renderer
+from wiki.pages.linkindex import LinkIndex
+from wiki.pages.render import Renderer
+from wiki.pages.service import Wiki
 
 
 @pytest.fixture
@@ -189,7 +189,7 @@ def test_incremental_tree_matches_a_fresh_one(wiki, content_repo):
 
 
 def test_rendered_pages_are_stored_for_other_workers(content_repo, tmp_path):
-    from wiki.rendercache import RenderCache
+    from wiki.pages.rendercache import RenderCache
 
     store = RenderCache(tmp_path / "render.sqlite")
     first = Wiki(content_repo, Renderer(), render_store=store)

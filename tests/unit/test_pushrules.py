@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from wiki.access import Access
-from wiki.access import Space
-from wiki.access import Who
-from wiki.pushcheck import PushRules
+from wiki.access.policy import Access
+from wiki.access.policy import Space
+from wiki.access.policy import Who
+from wiki.git.pushcheck import PushRules
 
 
 @pytest.mark.parametrize("who", [Who("maria", "editor", read_only=True),

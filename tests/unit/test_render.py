@@ -3,8 +3,8 @@ import re
 import pytest
 
 from wiki.errors import InvalidContent
-from wiki.render import Renderer
-from wiki.render import slugify
+from wiki.pages.render import Renderer
+from wiki.pages.render import slugify
 
 EXISTING = {"Home", "WG4/Home", "WG4/Sibling", "WG2/Overview", "Partnership"}
 

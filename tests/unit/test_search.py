@@ -8,16 +8,16 @@ import pytest
 import Stemmer
 
 from tests.conftest import TEST_AUTHOR
+from wiki.git.storage import Storage
 from wiki.model import Author
-from wiki.pages import Wiki
-from wiki.render import Renderer
+from wiki.pages.render import Renderer
+from wiki.pages.service import Wiki
 from wiki.search import SearchIndex
 from wiki.search.schema import stemming_analyzer
 from wiki.search.snippets import snippet
 from wiki.search.terms import ALGORITHMS
 from wiki.search.terms import STEMMERS
 from wiki.search.terms import fold
-from wiki.storage import Storage
 
 PAGES = {
     "WG4/Klaszter.md": "---\nlang: hu\nwg: WG4\ntype: policy-note\ncountry: Hungary\n"

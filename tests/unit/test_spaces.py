@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from wiki.access import ANONYMOUS
-from wiki.access import Who
-from wiki.spaces import SpaceError
-from wiki.spaces import SpaceNotFound
-from wiki.spaces import SpaceStore
-from wiki.spaces import load_seed
-from wiki.throttle import LoginThrottle
-from wiki.throttle import login_keys
+from wiki.access.policy import ANONYMOUS
+from wiki.access.policy import Who
+from wiki.access.spaces import SpaceError
+from wiki.access.spaces import SpaceNotFound
+from wiki.access.spaces import SpaceStore
+from wiki.access.spaces import load_seed
+from wiki.access.throttle import LoginThrottle
+from wiki.access.throttle import login_keys
 
 USERS = {"ana", "ben", "cleo", "dan"}
 

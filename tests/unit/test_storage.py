@@ -10,9 +10,9 @@ from wiki.errors import EditConflict
 from wiki.errors import InvalidRevision
 from wiki.errors import PageNotFound
 from wiki.errors import StorageError
+from wiki.git.storage import Storage
+from wiki.git.storage import merge3
 from wiki.model import Author
-from wiki.storage import Storage
-from wiki.storage import merge3
 
 ANNA = Author("Anna Ő", "anna@example.org")
 BEN = Author("Ben", "ben@example.org")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wiki.users import AccountError
-from wiki.users import UserStore
+from wiki.access.users import AccountError
+from wiki.access.users import UserStore
 
 FAST = "pbkdf2:sha256:1000"
 

@@ -23,7 +23,7 @@ from whoosh.analysis import LowercaseFilter
 from whoosh.analysis import PyStemmerFilter
 from whoosh.analysis import RegexTokenizer
 
-from .. import names
+from ..pages import names
 from .terms import ALGORITHMS
 from .terms import FACETS
 from .terms import FILTER_FIELDS

@@ -12,10 +12,10 @@ from flask import request
 from markupsafe import Markup
 from markupsafe import escape
 
-from .. import names
-from ..auth import read_filter
-from ..catalog import TreeNode
-from ..pages import Wiki
+from ..access.auth import read_filter
+from ..pages import names
+from ..pages.catalog import TreeNode
+from ..pages.service import Wiki
 
 
 def get_wiki() -> Wiki:
@@ -68,9 +68,9 @@ def folder_listing(folder: str, current: str = "") -> Markup | None:
 def new_page_name() -> str | None:
     """Where the "New page" link starts: outside the spaces when the user may write
     there, else in the first space they may write in (None: nowhere)."""
-    from ..auth import WRITE
-    from ..auth import access
-    from ..auth import can
+    from ..access.auth import WRITE
+    from ..access.auth import access
+    from ..access.auth import can
 
     if can(WRITE, "New page"):
         return "New page"
@@ -82,7 +82,7 @@ def new_page_name() -> str | None:
 
 def mirror_state() -> dict | None:
     """The upstream mirror's state (None without a mirror), for admins' pages."""
-    mirror = current_app.extensions.get("wiki.mirror")
+    mirror = current_app.extensions.get("wiki.git.mirror")
     return mirror.state() if mirror is not None else None
 
 

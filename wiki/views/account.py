@@ -14,13 +14,13 @@ from flask import url_for
 from flask_login import current_user
 from flask_login import login_user
 
-from ..auth import LoginRequired
-from ..auth import access
-from ..auth import get_spaces
-from ..auth import get_users
-from ..tokens import MAX_TOKEN_DAYS
-from ..tokens import TOKEN_SCOPES
-from ..users import AccountError
+from ..access.auth import LoginRequired
+from ..access.auth import access
+from ..access.auth import get_spaces
+from ..access.auth import get_users
+from ..access.tokens import MAX_TOKEN_DAYS
+from ..access.tokens import TOKEN_SCOPES
+from ..access.users import AccountError
 
 bp = Blueprint("account", __name__)
 
@@ -49,7 +49,7 @@ def _profile(status: int = 200, **extra):
 
 
 def _who(user):
-    from ..auth import who
+    from ..access.auth import who
 
     return who(user)
 

@@ -13,19 +13,19 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 
-from ..access import MEMBER_KINDS
-from ..access import READ_POLICIES
-from ..access import WRITE_POLICIES
-from ..auth import ADMIN
-from ..auth import get_spaces
-from ..auth import get_users
-from ..auth import require
+from ..access.auth import ADMIN
+from ..access.auth import get_spaces
+from ..access.auth import get_users
+from ..access.auth import require
+from ..access.policy import MEMBER_KINDS
+from ..access.policy import READ_POLICIES
+from ..access.policy import WRITE_POLICIES
+from ..access.users import ROLES
+from ..access.users import AccountError
 from ..errors import PageNotFound
 from ..errors import WikiError
 from ..mail import mail_configured
 from ..mail import send_mail
-from ..users import ROLES
-from ..users import AccountError
 from . import get_wiki
 from . import page_number
 from .spaces import POLICY_WORDS
@@ -318,7 +318,7 @@ def audit():
 
 
 def _mirror():
-    mirror = current_app.extensions.get("wiki.mirror")
+    mirror = current_app.extensions.get("wiki.git.mirror")
     if mirror is None:
         raise PageNotFound("No upstream mirror is configured (UPSTREAM_URL).")
     return mirror

@@ -59,7 +59,7 @@ def key_for(name: str) -> tuple | None:
     head = current_app.extensions["wiki"].head()
     if head is None:
         return None
-    return (head, current_app.extensions["wiki.spaces"].version(), name)
+    return (head, current_app.extensions["wiki.access.spaces"].version(), name)
 
 
 def cache() -> PageCache:

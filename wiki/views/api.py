@@ -14,19 +14,19 @@ from flask import current_app
 from flask import jsonify
 from flask import request
 
-from .. import names
-from ..auth import READ
-from ..auth import WRITE
-from ..auth import current_author
-from ..auth import read_filter
-from ..auth import readable
-from ..auth import require
-from ..auth import search_restriction
+from ..access.auth import READ
+from ..access.auth import WRITE
+from ..access.auth import current_author
+from ..access.auth import read_filter
+from ..access.auth import readable
+from ..access.auth import require
+from ..access.auth import search_restriction
 from ..errors import EditConflict
 from ..errors import InvalidContent
 from ..errors import PageNotFound
 from ..errors import PermissionDenied
 from ..model import Revision
+from ..pages import names
 from ..search import PAGE_SIZE
 from . import get_wiki
 
@@ -195,7 +195,7 @@ def sync():
     """Webhook: pull from UPSTREAM_URL now. Authenticated by SYNC_SECRET, sent as the
     `X-Sync-Secret` header or as a GitHub/Gitea/GitLab-style signature or token."""
     config = current_app.config
-    mirror = current_app.extensions.get("wiki.mirror")
+    mirror = current_app.extensions.get("wiki.git.mirror")
     secret = config.get("SYNC_SECRET")
     if mirror is None or not secret:
         raise PageNotFound("There is no upstream to sync with (UPSTREAM_URL, SYNC_SECRET).")
@@ -229,7 +229,7 @@ def _delivery_key() -> str | None:
 
 
 def _deliveries():
-    from ..mirror import Deliveries
+    from ..git.mirror import Deliveries
 
     found = current_app.extensions.get("wiki.deliveries")
     if found is None:

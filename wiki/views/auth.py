@@ -12,10 +12,10 @@ from flask_login import current_user
 from flask_login import login_user
 from flask_login import logout_user
 
-from ..auth import TooManyAttempts
-from ..auth import check_password_login
-from ..auth import get_users
-from ..auth import is_safe_next
+from ..access.auth import TooManyAttempts
+from ..access.auth import check_password_login
+from ..access.auth import get_users
+from ..access.auth import is_safe_next
 
 bp = Blueprint("auth", __name__)
 

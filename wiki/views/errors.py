@@ -16,8 +16,8 @@ from flask import url_for
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException
 
-from ..auth import HEADER_AUTH_PREFIXES
-from ..auth import LoginRequired
+from ..access.auth import HEADER_AUTH_PREFIXES
+from ..access.auth import LoginRequired
 from ..errors import WikiError
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 Reading (clone, fetch, pull) is for users who may read every page: git cannot
 hide paths inside a repository. Pushing also needs the right to write; every
 pushed commit is then checked by the repository's pre-receive hook against the
-pusher's rights (wiki/pushcheck.py). A push holds the same lock as web saves,
+pusher's rights (wiki/git/pushcheck.py). A push holds the same lock as web saves,
 and the search index and caches have caught up before the client hears back.
 """
 
@@ -15,11 +15,11 @@ from flask import current_app
 from flask import request
 from flask import stream_with_context
 
-from .. import githttp
-from ..auth import access
-from ..auth import who
-from ..pushcheck import RULES_ENV
-from ..pushcheck import PushRules
+from ..access.auth import access
+from ..access.auth import who
+from ..git import http as githttp
+from ..git.pushcheck import RULES_ENV
+from ..git.pushcheck import PushRules
 from . import get_wiki
 
 bp = Blueprint("git", __name__, url_prefix="/-/git")

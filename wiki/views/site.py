@@ -14,13 +14,13 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
-from .. import names
-from ..auth import READ
-from ..auth import can
-from ..auth import read_filter
-from ..auth import require
-from ..auth import search_restriction
+from ..access.auth import READ
+from ..access.auth import can
+from ..access.auth import read_filter
+from ..access.auth import require
+from ..access.auth import search_restriction
 from ..errors import PageNotFound
+from ..pages import names
 from . import get_wiki
 from . import page_number
 from . import visible_tree

@@ -6,16 +6,16 @@ from flask import Blueprint
 from flask import render_template
 from flask_login import current_user
 
-from .. import names
-from ..access import Space
-from ..auth import READ
-from ..auth import LoginRequired
-from ..auth import access
-from ..auth import can
-from ..auth import get_users
-from ..auth import require
+from ..access.auth import READ
+from ..access.auth import LoginRequired
+from ..access.auth import access
+from ..access.auth import can
+from ..access.auth import get_users
+from ..access.auth import require
+from ..access.identity import name_key
+from ..access.policy import Space
 from ..errors import PageNotFound
-from ..identity import name_key
+from ..pages import names
 from . import get_wiki
 
 bp = Blueprint("spaces", __name__)

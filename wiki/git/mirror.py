@@ -21,8 +21,8 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 
-from .model import Author
-from .sqlite import Database
+from ..model import Author
+from ..sqlite import Database
 from .storage import MergeResult
 from .storage import Storage
 

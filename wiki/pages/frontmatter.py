@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InvalidContent
+from ..errors import InvalidContent
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FENCE = "---"

@@ -1,6 +1,6 @@
 """The search index kept in step with `main`: searches, catching up, rebuilding.
 
-Plain Python, no Flask. `IndexSync` is a part of `Wiki` (wiki/pages.py), which
+Plain Python, no Flask. `IndexSync` is a part of `Wiki` (wiki/pages/service.py), which
 gives it `storage`, `index` (a SearchIndex or None), `_lock`,
 `_rebuild_thread` and `render_cached`. The index catches up from the paths
 changed since its commit; one that reflects another history, or none, is
@@ -14,10 +14,10 @@ import logging
 from datetime import UTC
 from datetime import datetime
 
+from ..locks import exclusive
+from ..search import PageDoc
+from ..search import Results
 from . import names
-from .locks import exclusive
-from .search import PageDoc
-from .search import Results
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 
-from .model import Author
-from .model import Change
-from .model import Revision
-from .sqlite import Database
+from ..model import Author
+from ..model import Change
+from ..model import Revision
+from ..sqlite import Database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS commits (

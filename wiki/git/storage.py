@@ -33,15 +33,15 @@ import git
 from gitdb.base import IStream
 from gitdb.db.loose import LooseObjectDB
 
-from .errors import EditConflict
-from .errors import InvalidRevision
-from .errors import PageNotFound
-from .errors import StorageError
-from .gitraw import parse_raw_diff
-from .locks import exclusive
-from .model import Author
-from .model import Change
-from .model import Revision
+from ..errors import EditConflict
+from ..errors import InvalidRevision
+from ..errors import PageNotFound
+from ..errors import StorageError
+from ..locks import exclusive
+from ..model import Author
+from ..model import Change
+from ..model import Revision
+from .parse import parse_raw_diff
 from .revindex import RevIndex
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The content repository's git hooks: `python -m wiki.githooks pre-receive`.
+"""The content repository's git hooks: `python -m wiki.git.hooks pre-receive`.
 
 Installed into `<content>/hooks/` when the wiki starts. git runs the hook for
 every push (over HTTP through the wiki, or over ssh); what it prints goes to
@@ -20,8 +20,8 @@ def install(git_dir: Path) -> None:
     """Write the pre-receive hook (again, when the Python running the wiki moved)."""
     hook = Path(git_dir) / "hooks" / HOOK
     script = (
-        f"#!/bin/sh\n{MARKER}: checks every pushed commit (see wiki/pushcheck.py)\n"
-        f"exec {shlex.quote(sys.executable)} -P -m wiki.githooks {HOOK}\n"
+        f"#!/bin/sh\n{MARKER}: checks every pushed commit (see wiki/git/pushcheck.py)\n"
+        f"exec {shlex.quote(sys.executable)} -P -m wiki.git.hooks {HOOK}\n"
     )
     try:
         if hook.read_text() == script:
@@ -57,7 +57,7 @@ def pre_receive(lines: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[1] != HOOK:
-        print(f"usage: python -m wiki.githooks {HOOK}", file=sys.stderr)
+        print(f"usage: python -m wiki.git.hooks {HOOK}", file=sys.stderr)
         return 2
     return pre_receive(sys.stdin.read().splitlines())
 

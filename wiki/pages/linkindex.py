@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from .sqlite import Database
+from ..sqlite import Database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS links (

@@ -8,7 +8,7 @@ outside every space follow the wiki-wide default: READ_ACCESS for reading,
 the editor role for writing. Administrators may do everything everywhere.
 
 `Access` is an immutable snapshot of the configuration (kept by
-wiki/spaces.py): the only place where a permission is decided; the web views,
+wiki/access/spaces.py): the only place where a permission is decided; the web views,
 the API, search and the git push check all ask it (through auth.can() or
 directly). No Flask imports, no database.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import names
+from ..pages import names
 from .identity import name_key
 
 READ_POLICIES = ("anonymous", "registered", "members")
@@ -85,7 +85,7 @@ class Access:
         default_read: str = "anonymous",
     ) -> None:
         self.spaces = {s.name.casefold(): s for s in spaces}
-        self.groups = groups or {}  # group key -> user keys (identity keys, wiki/identity.py)
+        self.groups = groups or {}  # group key -> user keys (identity keys)
         self.default_read = default_read
 
     def space_of(self, name: str | None) -> Space | None:

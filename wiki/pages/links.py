@@ -1,6 +1,6 @@
 """Backlinks: which pages link to a page, from the link table kept at each commit.
 
-Plain Python, no Flask. `Backlinks` is a part of `Wiki` (wiki/pages.py), which
+Plain Python, no Flask. `Backlinks` is a part of `Wiki` (wiki/pages/service.py), which
 gives it `storage`, `links` (a LinkIndex or None), `_lock`, `_links_thread` and
 `render_cached`. While the table is missing or being built, backlinks are
 found by searching the pages with `git grep`.
@@ -12,8 +12,8 @@ import logging
 import subprocess
 from urllib.parse import quote
 
+from ..locks import exclusive
 from . import names
-from .locks import exclusive
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from . import configured_app
-from . import create_app
-from .errors import WikiError
-from .model import Author
-from .spaces import load_seed
+from .. import configured_app
+from .. import create_app
+from ..access.spaces import load_seed
+from ..errors import WikiError
+from ..model import Author
 
 SPACES_FILE = ".spaces.yaml"  # in CONTENT_SOURCE: the starter spaces and groups
 STARTER_AUTHOR = Author("SEE Cluster Policy Learning Platform", "wiki@localhost")
@@ -42,8 +42,8 @@ def main() -> None:
 )
 def init(source: Path | None) -> None:
     """Create the content repository from the starter content, if there is none."""
-    from .storage import Storage
-    from .users import UserStore
+    from ..access.users import UserStore
+    from ..git.storage import Storage
 
     try:
         app = configured_app()
@@ -68,7 +68,7 @@ def init(source: Path | None) -> None:
         )
     created_app = create_app()
     wiki = created_app.extensions["wiki"]
-    spaces = created_app.extensions["wiki.spaces"]
+    spaces = created_app.extensions["wiki.access.spaces"]
     if not spaces.is_seeded():
         seed_file = Path(app.config["CONTENT_SOURCE"]) / SPACES_FILE
         try:
@@ -122,14 +122,14 @@ def serve(host: str, port: int, workers: int, threads: int, debug: bool) -> None
         app = create_app()
     except WikiError as error:
         raise _fail(error) from None
-    _collision_warnings(app.extensions["wiki.users"], app.extensions["wiki.spaces"])
+    _collision_warnings(app.extensions["wiki.access.users"], app.extensions["wiki.access.spaces"])
     _admin_hint(app)
     click.echo(f"Serving {app.config['SITE_NAME']} on http://{host}:{port}/")
     if debug:
         app.run(host=host, port=port, debug=True)
         return
     app.extensions["wiki"].storage.close()
-    from .server import run
+    from ..server import run
 
     def warm_search(worker) -> None:
         # in the background: the worker takes requests at once
@@ -165,7 +165,7 @@ def _collision_warnings(users, spaces) -> None:
 
 
 def _admin_hint(app) -> None:
-    users = app.extensions["wiki.users"]
+    users = app.extensions["wiki.access.users"]
     if users.count("admin") == 0:
         click.echo(
             "No administrator yet: stop the server (Ctrl-C) and create one with\n"
@@ -353,7 +353,7 @@ def _stored(users, username: str) -> str:
 
     :raises AccountError: when there is no such account.
     """
-    from .users import AccountError
+    from ..access.users import AccountError
 
     user = users.by_name(username)
     if user is None:
@@ -369,14 +369,14 @@ def _config():
 
 
 def _users():
-    from .users import UserStore
+    from ..access.users import UserStore
 
     config = _config()
     return UserStore(Path(config["USERS_DB"]), hash_method=config["PASSWORD_HASH_METHOD"])
 
 
 def _spaces():
-    from .spaces import SpaceStore
+    from ..access.spaces import SpaceStore
 
     config = _config()
     users = _users()

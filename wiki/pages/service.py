@@ -5,8 +5,8 @@ its constructor and knows nothing about HTTP. It decides what follows a write
 (the search index, the link table, the mirror) and keeps what only changes on
 commit (the list of pages, the folder tree, rendered HTML) cached against the
 HEAD commit, so every process sharing the repository stays correct without
-talking to the others. Its parts: wiki/catalog.py (what exists),
-wiki/pagelinks.py (backlinks), wiki/indexsync.py (search).
+talking to the others. Its parts: wiki/pages/catalog.py (what exists),
+wiki/pages/links.py (backlinks), wiki/pages/indexsync.py (search).
 """
 
 from __future__ import annotations
@@ -16,23 +16,23 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from ..errors import InvalidContent
+from ..errors import InvalidPageName
+from ..errors import PageNotFound
+from ..git.storage import Storage
+from ..model import Author
+from ..model import Revision
+from ..search import SearchIndex
 from . import frontmatter
 from . import names
 from .catalog import Catalog
 from .catalog import empty_state
-from .errors import InvalidContent
-from .errors import InvalidPageName
-from .errors import PageNotFound
 from .indexsync import IndexSync
 from .linkindex import LinkIndex
-from .model import Author
-from .model import Revision
-from .pagelinks import Backlinks
+from .links import Backlinks
 from .render import Rendered
 from .render import Renderer
 from .rendercache import RenderCache
-from .search import SearchIndex
-from .storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class Wiki(Catalog, Backlinks, IndexSync):
     ) -> None:
         self.storage = storage
         self.links = links
-        self.mirror = mirror  # a Mirror (wiki/mirror.py) when UPSTREAM_URL is set
+        self.mirror = mirror  # a Mirror (wiki/git/mirror.py) when UPSTREAM_URL is set
         self.renderer = renderer
         self.render_store = render_store
         self.index = index

@@ -2,7 +2,7 @@
 
 The configuration lives in the accounts database, so it survives restarts and is
 in every backup of the instance folder; every change is written to the audit
-log. What it means for a permission is decided in wiki/access.py, on the
+log. What it means for a permission is decided in wiki/access/policy.py, on the
 immutable `Access` snapshot this store hands out. No Flask imports.
 """
 
@@ -19,17 +19,17 @@ from pathlib import Path
 
 import yaml
 
-from . import names
-from .access import MEMBER_KINDS
-from .access import READ_POLICIES
-from .access import WRITE_POLICIES
-from .access import Access
-from .access import Space
-from .errors import InvalidPageName
-from .errors import WikiError
+from ..errors import InvalidPageName
+from ..errors import WikiError
+from ..pages import names
+from ..sqlite import Database
 from .identity import mixes_scripts
 from .identity import name_key
-from .sqlite import Database
+from .policy import MEMBER_KINDS
+from .policy import READ_POLICIES
+from .policy import WRITE_POLICIES
+from .policy import Access
+from .policy import Space
 
 _GROUP_NAME = re.compile(r"^[\w.\-]{2,40}$", re.UNICODE)
 

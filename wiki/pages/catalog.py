@@ -3,7 +3,7 @@
 Plain Python, no Flask. A `State` is made per commit of `main` from the previous
 one by changing only what the new commits touched, and never changes after, so
 everything read from one belongs to the same snapshot. `Catalog` is a part of
-`Wiki` (wiki/pages.py), which gives it `storage`, `renderer`, `_lock`, `_state`
+`Wiki` (wiki/pages/service.py), which gives it `storage`, `renderer`, `_lock`, `_state`
 and `_sections`.
 """
 

@@ -13,8 +13,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..sqlite import Database
 from .identity import name_key
-from .sqlite import Database
 
 ACCOUNT, ADDRESS = "user:", "addr:"  # the prefixes of the two kinds of key
 

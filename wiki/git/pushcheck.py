@@ -18,14 +18,14 @@ import unicodedata
 from dataclasses import dataclass
 from dataclasses import field
 
-from . import frontmatter
-from . import names
-from .access import Access
-from .access import Who
-from .errors import InvalidContent
-from .errors import InvalidPageName
-from .gitraw import ZERO
-from .gitraw import parse_raw_diff
+from ..access.policy import Access
+from ..access.policy import Who
+from ..errors import InvalidContent
+from ..errors import InvalidPageName
+from ..pages import frontmatter
+from ..pages import names
+from .parse import ZERO
+from .parse import parse_raw_diff
 
 MAIN = "refs/heads/main"
 RULES_ENV = "WIKI_PUSH_RULES"

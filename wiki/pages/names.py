@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .errors import InvalidPageName
+from ..errors import InvalidPageName
 
 SUFFIX = ".md"
 HOME = "Home"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from ..sqlite import Database
 from .render import Heading
 from .render import Rendered
-from .sqlite import Database
 
 # Bump when rendering output changes, so old entries are ignored.
 RENDER_VERSION = "4"  # 4: ids prefixed, classes filtered

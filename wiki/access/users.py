@@ -1,7 +1,7 @@
 """Accounts in SQLite: names, roles, hashed passwords. The Flask-Login user class.
 
 Passwords are hashed with werkzeug (scrypt). Names are compared by their
-identity key (wiki/identity.py) everywhere: the stored `name_key` column is
+identity key (wiki/access/identity.py) everywhere: the stored `name_key` column is
 unique, except in an old database where two accounts already share a key;
 those are never merged, `collisions()` names them, and neither gets
 membership through the shared name (`User.ambiguous`). No Flask imports
@@ -28,11 +28,11 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
+from ..errors import WikiError
+from ..sqlite import Database
 from . import tokens
-from .errors import WikiError
 from .identity import mixes_scripts
 from .identity import name_key
-from .sqlite import Database
 from .tokens import Token
 from .tokens import digest
 
@@ -386,7 +386,7 @@ class UserStore:
         user = self._require(username)
         self._db().execute("UPDATE users SET pending = 0 WHERE id = ?", (user.id,))
 
-    # -- personal API tokens (wiki/tokens.py) ------------------------------------------
+    # -- personal API tokens (wiki/access/tokens.py) ------------------------------------------
 
     def create_token(
         self, username: str, label: str, *, scope: str = "write", days: int | None = None

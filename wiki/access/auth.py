@@ -24,13 +24,13 @@ from flask_login import AnonymousUserMixin
 from flask_login import LoginManager
 from flask_login import current_user
 
-from .access import ANONYMOUS
-from .access import Access
-from .access import Who
-from .errors import PageNotFound
-from .errors import PermissionDenied
-from .errors import WikiError
-from .model import Author
+from ..errors import PageNotFound
+from ..errors import PermissionDenied
+from ..errors import WikiError
+from ..model import Author
+from .policy import ANONYMOUS
+from .policy import Access
+from .policy import Who
 from .spaces import SpaceStore
 from .throttle import LoginThrottle
 from .throttle import login_keys
@@ -89,11 +89,11 @@ def init_app(app: Flask) -> None:
 
 
 def get_users() -> UserStore:
-    return current_app.extensions["wiki.users"]
+    return current_app.extensions["wiki.access.users"]
 
 
 def get_throttle() -> LoginThrottle:
-    return current_app.extensions["wiki.throttle"]
+    return current_app.extensions["wiki.access.throttle"]
 
 
 class TooManyAttempts(WikiError):
@@ -215,7 +215,7 @@ def _basic_credentials(value: str) -> tuple[str, str] | None:
 
 
 def get_spaces() -> SpaceStore:
-    return current_app.extensions["wiki.spaces"]
+    return current_app.extensions["wiki.access.spaces"]
 
 
 def access() -> Access:
@@ -303,7 +303,7 @@ def search_restriction(user=None):
     Search results, snippets, facet counts, suggestions and "did you mean" all pass
     through it.
     """
-    from .search import SearchIndex
+    from ..search import SearchIndex
 
     rule = access().read_rule(who(user))
     if rule.everything:

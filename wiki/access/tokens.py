@@ -16,7 +16,7 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 
-from .errors import WikiError
+from ..errors import WikiError
 
 TOKEN_PREFIX = "wiki_"
 TOKEN_SCOPES = ("read", "write")

@@ -1,0 +1,1 @@
+"""Who may do what: the access policy, spaces, accounts, tokens, login."""

@@ -1,0 +1,1 @@
+"""Pages: names, front matter, rendering, the catalogue, and the Wiki service."""
