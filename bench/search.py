@@ -52,10 +52,10 @@ def build(size: int, reuse: bool = False) -> tuple[Path, Path, dict]:
            "WIKI_SEARCH_INDEX_DIR": str(instance / "search_index"),
            "PYTHONPATH": str(HERE.parent)}
     os.environ.update(env)
-    from wiki import create_app
+    from wiki.app import create_app
 
     app = create_app()
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     figures: dict = {"pages": size}
     start = time.perf_counter()
     wiki.storage.rebuild_revindex()
@@ -166,11 +166,11 @@ def measure_http(instance: Path, corpus: Path, count: int) -> dict:
 def measure_updates(instance: Path, corpus: Path) -> dict:
     os.environ.update({"WIKI_INSTANCE": str(instance), "WIKI_CONTENT_DIR": str(corpus),
                        "WIKI_SEARCH_INDEX_DIR": str(instance / "search_index")})
-    from wiki import create_app
+    from wiki.app import create_app
     from wiki.model import Author
 
     app = create_app()
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     author = Author("Bench", "bench@example.org")
     names = sorted(wiki.page_names())
     rng = random.Random(9)

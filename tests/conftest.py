@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from wiki import create_app
+import wiki.app
+from wiki.app import create_app
+from wiki.git.hooks import prepare
 from wiki.git.storage import Storage
 from wiki.model import Author
 
@@ -17,6 +19,24 @@ SEED = {
     "WG4/Home.md": "---\ntitle: WG4 Financing\nwg: WG4\ntags: [financing]\n---\n# WG4\n\nText.\n",
     "WG4/Guarantees.md": "# Guarantees\n\nLinks back to [[WG4/Home|the group]].\n",
 }
+
+
+@pytest.fixture(autouse=True)
+def close_apps(monkeypatch):
+    """Close every app a test built (as a worker does when it stops): its search index,
+    git processes and databases. Apps of module-scoped fixtures close themselves."""
+    made = []
+    configured = wiki.app.configured_app
+
+    def tracked(*args, **kwargs):
+        made.append(configured(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(wiki.app, "configured_app", tracked)
+    yield
+    for app in made:
+        if hasattr(app, "services"):
+            app.close()
 
 
 @pytest.fixture
@@ -42,10 +62,11 @@ def make_app(tmp_path, content_repo, **overrides):
     skip_users = overrides.pop("_skip_users", False)
     config.update(overrides)
     app = create_app(config)
-    app.extensions["wiki"].rebuild_index()
+    prepare(content_repo.git_dir)  # what `wiki init` and `wiki serve` do: the push hook
+    app.services.pages.rebuild_index()
     if skip_users:  # another worker on the same accounts database
         return app
-    users = app.extensions["wiki.access.users"]
+    users = app.services.users
     users.add("admin", PASSWORD, role="admin", email="admin@example.org", display_name="Ada Admin")
     users.add("editor", PASSWORD, role="editor", email="ed@example.org", display_name="Edit Őrző")
     users.add("editor2", PASSWORD, role="editor", email="ed2@example.org", display_name="Bea Both")
@@ -57,8 +78,7 @@ def make_app(tmp_path, content_repo, **overrides):
 def app(tmp_path, content_repo):
     app = make_app(tmp_path, content_repo)
     yield app
-    app.extensions["wiki"].storage.close()
-    app.extensions["wiki"].index.close()
+    app.close()
 
 
 @pytest.fixture

@@ -92,7 +92,8 @@ class Worker(ThreadWorker):
 
 
 def run(load: Callable[[], Any], *, host: str, port: int, workers: int, threads: int,
-        post_worker_init: Callable[[Any], None] | None = None) -> None:
+        post_worker_init: Callable[[Any], None] | None = None,
+        worker_exit: Callable[[Any], None] | None = None) -> None:
     """Serve the WSGI app that `load()` makes (once per worker process) with gunicorn."""
 
     class Server(BaseApplication):
@@ -109,6 +110,8 @@ def run(load: Callable[[], Any], *, host: str, port: int, workers: int, threads:
             self.cfg.set("timeout", 60)
             if post_worker_init is not None:
                 self.cfg.set("post_worker_init", post_worker_init)
+            if worker_exit is not None:
+                self.cfg.set("worker_exit", lambda server, worker: worker_exit(worker))
 
         def load(self):
             return load()

@@ -46,7 +46,7 @@ def test_open_registration_makes_a_reader_who_is_logged_in(tmp_path, content_rep
     r = register(client)
     assert r.status_code == 302
     assert "New Bie" in client.get("/").get_data(as_text=True)
-    assert app.extensions["wiki.access.users"].by_name("newbie").role == "reader"
+    assert app.services.users.by_name("newbie").role == "reader"
     # a taken name or a short password comes back with the form filled in
     other = app.test_client()
     r = register(other, username="newbie")
@@ -104,7 +104,7 @@ def test_admin_creates_an_account_with_a_one_time_link(client, auth, app):
 
 
 def test_admin_disables_changes_role_and_resets(client, auth, app):
-    users = app.extensions["wiki.access.users"]
+    users = app.services.users
     editor = app.test_client()
     AuthActions(editor).login("editor")
     auth.login("admin")
@@ -171,7 +171,7 @@ def test_tokens_are_shown_once_stored_hashed_and_revocable(client, auth, app):
     assert r.status_code == 201 and r.headers["Cache-Control"] == "no-store"
     secret = re.search(r'id="new-token">([^<]+)<', r.get_data(as_text=True)).group(1)
     assert secret not in client.get("/-/account").get_data(as_text=True)
-    stored = app.extensions["wiki.access.users"]._db().execute("SELECT token_hash FROM tokens")
+    stored = app.services.users._db().execute("SELECT token_hash FROM tokens")
     assert secret not in [row[0] for row in stored]
     api = app.test_client()
     bearer = {"Authorization": f"Bearer {secret}"}
@@ -179,15 +179,15 @@ def test_tokens_are_shown_once_stored_hashed_and_revocable(client, auth, app):
     r = api.put("/-/api/v1/pages/Token page", json={"content": "# T\n"},
                 headers={"Authorization": f"Bearer {secret}"})
     assert r.status_code == 201  # no CSRF token needed with a bearer token
-    assert app.extensions["wiki"].page("Token page").last_change.author.name == "Edit Őrző"
+    assert app.services.pages.page("Token page").last_change.author.name == "Edit Őrző"
     assert "laptop git" in client.get("/-/account").get_data(as_text=True)
-    token_id = app.extensions["wiki.access.users"].tokens("editor")[0].id
+    token_id = app.services.users.tokens("editor")[0].id
     r = auth.post(f"/-/account/tokens/{token_id}/revoke")
     assert r.status_code == 302
     assert api.get("/-/api/v1/pages",
                    headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     # someone else's token cannot be revoked by id
-    other_secret, other = app.extensions["wiki.access.users"].create_token("reader", "x")
+    other_secret, other = app.services.users.create_token("reader", "x")
     assert auth.post(f"/-/account/tokens/{other.id}/revoke").status_code == 404
     assert auth.post("/-/account/tokens", {"label": " "}).status_code == 400
 
@@ -233,7 +233,7 @@ def test_failed_logins_are_cut_off_per_account_across_workers(tmp_path, content_
 
 def test_one_persons_typos_do_not_lock_out_their_office(tmp_path, content_repo):
     app = make_app(tmp_path, content_repo)
-    secret, _ = app.extensions["wiki.access.users"].create_token("editor", "laptop")
+    secret, _ = app.services.users.create_token("editor", "laptop")
     office = "198.51.100.7"  # a partner office behind one NAT address
     typist = from_address(app, office)
     for _ in range(10):
@@ -254,7 +254,7 @@ def test_one_persons_typos_do_not_lock_out_their_office(tmp_path, content_repo):
 
 def test_many_failures_from_one_address_lock_it_for_passwords(tmp_path, content_repo):
     app = make_app(tmp_path, content_repo)
-    secret, _ = app.extensions["wiki.access.users"].create_token("reader", "script")
+    secret, _ = app.services.users.create_token("reader", "script")
     address = "192.0.2.7"
     inside = from_address(app, address)
     AuthActions(inside).login("editor")  # logged in before the attack
@@ -404,21 +404,21 @@ def test_an_unreachable_mail_server_still_shows_the_link(tmp_path, content_repo)
 
 def _members_only_spaces(app, member="strauss"):
     """WG4 with `member` as a member, and WG6 (with a page) through the group `finance`."""
-    spaces = app.extensions["wiki.access.spaces"]
+    spaces = app.services.spaces
     spaces.create_space("WG4", actor="t", read="members", write="members")
     spaces.add_member("WG4", member, actor="t")
     spaces.create_space("WG6", actor="t", read="members", write="members")
     spaces.create_group("finance", actor="t")
     spaces.add_to_group("finance", member, actor="t")
     spaces.add_member("WG6", "finance", actor="t", kind="group")
-    app.extensions["wiki"].save_page("WG6/Plan", "# Plan\n", author=TEST_AUTHOR, message="",
+    app.services.pages.save_page("WG6/Plan", "# Plan\n", author=TEST_AUTHOR, message="",
                                      base_revision=None)
 
 
 @pytest.mark.parametrize("squatter", ["strauß", "STRAUSS", "ſtrauss", "ｓｔｒａｕｓｓ"])
 def test_a_lookalike_name_cannot_take_over_a_members_rights(tmp_path, content_repo, squatter):
     app = make_app(tmp_path, content_repo, REGISTRATION="open")
-    app.extensions["wiki.access.users"].add("strauss", PASSWORD, role="reader")
+    app.services.users.add("strauss", PASSWORD, role="reader")
     _members_only_spaces(app)
     client = app.test_client()
     r = register(client, username=squatter, password="squatters-password")
@@ -429,7 +429,7 @@ def test_a_lookalike_name_cannot_take_over_a_members_rights(tmp_path, content_re
     r = client.put("/-/api/v1/pages/WG6/Plan", json={"content": "# Mine\n"},
                    headers=basic_auth(squatter, "squatters-password"))
     assert r.status_code == 401
-    assert app.extensions["wiki"].source("WG6/Plan") == "# Plan\n"
+    assert app.services.pages.source("WG6/Plan") == "# Plan\n"
     # the member keeps their rights, by any spelling of their name
     member = app.test_client()
     assert AuthActions(member).login(squatter, PASSWORD).status_code == 302
@@ -445,7 +445,7 @@ def test_accounts_of_an_old_database_sharing_a_name_get_no_membership_by_it(
     from werkzeug.security import generate_password_hash
 
     app = make_app(tmp_path, content_repo)
-    app.extensions["wiki.access.users"].add("strauss", PASSWORD, role="reader")
+    app.services.users.add("strauss", PASSWORD, role="reader")
     _members_only_spaces(app)
     # an account that the previous version let register (it stored no key)
     db = sqlite3.connect(app.config["USERS_DB"])
@@ -481,7 +481,7 @@ def test_names_mixing_scripts_cannot_register(tmp_path, content_repo, name):
     app = make_app(tmp_path, content_repo, REGISTRATION="open")
     r = register(app.test_client(), username=name)
     assert r.status_code == 400 and "scripts" in r.get_data(as_text=True)
-    assert app.extensions["wiki.access.users"].by_name(name) is None
+    assert app.services.users.by_name(name) is None
 
 
 def test_admins_cannot_create_a_name_that_is_taken(client, auth, app):
@@ -494,8 +494,8 @@ def test_admins_cannot_create_a_name_that_is_taken(client, auth, app):
     assert r.status_code == 400 and "taken" in r.get_data(as_text=True)
     # admin actions find the account by any spelling and log its stored name
     assert auth.post("/-/admin/users/ＥＤＩＴＯＲ/role", {"role": "reader"}).status_code == 302
-    assert app.extensions["wiki.access.users"].by_name("editor").role == "reader"
-    assert app.extensions["wiki.access.spaces"].audit(limit=1)[0].target == "editor"
+    assert app.services.users.by_name("editor").role == "reader"
+    assert app.services.spaces.audit(limit=1)[0].target == "editor"
 
 
 # -- sessions end --------------------------------------------------------------------------
@@ -525,7 +525,7 @@ def test_a_copied_session_cookie_stops_working(app, end):
         assert admin.post("/-/admin/users/editor/disable").status_code == 302
         assert admin.post("/-/admin/users/editor/enable").status_code == 302
     else:
-        link = app.extensions["wiki.access.users"].create_reset("editor")
+        link = app.services.users.create_reset("editor")
         visitor = app.test_client()
         r = visitor.post(f"/-/reset/{link}", data={
             "password": "a-new-password", "confirm_password": "a-new-password",
@@ -565,7 +565,7 @@ def test_read_tokens_read_but_never_write(client, auth, app):
     assert '"token-scope">read<' in row
     assert f"{datetime.now(UTC) + timedelta(days=30):%Y-%m-%d}" in row and "never" in row
     api = app.test_client()
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     head = wiki.head()
     for headers in ({"Authorization": f"Bearer {secret}"}, basic_auth("editor", secret)):
         assert api.get("/-/api/v1/pages/Home", headers=headers).status_code == 200
@@ -580,7 +580,7 @@ def test_read_tokens_read_but_never_write(client, auth, app):
 
 
 def test_expired_tokens_are_refused_like_wrong_ones(client, app):
-    users = app.extensions["wiki.access.users"]
+    users = app.services.users
     secret, token = users.create_token("editor", "ci", days=1)
     bearer = {"Authorization": f"Bearer {secret}"}
     assert client.get("/-/api/v1/pages", headers=bearer).status_code == 200
@@ -595,7 +595,7 @@ def test_expired_tokens_are_refused_like_wrong_ones(client, app):
 
 
 def test_enabling_an_account_again_does_not_revive_its_tokens(client, auth, app):
-    secret, _ = app.extensions["wiki.access.users"].create_token("editor", "laptop")
+    secret, _ = app.services.users.create_token("editor", "laptop")
     bearer = {"Authorization": f"Bearer {secret}"}
     api = app.test_client()
     assert api.get("/-/api/v1/pages", headers=bearer).status_code == 200

@@ -9,7 +9,7 @@ from tests.conftest import TEST_AUTHOR
 @pytest.fixture
 def counted(app, monkeypatch):
     """Counts how often a page is drawn from the repository."""
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     calls = []
     original = wiki.page
 
@@ -32,7 +32,7 @@ def test_anonymous_readers_get_no_cookie_and_a_kept_page(client, counted):
 
 def test_a_save_shows_at_once(client, app, counted):
     client.get("/WG4/Home")
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     wiki.save_page("WG4/Home", "# WG4\n\nFresh text.\n", author=TEST_AUTHOR, message="",
                    base_revision=wiki.head())
     assert "Fresh text." in client.get("/WG4/Home").get_data(as_text=True)
@@ -40,7 +40,7 @@ def test_a_save_shows_at_once(client, app, counted):
 
 def test_closing_a_space_ends_what_anonymous_readers_were_given(client, app):
     assert client.get("/WG4/Home").status_code == 200
-    app.extensions["wiki.access.spaces"].create_space("WG4", actor="ada", read="members")
+    app.services.spaces.create_space("WG4", actor="ada", read="members")
     r = client.get("/WG4/Home")
     assert r.status_code != 200 and "WG4 Financing" not in r.get_data(as_text=True)
 

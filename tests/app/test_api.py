@@ -158,12 +158,12 @@ def test_old_revision(client, app):
                                          ("delete", "/-/api/v1/pages/Home"),
                                          ("put", "/-/api/v1/pages/Brand new")])
 def test_anonymous_api_writes_are_asked_to_authenticate(client, app, method, url):
-    head = app.extensions["wiki"].head()
+    head = app.services.pages.head()
     r = getattr(client, method)(url, json={"content": "# anonymous\n"})
     assert r.status_code == 401
     assert r.headers["WWW-Authenticate"].startswith('Basic realm="wiki"')
     assert "token" in r.get_json()["error"] and "expired" not in r.get_json()["error"]
-    assert app.extensions["wiki"].head() == head
+    assert app.services.pages.head() == head
 
 
 def test_a_method_the_api_does_not_take_is_405(client):
@@ -202,7 +202,7 @@ def test_an_authorization_header_that_does_not_authenticate_is_refused(client, h
 def test_the_header_alone_decides_who_calls_not_the_session(client, auth, app):
     auth.login("editor")
     token = csrf_of(client)
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     head = wiki.head()
     wrong = {"Authorization": "Basic " + _b64("editor:wrong-password"), "X-CSRF-Token": token}
     # a wrong header is refused, not replaced by the session's editor

@@ -59,10 +59,10 @@ def test_readers_may_not_open_write_pages(client, auth, url):
 def test_writes_are_refused_without_the_right(client, auth, app, role, expected, url, data):
     if role:
         auth.login(role)
-    head = app.extensions["wiki"].head()
+    head = app.services.pages.head()
     r = auth.post(url, data)
     assert r.status_code == expected
-    assert app.extensions["wiki"].head() == head
+    assert app.services.pages.head() == head
 
 
 @pytest.mark.parametrize("role", ["editor", "admin"])
@@ -70,10 +70,10 @@ def test_editors_and_admins_write(client, auth, app, role):
     auth.login(role)
     r = auth.post(
         "/-/edit/Home",
-        {"content": "# by " + role + "\n", "base_revision": app.extensions["wiki"].head()},
+        {"content": "# by " + role + "\n", "base_revision": app.services.pages.head()},
     )
     assert r.status_code == 302
-    assert app.extensions["wiki"].source("Home") == "# by " + role + "\n"
+    assert app.services.pages.source("Home") == "# by " + role + "\n"
 
 
 def test_pages_hide_edit_actions_from_readers(client, auth):
@@ -90,7 +90,7 @@ def test_pages_hide_edit_actions_from_readers(client, auth):
 def private_app(tmp_path, content_repo):
     app = make_app(tmp_path, content_repo, READ_ACCESS="registered")
     yield app
-    app.extensions["wiki"].storage.close()
+    app.close()
 
 
 @pytest.mark.parametrize("url", READ_PAGES)
@@ -134,24 +134,24 @@ def test_preview_needs_read_access(private_app):
 )
 def test_posts_without_csrf_token_are_rejected(client, auth, app, url, data):
     auth.login("editor")
-    head = app.extensions["wiki"].head()
+    head = app.services.pages.head()
     r = client.post(url, data=data)
     assert r.status_code == 400
     r = client.post(url, data={**data, "csrf_token": "forged"})
     assert r.status_code == 400
-    assert app.extensions["wiki"].head() == head
+    assert app.services.pages.head() == head
 
 
 def test_a_save_with_an_expired_token_hands_the_text_back(client, auth, app):
     auth.login("editor")
-    head = app.extensions["wiki"].head()
+    head = app.services.pages.head()
     r = client.post(
         "/-/edit/Home",
         data={"content": "text I typed for an hour", "base_revision": head, "csrf_token": "stale"},
     )
     assert r.status_code == 400
     assert "text I typed for an hour" in r.get_data(as_text=True)
-    assert app.extensions["wiki"].head() == head
+    assert app.services.pages.head() == head
 
 
 def test_login_form_needs_csrf(client):
@@ -213,7 +213,7 @@ def test_login_next_never_leaves_the_site(client, target, expected):
 
 
 def test_disabled_accounts_cannot_log_in(client, auth, app):
-    users = app.extensions["wiki.access.users"]
+    users = app.services.users
     users.set_disabled("editor", True)
     r = auth.login("editor")
     assert r.status_code == 403 and "disabled" in r.get_data(as_text=True)
@@ -226,7 +226,7 @@ def test_disabled_accounts_cannot_log_in(client, auth, app):
 def test_password_change_ends_other_sessions(client, auth, app):
     auth.login("editor")
     assert "Edit Őrző" in client.get("/").get_data(as_text=True)
-    app.extensions["wiki.access.users"].set_password("editor", "a-new-password-1")
+    app.services.users.set_password("editor", "a-new-password-1")
     assert "Log in" in client.get("/").get_data(as_text=True)
 
 

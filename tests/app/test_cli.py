@@ -156,12 +156,12 @@ def test_space_and_group_commands(env):
 
 
 def test_init_rebuilds_an_index_left_from_another_repository(env, monkeypatch):
-    from wiki import create_app
+    from wiki.app import create_app
     from wiki.model import Author
 
     runner = CliRunner()
     assert "Search index: 17 pages" in runner.invoke(main, ["init"]).output
-    wiki = create_app().extensions["wiki"]  # one more page: a commit only this repository has
+    wiki = create_app().services.pages  # one more page: a commit only this repository has
     wiki.save_page("Extra", "# Extra\n\nOnly here.\n", author=Author("A", "a@example.org"),
                    message="", base_revision=wiki.head())
     wiki.storage.close()

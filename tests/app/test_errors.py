@@ -51,7 +51,7 @@ def test_large_history_offsets_are_fine(client):
 
 def test_a_broken_repository_gets_a_plain_500_that_says_nothing_of_it(app, client, caplog):
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    git_dir = app.extensions["wiki"].storage.git_dir
+    git_dir = app.services.pages.storage.git_dir
     missing = "1234567890abcdef1234567890abcdef12345678"
     (git_dir / "refs" / "heads" / "main").write_text(missing + "\n")
     for url in ("/", "/Home", "/WG4/Home", "/-/recent", "/-/api/v1/pages/Home"):
@@ -66,7 +66,7 @@ def test_a_broken_repository_gets_a_plain_500_that_says_nothing_of_it(app, clien
 def test_git_errors_go_to_the_log_only(app, caplog):
     from wiki.errors import StorageError
 
-    storage = app.extensions["wiki"].storage
+    storage = app.services.pages.storage
     with pytest.raises(StorageError) as caught:
         storage._git("cat-file", "-p", "1234567890abcdef1234567890abcdef12345678")
     assert caught.value.message == "The content repository could not be read."

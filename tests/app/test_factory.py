@@ -1,11 +1,15 @@
+import base64
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from wiki import create_app
+from wiki.app import create_app
 from wiki.config import DEFAULTS
 from wiki.errors import ConfigError
+from wiki.git.hooks import prepare
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -41,8 +45,8 @@ def test_secret_key_is_generated_once_in_the_instance(tmp_path, content_repo):
     assert key_file.is_file() and oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
     assert len(first.config["SECRET_KEY"]) == 64
-    first.extensions["wiki"].storage.close()
-    second.extensions["wiki"].storage.close()
+    first.close()
+    second.close()
 
 
 def test_environment_configuration(tmp_path, content_repo, monkeypatch):
@@ -55,7 +59,7 @@ def test_environment_configuration(tmp_path, content_repo, monkeypatch):
     assert app.config["READ_ACCESS"] == "registered"
     assert app.config["USERS_DB"] == str(tmp_path / "envinst" / "users.sqlite")
     assert "Test Wiki" in app.test_client().get("/-/login").get_data(as_text=True)
-    app.extensions["wiki"].storage.close()
+    app.close()
 
 
 def test_missing_content_repository_is_a_clear_error(tmp_path):
@@ -91,4 +95,40 @@ def test_child_theme_overrides_and_extends_default(tmp_path, content_repo):
     app = make_app(tmp_path, content_repo, THEMES_DIR=str(themes), THEME="partner")
     html = app.test_client().get("/").get_data(as_text=True)
     assert 'content="partner"' in html and "Welcome." in html
-    app.extensions["wiki"].storage.close()
+    app.close()
+
+
+def test_building_an_app_changes_nothing_in_the_repository_and_pushes_wait_for_set_up(
+    tmp_path, content_repo
+):
+    """create_app() writes no git configuration and no hook (that is `wiki init` and `wiki
+    serve`); until they ran, a push is refused rather than taken unchecked."""
+    hook = content_repo.git_dir / "hooks" / "pre-receive"
+    config_before = (content_repo.git_dir / "config").read_text()
+    app = create_app({"CONTENT_DIR": str(content_repo.root), "SECRET_KEY": "test",
+                      "TESTING": True, "INSTANCE_PATH": str(tmp_path / "inst"),
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    assert not hook.exists()
+    assert (content_repo.git_dir / "config").read_text() == config_before
+    app.services.users.add("ada", "a-long-password", role="admin")
+    auth = {"Authorization": "Basic " + base64.b64encode(b"ada:a-long-password").decode()}
+    client = app.test_client()
+    refs = "/-/git/content.git/info/refs?service=git-receive-pack"
+    refused = client.get(refs, headers=auth)
+    assert refused.status_code == 503 and b"wiki init" in refused.data
+    assert client.get("/-/git/content.git/info/refs?service=git-upload-pack",
+                      headers=auth).status_code == 200  # reading needs no hook
+    prepare(content_repo.git_dir)
+    assert hook.exists() and "fsckobjects = true" in (
+        content_repo.git_dir / "config").read_text().lower()
+    assert client.get(refs, headers=auth).status_code == 200
+
+
+def test_the_push_hook_imports_no_flask():
+    """git runs the hook for every push: it loads the push check, not the web app."""
+    probe = ("import sys, wiki.git.hooks, wiki.git.pushcheck; "
+             "print(sorted(m for m in ('flask', 'flask_login', 'whoosh', 'wiki.app') "
+             "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

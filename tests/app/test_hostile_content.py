@@ -18,13 +18,13 @@ def test_preview_refuses_the_alias_bomb_at_once(client, auth):
 
 def test_a_save_is_refused_naming_the_line_and_the_text_comes_back(client, auth, app):
     auth.login("editor")
-    head = app.extensions["wiki"].head()
+    head = app.services.pages.head()
     r = auth.post("/-/edit/WG4/Bomb", {"content": BOMB, "base_revision": ""})
     assert r.status_code == 400
     html = r.get_data(as_text=True)
     assert "Front matter line 3: anchors and aliases" in html
     assert "e: &amp;e [*d" in html  # the user's text, handed back
-    assert app.extensions["wiki"].head() == head
+    assert app.services.pages.head() == head
 
 
 def test_the_api_refuses_it_too(client, app):

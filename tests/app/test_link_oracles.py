@@ -23,14 +23,14 @@ def wiki(tmp_path, content_repo):
          "Public/Links.md": ("# Links\n\n" + LINKS).encode()},
         author=TEST_AUTHOR, message="pages")
     app = make_app(tmp_path, content_repo)
-    spaces = app.extensions["wiki.access.spaces"]
-    app.extensions["wiki.access.users"].add("member", PASSWORD, role="editor",
+    spaces = app.services.spaces
+    app.services.users.add("member", PASSWORD, role="editor",
                                      email="m@example.org")
     spaces.create_space("Public", actor="t", read="anonymous", write="editors")
     spaces.create_space("WG4", actor="t", read="members", write="members")
     spaces.add_member("WG4", "member", actor="t")
     yield app
-    app.extensions["wiki"].storage.close()
+    app.close()
 
 
 def _link(html: str, name: str) -> str:

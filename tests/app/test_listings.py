@@ -48,8 +48,8 @@ def wiki(request, tmp_path_factory):
         repo.import_files({f"{name}.md": _text(name, word).encode()}, author=TEST_AUTHOR,
                           message=f"Add {name}")
     app = make_app(tmp, repo, READ_ACCESS=read_access)
-    users = app.extensions["wiki.access.users"]
-    spaces = app.extensions["wiki.access.spaces"]
+    users = app.services.users
+    spaces = app.services.spaces
     users.add("wg4", PASSWORD, role="reader", email="wg4@example.org")
     spaces.create_space("Public", actor="test", read="anonymous", write="editors")
     spaces.create_space("WG4", actor="test", read=wg4_read, write="members")
@@ -66,7 +66,7 @@ def wiki(request, tmp_path_factory):
                 for user in USERS}
     yield clients, readable
     repo.close()
-    app.extensions["wiki"].storage.close()
+    app.close()
 
 
 def _shown(body: str) -> set[str]:

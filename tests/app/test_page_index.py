@@ -31,7 +31,7 @@ def test_large_folders_are_loaded_when_opened(client, small_limit):
 
 
 def test_a_folder_one_may_not_read_looks_missing(client, app, small_limit):
-    app.extensions["wiki.access.spaces"].create_space("WG4", actor="ada", read="members")
+    app.services.spaces.create_space("WG4", actor="ada", read="members")
     hidden = client.get("/-/pages/part?folder=WG4")
     missing = client.get("/-/pages/part?folder=Nowhere")
     assert hidden.status_code == missing.status_code == 404

@@ -75,11 +75,11 @@ def test_unicode_names_round_trip(client, auth, name):
 
 def test_saving_unchanged_text_says_so(client, auth, app):
     auth.login("editor")
-    head = app.extensions["wiki"].head()
-    text = app.extensions["wiki"].source("Home")
+    head = app.services.pages.head()
+    text = app.services.pages.source("Home")
     r = auth.post("/-/edit/Home", {"content": text, "base_revision": head}, follow_redirects=True)
     assert "No changes to save." in r.get_data(as_text=True)
-    assert app.extensions["wiki"].head() == head
+    assert app.services.pages.head() == head
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_invalid_front_matter_keeps_the_text(client, auth):
 
 
 def test_conflict_returns_409_with_both_texts_and_a_diff(client, auth, app):
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     base = wiki.head()
     auth.login("editor2")
     auth.post("/-/edit/Home", {"content": "# Home\n\nTheir sentence.\n", "base_revision": base})
@@ -146,7 +146,7 @@ def test_conflict_returns_409_with_both_texts_and_a_diff(client, auth, app):
 
 
 def test_clean_merge_is_saved_and_announced(client, auth, app):
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     base = wiki.head()
     auth.login("editor2")
     auth.post(
@@ -187,18 +187,18 @@ def test_preview_renders_sanitized_html(client, auth):
 
 def test_oversized_requests_are_refused(client, auth, app):
     auth.login("editor")
-    head = app.extensions["wiki"].head()
+    head = app.services.pages.head()
     big = "x" * (app.config["MAX_PAGE_BYTES"] + 10)
     r = auth.post("/-/edit/Home", {"content": big, "base_revision": head})
     assert r.status_code == 400 and "too large" in r.get_data(as_text=True)
     r = auth.post("/-/edit/Home", {"content": big * 5, "base_revision": head})
     assert r.status_code == 413
-    assert app.extensions["wiki"].head() == head
+    assert app.services.pages.head() == head
 
 
 def test_history_pagination_diff_and_old_revision(client, auth, app):
     app.config["HISTORY_PAGE_SIZE"] = 2
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     auth.login("editor")
     for i in range(3):
         auth.post(
@@ -234,7 +234,7 @@ def test_bad_diff_revisions_are_4xx(client):
 
 
 def test_restore(client, auth, app):
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     first = wiki.history("Home")[0].id
     auth.login("editor")
     auth.post("/-/edit/Home", {"content": "# Replaced\n", "base_revision": wiki.head()})
@@ -260,7 +260,7 @@ def test_rename_redirects_the_old_address(client, auth, app):
 
 
 def test_delete_and_restore_from_history(client, auth, app):
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     auth.login("editor")
     assert client.get("/-/delete/WG4/Guarantees").status_code == 200
     r = auth.post("/-/delete/WG4/Guarantees", {"message": "obsolete"})
@@ -303,7 +303,7 @@ def test_recent_changes_and_atom(client, auth, app):
         {
             "content": "# WG4\n\nnew\n",
             "message": "Tidy up <b>",
-            "base_revision": app.extensions["wiki"].head(),
+            "base_revision": app.services.pages.head(),
         },
     )
     html = client.get("/-/recent").get_data(as_text=True)
@@ -334,7 +334,7 @@ def test_raw_source(client):
 def test_health(client, app):
     assert client.get("/-/health").get_json() == {
         "status": "ok",
-        "head": app.extensions["wiki"].head(),
+        "head": app.services.pages.head(),
     }
 
 

@@ -41,8 +41,8 @@ def build(tmp_path, content_repo, *, wg4_read="members"):
         content_repo.import_files({f"{name}.md": text.encode()}, author=TEST_AUTHOR,
                                   message=f"Add {name}")
     app = make_app(tmp_path, content_repo)
-    users = app.extensions["wiki.access.users"]
-    spaces = app.extensions["wiki.access.spaces"]
+    users = app.services.users
+    spaces = app.services.spaces
     # members of working groups are plain readers: membership alone lets them write
     users.add("wg4", PASSWORD, role="reader", email="wg4@example.org", display_name="Gus Four")
     users.add("wg2", PASSWORD, role="reader", email="wg2@example.org", display_name="Tia Two")
@@ -69,7 +69,7 @@ def matrix(tmp_path_factory):
     app = build(tmp, repo)
     yield app
     repo.close()
-    app.extensions["wiki"].storage.close()
+    app.close()
 
 
 def client_as(app, role):
@@ -97,7 +97,7 @@ def read_routes(page, head):
 @pytest.mark.parametrize("role", ROLES)
 def test_reading_a_page_by_every_route(matrix, role, page):
     client = client_as(matrix, role)
-    head = matrix.extensions["wiki"].head()
+    head = matrix.services.pages.head()
     wrong = []
     for url in read_routes(page, head):
         r = client.get(url)
@@ -143,7 +143,7 @@ def test_opening_the_write_forms(matrix, role, page):
 @pytest.mark.parametrize("role", ROLES)
 def test_changing_a_page_by_every_route(tmp_path, content_repo, role, page):
     app = build(tmp_path, content_repo)
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     client = client_as(app, role)
     original = wiki.page(page).last_change.id
     new = page.rsplit("/", 1)[0] + "/Renamed" if "/" in page else "Renamed"
@@ -190,7 +190,7 @@ def test_changing_a_page_by_every_route(tmp_path, content_repo, role, page):
         if not ok:
             wrong.append((label, r.status_code))
     assert wrong == []
-    app.extensions["wiki"].storage.close()
+    app.close()
 
 
 MARKER = {PUBLIC: "Annual report", WG4: "Zanzibar", OUTSIDE: "Notes"}
@@ -247,7 +247,7 @@ def test_the_space_home_lists_members_changes_and_pages(matrix):
 
 def test_rename_needs_the_right_to_write_at_both_ends(tmp_path, content_repo):
     app = build(tmp_path, content_repo)
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     client = client_as(app, "editor")
     head = wiki.head()
     r = AuthActions(client).post(f"/-/rename/{PUBLIC}", {"new_name": "WG4/Leaked"})
@@ -263,7 +263,7 @@ def test_rename_needs_the_right_to_write_at_both_ends(tmp_path, content_repo):
 
 def test_renamed_private_pages_do_not_redirect_to_their_new_name(tmp_path, content_repo):
     app = build(tmp_path, content_repo)
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     from wiki.model import Author
 
     wiki.rename_page(OUTSIDE, "WG4/Moved notes", author=Author("A", "a@x"))
@@ -288,15 +288,15 @@ def test_starter_policy_registered_users_read_members_write(tmp_path, content_re
 
 def test_api_tokens_carry_the_users_rights(tmp_path, content_repo):
     app = build(tmp_path, content_repo)
-    users = app.extensions["wiki.access.users"]
+    users = app.services.users
     secret, _ = users.create_token("wg4", "laptop")
     client = app.test_client()
     bearer = {"Authorization": f"Bearer {secret}"}
     assert client.get(f"/-/api/v1/pages/{WG4}", headers=bearer).status_code == 200
-    head = app.extensions["wiki"].head()
+    head = app.services.pages.head()
     r = client.put(f"/-/api/v1/pages/{WG4}", json={"content": "# By token\n",
                                                    "base_revision": head}, headers=bearer)
-    assert r.status_code == 200 and app.extensions["wiki"].source(WG4) == "# By token\n"
+    assert r.status_code == 200 and app.services.pages.source(WG4) == "# By token\n"
     assert client.put(f"/-/api/v1/pages/{PUBLIC}", json={"content": "x"},
                       headers=bearer).status_code == 403
     basic = base64.b64encode(f"wg4:{secret}".encode()).decode()

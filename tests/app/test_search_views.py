@@ -63,7 +63,7 @@ def test_a_save_is_searchable_in_the_same_request(client, auth, app):
 def private_app(tmp_path, content_repo):
     app = make_app(tmp_path, content_repo, READ_ACCESS="registered")
     yield app
-    app.extensions["wiki"].storage.close()
+    app.close()
 
 
 def test_search_honours_read_access(private_app):
@@ -76,7 +76,7 @@ def test_search_honours_read_access(private_app):
 def test_search_results_carry_their_position_across_pages(client, app):
     from tests.conftest import TEST_AUTHOR
 
-    wiki = app.extensions["wiki"]
+    wiki = app.services.pages
     for i in range(13):
         wiki.save_page(f"WG4/Rankpage {i}", f"# Rankpage {i}\n\nzebrafinch {i}\n",
                        author=TEST_AUTHOR, message="", base_revision=None)

@@ -29,7 +29,7 @@ OTHER = Author("Bea Both", "ed2@example.org")
 def race(app):
     """`arm(n)`: after the n-th read of HEAD from now, Bea's commit lands on the page (in
     the request that follows; `disarm()` ends it)."""
-    storage = app.extensions["wiki"].storage
+    storage = app.services.pages.storage
     other = Storage(storage.root)
     real_head = storage.head
     state = {"left": 0}
@@ -79,7 +79,7 @@ def test_the_edit_form_never_pairs_old_text_with_a_new_base(app, client, race, n
     r = client.post(f"/-/edit/{NAME}", data={"content": mine, "base_revision": base,
                                              "csrf_token": csrf_of(client)})
     assert r.status_code == 302
-    final = app.extensions["wiki"].storage.read(PATH)
+    final = app.services.pages.storage.read(PATH)
     assert "my edit" in final
     # lost when the form carried the text from before Bea's commit with a base after it
     assert ("Bea's edit" in final) == landed
@@ -101,7 +101,7 @@ def test_the_api_hands_out_a_revision_that_belongs_to_its_content(app, client, r
                                                     "base_revision": page["revision"]},
                    headers={"X-CSRF-Token": csrf_of(client)})
     assert r.status_code == 200, r.get_json()
-    final = app.extensions["wiki"].storage.read(PATH)
+    final = app.services.pages.storage.read(PATH)
     assert "my edit" in final and ("Bea's edit" in final) == landed
 
 
@@ -122,7 +122,7 @@ def test_delete_and_rename_refuse_a_page_changed_after_the_form_was_opened(app, 
     AuthActions(client).login("admin")
     page = client.get(f"/-/{action}/{NAME}").get_data(as_text=True)
     base = re.search(r'name="base_revision" value="([0-9a-f]+)"', page).group(1)
-    storage = app.extensions["wiki"].storage
+    storage = app.services.pages.storage
     storage.write(PATH, storage.read(PATH) + "\nA late addition.\n", author=OTHER,
                   message="late", base_revision=base)
     data = {"base_revision": base, "csrf_token": csrf_of(client)}
@@ -140,7 +140,7 @@ def test_delete_and_rename_refuse_a_page_changed_after_the_form_was_opened(app, 
 
 def test_a_restore_keeps_a_change_made_after_the_history_was_opened(app, client):
     AuthActions(client).login("admin")
-    storage = app.extensions["wiki"].storage
+    storage = app.services.pages.storage
     storage.import_files({PATH: START.encode()}, author=TEST_AUTHOR, message="reset")
     old = storage.head()
     storage.write(PATH, START.replace("Second part.", "Second part, rewritten."),

@@ -5,7 +5,7 @@ import pytest
 
 @pytest.fixture
 def private(app):
-    app.extensions["wiki.access.spaces"].create_space("Secret", actor="ada", read="members")
+    app.services.spaces.create_space("Secret", actor="ada", read="members")
 
 
 def _answer(client, name):

@@ -30,8 +30,8 @@ def mirrored(tmp_path, content_repo, upstream):
                    SYNC_COOLDOWN=0,
                    SYNC_INTERVAL=0)
     yield app
-    app.extensions["wiki.git.mirror"].stop()
-    app.extensions["wiki"].storage.close()
+    app.services.mirror.stop()
+    app.close()
 
 
 def upstream_head(upstream):
@@ -42,7 +42,7 @@ def upstream_head(upstream):
 
 def save(client, name, text, app):
     r = AuthActions(client).post(f"/-/edit/{name}", {
-        "content": text, "base_revision": app.extensions["wiki"].head()})
+        "content": text, "base_revision": app.services.pages.head()})
     assert r.status_code == 302, r.get_data(as_text=True)
 
 
@@ -67,9 +67,9 @@ def test_every_commit_is_pushed_upstream(mirrored, upstream):
     client = mirrored.test_client()
     AuthActions(client).login("editor")
     save(client, "Home", "# Home\n\nSaved in the wiki.\n", mirrored)
-    mirror = mirrored.extensions["wiki.git.mirror"]
+    mirror = mirrored.services.mirror
     assert mirror.wait_idle(20)
-    assert upstream_head(upstream) == mirrored.extensions["wiki"].head()
+    assert upstream_head(upstream) == mirrored.services.pages.head()
     assert mirror.state()["last_push"]
 
 
@@ -82,7 +82,7 @@ def test_upstream_changes_arrive_on_the_webhook_and_are_searchable(mirrored, ups
     assert r.status_code == 403
     r = sync(client)
     assert r.status_code == 200 and r.get_json()["result"] == "fast-forward"
-    wiki = mirrored.extensions["wiki"]
+    wiki = mirrored.services.pages
     assert wiki.exists("WG4/From upstream")
     assert [h.name for h in wiki.search("quixotic").hits] == ["WG4/From upstream"]
     assert wiki.recent(limit=1)[0].author.name == "Ivo Upstream"
@@ -101,7 +101,7 @@ def test_a_github_style_signature_is_accepted(mirrored, upstream):
 
 def test_a_replayed_signed_call_does_nothing(mirrored, upstream, monkeypatch):
     client = mirrored.test_client()
-    mirror = mirrored.extensions["wiki.git.mirror"]
+    mirror = mirrored.services.mirror
     body = b'{"ref": "refs/heads/main", "after": "abc"}'
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     headers = {"X-Hub-Signature-256": signature, "Content-Type": "application/json"}
@@ -120,7 +120,7 @@ def test_a_replayed_signed_call_does_nothing(mirrored, upstream, monkeypatch):
 def test_a_burst_of_calls_makes_one_more_sync_not_one_each(mirrored, upstream, monkeypatch):
     mirrored.config["SYNC_COOLDOWN"] = 60
     client = mirrored.test_client()
-    mirror = mirrored.extensions["wiki.git.mirror"]
+    mirror = mirrored.services.mirror
     assert sync(client).status_code == 200
     now, wanted = [], []
     monkeypatch.setattr(mirror, "sync", lambda: now.append(1))
@@ -135,8 +135,8 @@ def test_diverged_histories_merge_and_conflicts_keep_both_versions(mirrored, ups
     client = mirrored.test_client()
     AuthActions(client).login("admin")
     assert sync(client).status_code == 200
-    mirror = mirrored.extensions["wiki.git.mirror"]
-    wiki = mirrored.extensions["wiki"]
+    mirror = mirrored.services.mirror
+    wiki = mirrored.services.pages
     # both sides change Home's same line, and different pages
     commit_upstream(upstream, tmp_path, {
         "Home.md": "# Home\n\nWelcome from upstream.\n",
@@ -172,15 +172,15 @@ def test_a_clean_three_way_merge_of_one_page(mirrored, upstream, tmp_path):
     client = mirrored.test_client()
     AuthActions(client).login("editor")
     save(client, "Home", "# Home\n\nline one\n\nline two\n\nline three\n", mirrored)
-    mirrored.extensions["wiki.git.mirror"].wait_idle(20)
+    mirrored.services.mirror.wait_idle(20)
     assert sync(client).status_code == 200
-    mirrored.extensions["wiki.git.mirror"].stop()
+    mirrored.services.mirror.stop()
     commit_upstream(upstream, tmp_path, {
         "Home.md": "# Home\n\nline one, upstream\n\nline two\n\nline three\n"})
     save(client, "Home", "# Home\n\nline one\n\nline two\n\nline three, wiki\n", mirrored)
     r = sync(client)
     assert r.get_json()["conflicts"] == []
-    assert mirrored.extensions["wiki"].source("Home") == (
+    assert mirrored.services.pages.source("Home") == (
         "# Home\n\nline one, upstream\n\nline two\n\nline three, wiki\n")
 
 
@@ -190,14 +190,14 @@ def test_the_timer_pulls_without_a_webhook(tmp_path, content_repo, upstream):
         client = app.test_client()
         client.get("/")  # the first request starts the worker
         commit_upstream(upstream, tmp_path, {"Timed.md": "# Timed\n"})
-        wiki = app.extensions["wiki"]
+        wiki = app.services.pages
         deadline = time.time() + 15
         while not wiki.exists("Timed") and time.time() < deadline:
             time.sleep(0.2)
         assert wiki.exists("Timed")
     finally:
-        app.extensions["wiki.git.mirror"].stop()
-        app.extensions["wiki"].storage.close()
+        app.services.mirror.stop()
+        app.close()
 
 
 def test_an_unreachable_upstream_is_reported_not_fatal(tmp_path, content_repo):
@@ -210,8 +210,8 @@ def test_an_unreachable_upstream_is_reported_not_fatal(tmp_path, content_repo):
         AuthActions(client).login("editor")
         save(client, "Home", "# Still saving\n", app)  # the wiki keeps working
     finally:
-        app.extensions["wiki.git.mirror"].stop()
-        app.extensions["wiki"].storage.close()
+        app.services.mirror.stop()
+        app.close()
 
 
 def test_no_webhook_without_an_upstream(client):
@@ -222,16 +222,16 @@ def test_a_scheduled_sync_pulls_in_the_background(mirrored, upstream, tmp_path):
     client = mirrored.test_client()
     assert sync(client).status_code == 200
     commit_upstream(upstream, tmp_path, {"WG4/Later upstream.md": "# Later\n\nx\n"})
-    mirror = mirrored.extensions["wiki.git.mirror"]
+    mirror = mirrored.services.mirror
     mirror.sync_soon()
     assert mirror.wait_idle(20)
-    assert mirrored.extensions["wiki"].exists("WG4/Later upstream")
+    assert mirrored.services.pages.exists("WG4/Later upstream")
 
 
 def test_requests_arriving_together_start_one_worker(mirrored, monkeypatch):
     import threading as real_threading
 
-    mirror = mirrored.extensions["wiki.git.mirror"]
+    mirror = mirrored.services.mirror
     mirror._thread = None
     started = []
     barrier = real_threading.Barrier(8)

@@ -24,6 +24,7 @@ from flask_login import AnonymousUserMixin
 from flask_login import LoginManager
 from flask_login import current_user
 
+from ..app import services
 from ..errors import PageNotFound
 from ..errors import PermissionDenied
 from ..errors import WikiError
@@ -89,11 +90,11 @@ def init_app(app: Flask) -> None:
 
 
 def get_users() -> UserStore:
-    return current_app.extensions["wiki.access.users"]
+    return services().users
 
 
 def get_throttle() -> LoginThrottle:
-    return current_app.extensions["wiki.access.throttle"]
+    return services().throttle
 
 
 class TooManyAttempts(WikiError):
@@ -215,7 +216,7 @@ def _basic_credentials(value: str) -> tuple[str, str] | None:
 
 
 def get_spaces() -> SpaceStore:
-    return current_app.extensions["wiki.access.spaces"]
+    return services().spaces
 
 
 def access() -> Access:

@@ -1,6 +1,6 @@
 """The content repository's git hooks: `python -m wiki.git.hooks pre-receive`.
 
-Installed into `<content>/hooks/` when the wiki starts. git runs the hook for
+Installed into `<content>/hooks/` by `wiki init` and `wiki serve` (`prepare`). git runs the hook for
 every push (over HTTP through the wiki, or over ssh); what it prints goes to
 the pusher's terminal as `remote: ...` lines.
 """
@@ -16,13 +16,35 @@ HOOK = "pre-receive"
 MARKER = "# installed by the wiki"
 
 
-def install(git_dir: Path) -> None:
-    """Write the pre-receive hook (again, when the Python running the wiki moved)."""
-    hook = Path(git_dir) / "hooks" / HOOK
-    script = (
+def prepare(git_dir: Path) -> None:
+    """Make the repository a strict server: its git configuration (wiki/git/http.py) and
+    the pre-receive hook. Run by `wiki init` and `wiki serve`; the app itself changes
+    nothing in the repository, and refuses pushes while the hook is missing."""
+    from .http import configure
+
+    configure(git_dir)
+    install(git_dir)
+
+
+def installed(git_dir: Path) -> bool:
+    """Whether the current hook is in place (pushes are refused without it)."""
+    try:
+        return (Path(git_dir) / "hooks" / HOOK).read_text() == _script()
+    except OSError:
+        return False
+
+
+def _script() -> str:
+    return (
         f"#!/bin/sh\n{MARKER}: checks every pushed commit (see wiki/git/pushcheck.py)\n"
         f"exec {shlex.quote(sys.executable)} -P -m wiki.git.hooks {HOOK}\n"
     )
+
+
+def install(git_dir: Path) -> None:
+    """Write the pre-receive hook (again, when the Python running the wiki moved)."""
+    hook = Path(git_dir) / "hooks" / HOOK
+    script = _script()
     try:
         if hook.read_text() == script:
             return
@@ -45,7 +67,10 @@ def pre_receive(lines: list[str]) -> int:
     try:
         reasons = check_push(updates, rules)  # type: ignore[arg-type]
     except Exception as error:  # never accept a push that could not be checked
-        print(f"The wiki could not check this push: {error}", file=sys.stderr)
+        # git's own words (paths, object names) are not for the pusher: the error's kind is
+        # enough to report it to an administrator
+        print(f"The wiki could not check this push ({type(error).__name__}). Please try "
+              "again; if it happens again, tell an administrator.", file=sys.stderr)
         return 1
     if reasons:
         print("The wiki refused this push:", file=sys.stderr)

@@ -109,11 +109,13 @@ def run_backend(
         **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()},
         **(extra_env or {}),
     }
-    if remote_user:
-        # receive-pack is refused without http.receivepack unless a user is set
-        env["GIT_CONFIG_COUNT"] = "1"
-        env["GIT_CONFIG_KEY_0"] = "http.receivepack"
-        env["GIT_CONFIG_VALUE_0"] = "true"
+    # the strict settings hold for every call, whatever the repository's own configuration;
+    # receive-pack is refused without http.receivepack, which only a known user gets
+    settings = {**REPO_CONFIG, "http.receivepack": "true" if remote_user else "false"}
+    env["GIT_CONFIG_COUNT"] = str(len(settings))
+    for i, (key, value) in enumerate(settings.items()):
+        env[f"GIT_CONFIG_KEY_{i}"] = key
+        env[f"GIT_CONFIG_VALUE_{i}"] = value
     errors = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [shutil.which("git") or "git", "http-backend"],

@@ -225,6 +225,9 @@ class Deliveries:
         self._database = Database(Path(path), schema=(
             "CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL);"))
 
+    def close(self) -> None:
+        self._database.close()
+
     def first_time(self, key: str) -> bool:
         """Record `key`; False when it was seen within the window."""
         db = self._database.connection()

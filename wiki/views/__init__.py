@@ -6,13 +6,13 @@ from urllib.parse import quote
 from urllib.parse import urlencode
 
 from flask import Flask
-from flask import current_app
 from flask import render_template
 from flask import request
 from markupsafe import Markup
 from markupsafe import escape
 
 from ..access.auth import read_filter
+from ..app import services
 from ..pages import names
 from ..pages.catalog import TreeNode
 from ..pages.service import Wiki
@@ -20,7 +20,7 @@ from ..pages.service import Wiki
 
 def get_wiki() -> Wiki:
     """The Wiki service of this application."""
-    return current_app.extensions["wiki"]
+    return services().pages
 
 
 def page_url(name: str, **params: str) -> str:
@@ -50,7 +50,7 @@ def folder_listing(folder: str, current: str = "") -> Markup | None:
     node = wiki.subtree(folder) if folder else None
     if node is None or not node.children:
         return None
-    cache = current_app.extensions.setdefault("wiki.sidebar", {})
+    cache = services().sidebar
     key = (wiki.head(), request.script_root, folder)
     html = cache.get(key)
     if html is None:
@@ -82,7 +82,7 @@ def new_page_name() -> str | None:
 
 def mirror_state() -> dict | None:
     """The upstream mirror's state (None without a mirror), for admins' pages."""
-    mirror = current_app.extensions.get("wiki.git.mirror")
+    mirror = services().mirror
     return mirror.state() if mirror is not None else None
 
 

@@ -22,6 +22,7 @@ from ..access.policy import READ_POLICIES
 from ..access.policy import WRITE_POLICIES
 from ..access.users import ROLES
 from ..access.users import AccountError
+from ..app import services
 from ..errors import PageNotFound
 from ..errors import WikiError
 from ..mail import mail_configured
@@ -318,7 +319,7 @@ def audit():
 
 
 def _mirror():
-    mirror = current_app.extensions.get("wiki.git.mirror")
+    mirror = services().mirror
     if mirror is None:
         raise PageNotFound("No upstream mirror is configured (UPSTREAM_URL).")
     return mirror

@@ -19,6 +19,8 @@ from flask import current_app
 from flask import request
 from flask_login import current_user
 
+from ..app import services
+
 MAX_ENTRIES = 512
 MAX_BYTES = 16 << 20
 
@@ -56,14 +58,14 @@ def key_for(name: str) -> tuple | None:
         return None
     if current_user.is_authenticated:
         return None
-    head = current_app.extensions["wiki"].head()
+    head = services().pages.head()
     if head is None:
         return None
-    return (head, current_app.extensions["wiki.access.spaces"].version(), name)
+    return (head, services().spaces.version(), name)
 
 
 def cache() -> PageCache:
-    found = current_app.extensions.get("wiki.page_cache")
+    found = services().page_cache
     if found is None:
-        found = current_app.extensions.setdefault("wiki.page_cache", PageCache())
+        found = services().page_cache = PageCache()
     return found

@@ -21,6 +21,7 @@ from ..access.auth import read_filter
 from ..access.auth import readable
 from ..access.auth import require
 from ..access.auth import search_restriction
+from ..app import services
 from ..errors import EditConflict
 from ..errors import InvalidContent
 from ..errors import PageNotFound
@@ -195,7 +196,7 @@ def sync():
     """Webhook: pull from UPSTREAM_URL now. Authenticated by SYNC_SECRET, sent as the
     `X-Sync-Secret` header or as a GitHub/Gitea/GitLab-style signature or token."""
     config = current_app.config
-    mirror = current_app.extensions.get("wiki.git.mirror")
+    mirror = services().mirror
     secret = config.get("SYNC_SECRET")
     if mirror is None or not secret:
         raise PageNotFound("There is no upstream to sync with (UPSTREAM_URL, SYNC_SECRET).")
@@ -229,13 +230,7 @@ def _delivery_key() -> str | None:
 
 
 def _deliveries():
-    from ..git.mirror import Deliveries
-
-    found = current_app.extensions.get("wiki.deliveries")
-    if found is None:
-        path = get_wiki().storage.git_dir / "wiki" / "webhooks.sqlite"
-        found = current_app.extensions.setdefault("wiki.deliveries", Deliveries(path))
-    return found
+    return services().deliveries()
 
 
 def _sync_authorized(secret: str) -> bool:

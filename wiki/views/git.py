@@ -17,6 +17,7 @@ from flask import stream_with_context
 
 from ..access.auth import access
 from ..access.auth import who
+from ..git import hooks
 from ..git import http as githttp
 from ..git.pushcheck import RULES_ENV
 from ..git.pushcheck import PushRules
@@ -59,6 +60,10 @@ def smart_http(call: str):
         return _challenge("Log in to push: your user name and a personal token (or password).")
     if pushing and not snapshot.may_write(person):
         return _text(403, "Your account may read but not write anywhere in the wiki.")
+    if pushing and not hooks.installed(get_wiki().storage.git_dir):
+        # the hook checks every pushed commit: without it no push is taken
+        return _text(503, "This wiki is not set up to receive pushes yet: an administrator "
+                          "runs `wiki init` (or `wiki serve`) once.")
     if request.method == "POST" and request.mimetype != f"application/x-{service}-request":
         return _text(415, f"Expected a {service} request.")
     config = current_app.config
