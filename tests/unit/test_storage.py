@@ -10,8 +10,8 @@ from wiki.errors import EditConflict
 from wiki.errors import InvalidRevision
 from wiki.errors import PageNotFound
 from wiki.errors import StorageError
+from wiki.git.merge import merge3
 from wiki.git.storage import Storage
-from wiki.git.storage import merge3
 from wiki.model import Author
 
 ANNA = Author("Anna Ő", "anna@example.org")
@@ -338,10 +338,10 @@ def test_head_is_read_through_git_where_refs_are_not_files(content_repo):
     heads.rmdir()
     heads.write_text("this repository uses the reftable format\n")  # reftable's stub
     content_repo.head()  # no crash: git is asked (this machine's git may not read reftable)
-    assert content_repo._reftable
+    assert content_repo.branch._reftable
     heads.unlink()
     heads.mkdir()
-    content_repo._reftable = True  # as a repository with a reftable/ folder is opened
+    content_repo.branch._reftable = True  # as a repository with a reftable/ folder is opened
     assert content_repo.head() == expected
     rev = content_repo.write("New.md", "x\n", author=ANNA, message="m")
     assert content_repo.head() == rev.id == git(content_repo, "rev-parse", "main").strip()
@@ -353,17 +353,17 @@ def _loose_and_packs(storage) -> tuple[int, int]:
 
 
 def test_saves_are_packed_in_the_background(content_repo):
-    content_repo.pack_every, content_repo.gc_auto = 5, 10
-    content_repo._commits_since_pack = 0
+    content_repo.packer.every, content_repo.packer.gc_auto = 5, 10
+    content_repo.packer._since = 0
     base = content_repo.head()
     for i in range(4):
         base = content_repo.write(f"P{i}.md", f"page {i}\n", author=ANNA, message="m",
                                   base_revision=base).id
-    assert content_repo._packer is None  # not yet: four commits
+    assert content_repo.packer.thread is None  # not yet: four commits
     loose_before, _ = _loose_and_packs(content_repo)
     assert loose_before >= 12
     content_repo.write("P4.md", "page 4\n", author=ANNA, message="m", base_revision=base)
-    content_repo._packer.join(30)
+    content_repo.packer.thread.join(30)
     loose, packs = _loose_and_packs(content_repo)
     assert packs >= 1 and loose < 10
     assert content_repo.read("P3.md") == "page 3\n"  # still readable from the pack

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from .runner import Git
 
 log = logging.getLogger(__name__)
 SERVICES = ("git-upload-pack", "git-receive-pack")
@@ -43,14 +44,11 @@ class BackendResponse:
 
 def configure(git_dir: Path) -> None:
     """Apply REPO_CONFIG to the repository (only what differs, so restarts are cheap)."""
-    current = subprocess.run(
-        ["git", "--git-dir", str(git_dir), "config", "--local", "--list"],
-        capture_output=True, text=True,
-    ).stdout.lower().splitlines()
+    git = Git(git_dir)
+    current = git.text("config", "--local", "--list").lower().splitlines()
     for key, value in REPO_CONFIG.items():
         if f"{key.lower()}={value}" not in current:
-            subprocess.run(["git", "--git-dir", str(git_dir), "config", key, value], check=True,
-                           capture_output=True)
+            git.out("config", key, value)
 
 
 def spool(stream: BinaryIO, length: int | None, limit: int) -> BinaryIO:
@@ -117,12 +115,12 @@ def run_backend(
         env[f"GIT_CONFIG_KEY_{i}"] = key
         env[f"GIT_CONFIG_VALUE_{i}"] = value
     errors = tempfile.TemporaryFile()
-    proc = subprocess.Popen(
-        [shutil.which("git") or "git", "http-backend"],
+    proc = Git.spawn(
+        ["http-backend"],
+        env=env,
         stdin=body,
         stdout=subprocess.PIPE,
         stderr=errors,
-        env=env,
     )
     assert proc.stdout is not None
     status, response_headers = 200, []

@@ -10,7 +10,6 @@ is kept in `<content>/wiki/mirror.json`, shared by all workers. No Flask imports
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -21,9 +20,10 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 
+from ..locks import exclusive
 from ..model import Author
 from ..sqlite import Database
-from .storage import MergeResult
+from .merge import MergeResult
 from .storage import Storage
 
 log = logging.getLogger(__name__)
@@ -155,9 +155,10 @@ class Mirror:
         return proc.returncode == 0, (proc.stderr + proc.stdout).strip()[-500:]
 
     def _git(self, *args: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-        return subprocess.run(["git", "--git-dir", str(self.storage.git_dir), *args],
-                              capture_output=True, text=True, env=env, timeout=300)
+        proc = self.storage.git.run(*args, timeout=300)
+        return subprocess.CompletedProcess(proc.args, proc.returncode,
+                                           proc.stdout.decode("utf-8", "replace"),
+                                           proc.stderr.decode("utf-8", "replace"))
 
     # -- what admins see -------------------------------------------------------------
 
@@ -191,9 +192,7 @@ class Mirror:
         self._update(change)
 
     def _update(self, change) -> None:
-        self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.state_path.with_suffix(".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with exclusive(self.state_path.with_suffix(".lock")):
             state = self.state()
             change(state)
             tmp = self.state_path.with_suffix(f".{os.getpid()}.tmp")

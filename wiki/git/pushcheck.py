@@ -12,8 +12,6 @@ its own process, with the rules handed over in the environment.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import unicodedata
 from dataclasses import dataclass
 from dataclasses import field
@@ -26,6 +24,7 @@ from ..pages import frontmatter
 from ..pages import names
 from .parse import ZERO
 from .parse import parse_raw_diff
+from .runner import Git
 
 MAIN = "refs/heads/main"
 RULES_ENV = "WIKI_PUSH_RULES"
@@ -75,23 +74,6 @@ class PushRules:
         )
 
 
-class Git:
-    """git commands in the repository the hook runs in (quarantined objects included)."""
-
-    def __init__(self, git_dir: str | None = None) -> None:
-        self.prefix = ["git"] + (["--git-dir", git_dir] if git_dir else [])
-
-    def run(self, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
-        proc = subprocess.run([*self.prefix, *args], input=input, capture_output=True,
-                              env={**os.environ, "LC_ALL": "C"})
-        if check and proc.returncode != 0:
-            raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip())
-        return proc.stdout
-
-    def ok(self, *args: str) -> bool:
-        return subprocess.run([*self.prefix, *args], capture_output=True).returncode == 0
-
-
 def check_push(updates: list[tuple[str, str, str]], rules: PushRules,
                git: Git | None = None) -> list[str]:
     """Every reason to refuse these ref updates ((old, new, ref) as git gives them)."""
@@ -124,11 +106,11 @@ def _unpacked_size(git: Git, tips: list[str]) -> int:
     compressed pack may be a thousandth of it)."""
     if not tips:
         return 0
-    objects = git.run("rev-list", "--objects", *tips, "--not", "--all")
+    objects = git.out("rev-list", "--objects", *tips, "--not", "--all")
     names = b"\n".join(line.split(b" ", 1)[0] for line in objects.splitlines() if line)
     if not names:
         return 0
-    sizes = git.run("cat-file", "--batch-check=%(objectsize)", input=names + b"\n")
+    sizes = git.out("cat-file", "--batch-check=%(objectsize)", input=names + b"\n")
     return sum(int(n) for n in sizes.split() if n.isdigit())
 
 
@@ -145,13 +127,13 @@ def _check_commits(git: Git, old: str, new: str, rules: PushRules) -> list[str]:
     can revert, delete or restore pages without changing them itself: its author
     picks the parents and the resulting tree).
     """
-    listing = git.run("rev-list", "--reverse", "--parents", new, "--not", "--all").decode()
+    listing = git.out("rev-list", "--reverse", "--parents", new, "--not", "--all").decode()
     commits = [(line.split()[0], line.split()[1:]) for line in listing.splitlines() if line]
     reasons: list[str] = []
     rights: dict[str, str] = {}  # path -> the first reason it may not be written
     added: set[str] = set()
     blobs: dict[str, tuple[str, str, str]] = {}  # path -> (mode, sha, commit), newest wins
-    has_history = bool(git.run("for-each-ref", "--count=1", "refs/").strip())
+    has_history = bool(git.out("for-each-ref", "--count=1", "refs/").strip())
     for commit, parents in commits:
         if not parents and has_history:
             reasons.append(
@@ -171,7 +153,7 @@ def _check_commits(git: Git, old: str, new: str, rules: PushRules) -> list[str]:
             _check_right(rights, path, commit, rules, "changes")
         if len(parents) > 1:
             _check_merge(git, commit, parents, per_parent, rules, rights)
-    landed = parse_raw_diff(git.run("diff-tree", "-r", "-z", "--no-renames",
+    landed = parse_raw_diff(git.out("diff-tree", "-r", "-z", "--no-renames",
                                     old if old != ZERO else EMPTY_TREE, new)
                             .decode("utf-8", "surrogateescape"))
     for path in landed:
@@ -195,7 +177,7 @@ EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empt
 def _diff(git: Git, old: str | None, new: str) -> dict[str, tuple[str, str]]:
     """Paths that differ between two commits (None: the empty tree), with the new mode and
     blob (ZERO for a deletion)."""
-    out = git.run("diff-tree", "-r", "-z", "--no-renames", old or EMPTY_TREE, new)
+    out = git.out("diff-tree", "-r", "-z", "--no-renames", old or EMPTY_TREE, new)
     raw = parse_raw_diff(out.decode("utf-8", "surrogateescape"))
     return {p: v or ("000000", ZERO) for p, v in raw.items()}
 
@@ -216,7 +198,7 @@ def _check_merge(git: Git, commit: str, parents: list[str],
     delete or restore that page."""
     if rules.access is None:
         return
-    found = git.run("merge-base", "--octopus", *parents, check=False).decode().split()
+    found = git.run("merge-base", "--octopus", *parents).stdout.decode().split()
     base = found[0] if found else None
     for parent, differs in zip(parents, per_parent, strict=True):
         side_changed = _diff(git, base, parent)
@@ -280,7 +262,7 @@ def _check_blobs(git: Git, blobs: dict[str, tuple[str, str, str]], rules: PushRu
         return []
     items = [(p, sha, commit) for p, (mode, sha, commit) in blobs.items()
              if mode not in (SYMLINK, SUBMODULE)]
-    sizes = git.run("cat-file", "--batch-check=%(objectsize)",
+    sizes = git.out("cat-file", "--batch-check=%(objectsize)",
                     input="".join(f"{sha}\n" for _, sha, _ in items).encode()).decode().split()
     reasons = []
     pages = []
@@ -314,7 +296,7 @@ def _read_blobs(git: Git, shas: list[str]) -> dict[str, bytes]:
     """Several blobs through one `git cat-file --batch`."""
     if not shas:
         return {}
-    out = git.run("cat-file", "--batch", input="".join(f"{sha}\n" for sha in shas).encode())
+    out = git.out("cat-file", "--batch", input="".join(f"{sha}\n" for sha in shas).encode())
     result, pos = {}, 0
     for sha in shas:
         end = out.index(b"\n", pos)
@@ -326,7 +308,7 @@ def _read_blobs(git: Git, shas: list[str]) -> dict[str, bytes]:
 
 def _case_clashes(git: Git, new: str, added: set[str]) -> list[str]:
     """Paths that differ only by letter case from another path (or folder) at `new`."""
-    listing = git.run("ls-tree", "-r", "-z", "--name-only", new).split(b"\0")
+    listing = git.out("ls-tree", "-r", "-z", "--name-only", new).split(b"\0")
     variants: dict[str, set[str]] = {}
     for raw in listing:
         if not raw:

@@ -9,7 +9,6 @@ found by searching the pages with `git grep`.
 from __future__ import annotations
 
 import logging
-import subprocess
 from urllib.parse import quote
 
 from ..locks import exclusive
@@ -102,11 +101,10 @@ class Backlinks:
         files = self.storage.files_at(head)
         leaf = names.leaf(name)
         patterns = {leaf, quote(leaf), leaf.replace(" ", "%20")}
-        args = ["git", "--git-dir", str(self.storage.git_dir), "grep", "-l", "-F", "-i", "-z"]
+        args = ["grep", "-l", "-F", "-i", "-z"]
         for pat in sorted(patterns):
             args += ["-e", pat]
-        args += [head, "--", "*.md"]
-        proc = subprocess.run(args, capture_output=True)
+        proc = self.storage.git.run(*args, head, "--", "*.md")
         found = []
         for entry in proc.stdout.decode("utf-8", "replace").split("\0"):
             if not entry:
