@@ -66,3 +66,15 @@ class StorageError(WikiError):
 
 class ConfigError(WikiError):
     status = 500
+
+
+class SpaceError(WikiError):
+    status = 400
+
+
+class SpaceNotFound(WikiError):
+    status = 404
+
+
+class AccountError(WikiError):
+    status = 400

@@ -14,12 +14,10 @@ import functools
 import re
 import secrets
 import sqlite3
-import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
@@ -28,18 +26,20 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
-from ..errors import WikiError
+from ..errors import AccountError
 from ..sqlite import Database
 from . import tokens
+from .credentials import MIN_PASSWORD
+from .credentials import Credentials
+from .credentials import check_password
 from .identity import mixes_scripts
 from .identity import name_key
-from .tokens import Token
-from .tokens import digest
 
 ROLES = ("admin", "editor", "reader")
-MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[\w.\-]{2,40}$", re.UNICODE)
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+
+__all__ = ["MIN_PASSWORD", "AccountError", "User", "UserStore", "check_username"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -80,11 +80,7 @@ _USER_COLUMNS = (
     "EXISTS (SELECT 1 FROM users other WHERE other.name_key = users.name_key "
     "AND other.id != users.id AND other.disabled = 0)"
 )
-RESET_HOURS = 24
 
-
-class AccountError(WikiError):
-    status = 400
 
 
 @dataclass(frozen=True)
@@ -116,7 +112,7 @@ class User(UserMixin):
         return "pending" if self.pending else "disabled" if self.disabled else "active"
 
 
-class UserStore:
+class UserStore(Credentials):
     """The account database (one SQLite file in the instance folder)."""
 
     def __init__(self, path: Path, *, hash_method: str = "scrypt") -> None:
@@ -185,7 +181,7 @@ class UserStore:
         email = email.strip() or f"{username}@users.noreply"
         if not _EMAIL.match(email):
             raise AccountError("That e-mail address does not look right.")
-        _check_password(password)
+        check_password(password)
         password_hash = generate_password_hash(password, self.hash_method)  # slow: not locked
         taken = AccountError(
             f"The user name '{username}' is taken (names that differ only in letter case or "
@@ -330,7 +326,7 @@ class UserStore:
 
         :raises AccountError: for an unknown user or a too-short password.
         """
-        _check_password(password)
+        check_password(password)
         user = self._require(username)
         self._db().execute(
             "UPDATE users SET password_hash = ?, session_version = ? WHERE id = ?",
@@ -386,87 +382,6 @@ class UserStore:
         user = self._require(username)
         self._db().execute("UPDATE users SET pending = 0 WHERE id = ?", (user.id,))
 
-    # -- personal API tokens (wiki/access/tokens.py) ------------------------------------------
-
-    def create_token(
-        self, username: str, label: str, *, scope: str = "write", days: int | None = None
-    ) -> tuple[str, Token]:
-        """A new token for the user: (the secret, shown once; its stored description).
-
-        `scope` "read" lets it read only; `days` None means it never expires.
-
-        :raises AccountError: for an unknown user, an empty label, a bad scope or expiry.
-        """
-        user = self._require(username)
-        try:
-            return tokens.create(self._db(), user.id, label, scope=scope, days=days)
-        except tokens.TokenError as problem:
-            raise AccountError(problem.message) from None
-
-    def tokens(self, username: str) -> list[Token]:
-        user_id = self._find(username)
-        return tokens.listing(self._db(), user_id) if user_id is not None else []
-
-    def revoke_token(self, username: str, token_id: int) -> None:
-        """:raises AccountError: when the user has no such token."""
-        if not tokens.revoke(self._db(), self._find(username), token_id):
-            raise AccountError("There is no such token (it may have been revoked already).")
-
-    def user_for_token(self, secret: str, username: str | None = None) -> User | None:
-        """The active account a token belongs to (and is named `username`, if given), while
-        the token has not expired; `read_only` is set for a read-scoped token."""
-        found = tokens.lookup(self._db(), secret)
-        user = self.get(found[0]) if found else None
-        if user is None or not user.is_active:
-            return None
-        if username is not None and name_key(user.username) != name_key(username):
-            return None
-        # only the two scopes are ever stored: anything but "read" may write
-        return replace(user, read_only=found[1] == "read")
-
-    # -- password reset links -------------------------------------------------------------
-
-    def create_reset(self, username: str, *, hours: int = RESET_HOURS) -> str:
-        """A one-time secret for a password reset link, valid for `hours`."""
-        user = self._require(username)
-        secret = secrets.token_urlsafe(32)
-        with self._write() as db:
-            db.execute("DELETE FROM password_resets WHERE user_id = ? OR expires < ?",
-                       (user.id, time.time()))
-            db.execute(
-                "INSERT INTO password_resets (token_hash, user_id, expires) VALUES (?, ?, ?)",
-                (digest(secret), user.id, time.time() + hours * 3600),
-            )
-        return secret
-
-    def reset_user(self, secret: str) -> User | None:
-        """The account a reset link is for, while it is valid."""
-        row = self._db().execute(
-            "SELECT user_id, expires FROM password_resets WHERE token_hash = ?", (digest(secret),)
-        ).fetchone()
-        if row is None or row[1] < time.time():
-            return None
-        return self.get(row[0])
-
-    def use_reset(self, secret: str, password: str) -> User:
-        """Set a new password through a reset link; the link then stops working and the
-        user's sessions end.
-
-        :raises AccountError: for an expired or used link, or a too-short password.
-        """
-        user = self.reset_user(secret)
-        if user is None:
-            raise AccountError("This link has expired or was used already. Ask for a new one.")
-        _check_password(password)
-        with self._write() as db:
-            db.execute(
-                "UPDATE users SET password_hash = ?, session_version = ? WHERE id = ?",
-                (generate_password_hash(password, self.hash_method), secrets.token_hex(8),
-                 user.id),
-            )
-            db.execute("DELETE FROM password_resets WHERE user_id = ?", (user.id,))
-        return user
-
     def all(self) -> list[User]:
         rows = self._db().execute("SELECT id FROM users ORDER BY username COLLATE NOCASE")
         return [u for (uid,) in rows.fetchall() if (u := self.get(uid)) is not None]
@@ -498,11 +413,6 @@ def check_username(username: str) -> str:
 def _listing(names: list[str]) -> str:
     quoted = [f"'{n}'" for n in names]
     return ", ".join(quoted[:-1]) + " and " + quoted[-1] if len(quoted) > 1 else quoted[0]
-
-
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"A password needs at least {MIN_PASSWORD} characters.")
 
 
 @functools.cache
