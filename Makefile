@@ -30,6 +30,7 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check wiki tests bench
+	$(BIN)/ruff format --check wiki tests bench
 
 # without the tests that start servers or a browser (marked `slow`)
 test-fast: $(VENV)/.installed-test

@@ -53,7 +53,7 @@ def vocabulary(lang: str, size: int = VOCABULARY_SIZE, seed: int = 11) -> list[s
     """The domain words first, then made-up words built from their syllables."""
     rng = random.Random(f"{seed}-{lang}")
     base = WORDS[lang]
-    pieces = sorted({w[i:i + 3] for w in base for i in range(0, max(1, len(w) - 2), 2)})
+    pieces = sorted({w[i : i + 3] for w in base for i in range(0, max(1, len(w) - 2), 2)})
     words = list(dict.fromkeys(base))
     seen = set(words)
     while len(words) < size:
@@ -82,6 +82,8 @@ def zipf_words(lang: str, rng: random.Random, k: int) -> list[str]:
         _VOCAB[lang] = (words, zipf_weights(len(words)))
     words, cum = _VOCAB[lang]
     return rng.choices(words, cum_weights=cum, k=k)
+
+
 FOLDERS = ["WG1", "WG2", "WG3", "WG4", "WG5", "WG6", "Public", "Training"]
 COUNTRIES = [
     "Italy",
@@ -136,8 +138,9 @@ def page_names(count: int, rng: random.Random, big_folders: int = 0) -> list[str
     return names
 
 
-def page_text(name: str, names: list[str], rng: random.Random, revision: int,
-              small: bool = False) -> str:
+def page_text(
+    name: str, names: list[str], rng: random.Random, revision: int, small: bool = False
+) -> str:
     lang = rng.choice(LANGS)
     words = WORDS[lang]
 
@@ -145,19 +148,21 @@ def page_text(name: str, names: list[str], rng: random.Random, revision: int,
         return " ".join(zipf_words(lang, rng, n)).capitalize() + "."
 
     if small:  # about 500 bytes
-        return "\n".join([
-            "---",
-            f"lang: {lang}",
-            f"type: {rng.choice(TYPES)}",
-            f"country: {rng.choice(COUNTRIES)}",
-            "---",
-            f"# {name.rsplit('/', 1)[1]}",
-            "",
-            " ".join(sentence(rng.randint(8, 14)) for _ in range(3)),
-            "",
-            f"See also [[{rng.choice(names)}]]. Revision {revision}.",
-            "",
-        ])
+        return "\n".join(
+            [
+                "---",
+                f"lang: {lang}",
+                f"type: {rng.choice(TYPES)}",
+                f"country: {rng.choice(COUNTRIES)}",
+                "---",
+                f"# {name.rsplit('/', 1)[1]}",
+                "",
+                " ".join(sentence(rng.randint(8, 14)) for _ in range(3)),
+                "",
+                f"See also [[{rng.choice(names)}]]. Revision {revision}.",
+                "",
+            ]
+        )
 
     links = " ".join(f"[[{rng.choice(names)}]]" for _ in range(3))
     parts = [
@@ -193,8 +198,16 @@ def page_text(name: str, names: list[str], rng: random.Random, revision: int,
     return "\n".join(parts)
 
 
-def generate(out: Path, pages: int, commits: int, hot: int, seed: int = 7, *,
-             small: bool = False, big_folders: int = 0) -> None:
+def generate(
+    out: Path,
+    pages: int,
+    commits: int,
+    hot: int,
+    seed: int = 7,
+    *,
+    small: bool = False,
+    big_folders: int = 0,
+) -> None:
     rng = random.Random(seed)
     final, out = out, out.with_name(out.name + ".partial")  # renamed when complete
     shutil.rmtree(out, ignore_errors=True)
@@ -215,7 +228,7 @@ def generate(out: Path, pages: int, commits: int, hot: int, seed: int = 7, *,
     if creating < 1 or edits < hot:
         raise SystemExit("--commits must be at least --hot + 2")
     per_commit = -(-pages // creating)
-    plan = [names[i:i + per_commit] for i in range(0, pages, per_commit)]
+    plan = [names[i : i + per_commit] for i in range(0, pages, per_commit)]
     creations = len(plan)
     other = [[rng.choice(names[1:])] for _ in range(edits - hot)]
     edit_plan = other + [[names[0]]] * hot
@@ -272,8 +285,9 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="pages of about 500 bytes")
     parser.add_argument("--big-folders", type=int, default=0, help="folders of 5,000 pages")
     args = parser.parse_args()
-    generate(args.out, args.pages, args.commits, args.hot, small=args.small,
-             big_folders=args.big_folders)
+    generate(
+        args.out, args.pages, args.commits, args.hot, small=args.small, big_folders=args.big_folders
+    )
 
 
 if __name__ == "__main__":

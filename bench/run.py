@@ -149,13 +149,15 @@ def worker_rss(master: int) -> list[int]:
 
 
 def loose_objects(repo: Path) -> int:
-    out = subprocess.run(["git", "--git-dir", str(repo), "count-objects"],
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["git", "--git-dir", str(repo), "count-objects"], capture_output=True, text=True
+    ).stdout
     return int(out.split()[0]) if out else -1
 
 
-def throughput(port: int, paths: list[str], threads: int = 4, seconds: float = 10.0,
-               cookie: str = "") -> float:
+def throughput(
+    port: int, paths: list[str], threads: int = 4, seconds: float = 10.0, cookie: str = ""
+) -> float:
     count = [0]
     lock = threading.Lock()
     stop_at = time.time() + seconds
@@ -188,11 +190,18 @@ def main() -> None:
     parser.add_argument("--hot", type=int, default=2_000)
     parser.add_argument("--fresh", action="store_true", help="generate the corpus again")
     parser.add_argument("--small", action="store_true", help="pages of about 500 bytes")
-    parser.add_argument("--big-folders", type=int, default=0,
-                        help="folders of 5,000 pages (saves there are measured apart)")
-    parser.add_argument("--large", action="store_true",
-                        help="the refactor's corpus: 40,000 small pages, 20,000 commits, "
-                             "two folders of 5,000 pages")
+    parser.add_argument(
+        "--big-folders",
+        type=int,
+        default=0,
+        help="folders of 5,000 pages (saves there are measured apart)",
+    )
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help="the refactor's corpus: 40,000 small pages, 20,000 commits, "
+        "two folders of 5,000 pages",
+    )
     args = parser.parse_args()
     if args.large:
         args.pages, args.commits, args.small = 40_000, 20_000, True
@@ -212,8 +221,14 @@ def main() -> None:
         shutil.rmtree(corpus)
     if not corpus.exists():
         print(f"generating {corpus} ...", file=sys.stderr)
-        generate(corpus, args.pages, args.commits, args.hot, small=args.small,
-                 big_folders=args.big_folders)
+        generate(
+            corpus,
+            args.pages,
+            args.commits,
+            args.hot,
+            small=args.small,
+            big_folders=args.big_folders,
+        )
     marker = corpus / "bench-generated-head"
     if not marker.exists():  # a corpus generated before the marker existed: its first 20k commits
         rev = subprocess.run(
@@ -259,12 +274,20 @@ def main() -> None:
         capture_output=True,
     )
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "wiki", "reindex", "--no-search"], env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "wiki", "reindex", "--no-search"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     results["revision_table_build_s"] = round(time.perf_counter() - start, 2)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "wiki", "reindex", "--no-history"], env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "wiki", "reindex", "--no-history"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     results["search_index_build_s"] = round(time.perf_counter() - start, 2)
 
     port = free_port()
@@ -312,10 +335,10 @@ def main() -> None:
         results["backlinks"] = summary(
             timed(lambda: client.request("GET", "/-/backlinks/" + next(linked)), 200)
         )
-        results["health_throughput_per_s"] = round(
-            throughput(port, ["-/health"], seconds=5), 1)
+        results["health_throughput_per_s"] = round(throughput(port, ["-/health"], seconds=5), 1)
         results["throughput_vs_health"] = round(
-            results["throughput_pages_per_s"] / results["health_throughput_per_s"], 2)
+            results["throughput_pages_per_s"] / results["health_throughput_per_s"], 2
+        )
 
         client.login("bench", PASSWORD)
         counter = [0]
@@ -340,7 +363,8 @@ def main() -> None:
             assert status in (200, 201), (status, data[:200])
 
         results["throughput_signed_in_pages_per_s"] = round(
-            throughput(port, sample, seconds=5, cookie=client.cookie), 1)
+            throughput(port, sample, seconds=5, cookie=client.cookie), 1
+        )
         save_times: list[float] = []
         for _ in range(200):
             save()
@@ -397,15 +421,21 @@ def print_table(r: dict) -> None:
         f"{r['throughput_cold_pages_per_s']} pages/s over all pages (mostly first views); "
         "4 client threads"
     )
-    print(f"/-/health: {r['health_throughput_per_s']} requests/s; page views reach "
-          f"{r['throughput_vs_health']:.0%} of it (readers without an account); signed in: "
-          f"{r['throughput_signed_in_pages_per_s']} pages/s. "
-          f"All pages index: {r['all_pages_index_kb']} KB")
-    print(f"worker RSS after the bench: {r['worker_rss_mib']} MiB; loose objects after the "
-          f"saves: {r['loose_objects_after_saves']}")
+    print(
+        f"/-/health: {r['health_throughput_per_s']} requests/s; page views reach "
+        f"{r['throughput_vs_health']:.0%} of it (readers without an account); signed in: "
+        f"{r['throughput_signed_in_pages_per_s']} pages/s. "
+        f"All pages index: {r['all_pages_index_kb']} KB"
+    )
+    print(
+        f"worker RSS after the bench: {r['worker_rss_mib']} MiB; loose objects after the "
+        f"saves: {r['loose_objects_after_saves']}"
+    )
     print(f"cold start to first page: {r['cold_start_s']} s; restart: {r['restart_s']} s")
-    print(f"revision table built from git in {r['revision_table_build_s']} s; "
-          f"search index in {r['search_index_build_s']} s")
+    print(
+        f"revision table built from git in {r['revision_table_build_s']} s; "
+        f"search index in {r['search_index_build_s']} s"
+    )
 
 
 if __name__ == "__main__":

@@ -42,15 +42,20 @@ def build(size: int, reuse: bool = False) -> tuple[Path, Path, dict]:
     if not corpus.exists():
         generate(corpus, size, size, 0)
     head = (corpus / "bench-generated-head").read_text().strip()
-    subprocess.run(["git", "--git-dir", str(corpus), "update-ref", "refs/heads/main", head],
-                   check=True)
+    subprocess.run(
+        ["git", "--git-dir", str(corpus), "update-ref", "refs/heads/main", head], check=True
+    )
     instance = OUT / f"search-instance-{size}"
     if reuse and (instance / "search_index").is_dir():
         return corpus, instance, {"pages": size, "reused_index": True}
     shutil.rmtree(instance, ignore_errors=True)
-    env = {**os.environ, "WIKI_INSTANCE": str(instance), "WIKI_CONTENT_DIR": str(corpus),
-           "WIKI_SEARCH_INDEX_DIR": str(instance / "search_index"),
-           "PYTHONPATH": str(HERE.parent)}
+    env = {
+        **os.environ,
+        "WIKI_INSTANCE": str(instance),
+        "WIKI_CONTENT_DIR": str(corpus),
+        "WIKI_SEARCH_INDEX_DIR": str(instance / "search_index"),
+        "PYTHONPATH": str(HERE.parent),
+    }
     os.environ.update(env)
     from wiki.app import create_app
 
@@ -115,12 +120,19 @@ def queries(rng: random.Random, count: int) -> dict[str, list[str]]:
 
 
 def measure_http(instance: Path, corpus: Path, count: int) -> dict:
-    env = {**os.environ, "WIKI_INSTANCE": str(instance), "WIKI_CONTENT_DIR": str(corpus),
-           "WIKI_SEARCH_INDEX_DIR": str(instance / "search_index")}
+    env = {
+        **os.environ,
+        "WIKI_INSTANCE": str(instance),
+        "WIKI_CONTENT_DIR": str(corpus),
+        "WIKI_SEARCH_INDEX_DIR": str(instance / "search_index"),
+    }
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "wiki", "serve", "--port", str(port),
-                             "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wiki", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     client = Client(port)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -164,8 +176,13 @@ def measure_http(instance: Path, corpus: Path, count: int) -> dict:
 
 
 def measure_updates(instance: Path, corpus: Path) -> dict:
-    os.environ.update({"WIKI_INSTANCE": str(instance), "WIKI_CONTENT_DIR": str(corpus),
-                       "WIKI_SEARCH_INDEX_DIR": str(instance / "search_index")})
+    os.environ.update(
+        {
+            "WIKI_INSTANCE": str(instance),
+            "WIKI_CONTENT_DIR": str(corpus),
+            "WIKI_SEARCH_INDEX_DIR": str(instance / "search_index"),
+        }
+    )
     from wiki.app import create_app
     from wiki.model import Author
 
@@ -179,8 +196,13 @@ def measure_updates(instance: Path, corpus: Path) -> dict:
     for i in range(100):
         name = rng.choice(names)
         start = time.perf_counter()
-        wiki.storage.write(name + ".md", f"# Edited {i}\n\nzanzibar{i} cluster policy {run}\n",
-                           author=author, message=f"edit {i}", base_revision=wiki.head())
+        wiki.storage.write(
+            name + ".md",
+            f"# Edited {i}\n\nzanzibar{i} cluster policy {run}\n",
+            author=author,
+            message=f"edit {i}",
+            base_revision=wiki.head(),
+        )
         middle = time.perf_counter()
         wiki.sync_index()
         end = time.perf_counter()
@@ -190,8 +212,13 @@ def measure_updates(instance: Path, corpus: Path) -> dict:
     figures = {"commit": summary(save_ms), "index_update_after_save": summary(index_ms)}
     # 1,000 commits behind the index's back (as a push), then one catch-up
     for i in range(1000):
-        wiki.storage.write(rng.choice(names) + ".md", f"# Pushed {i}\n\npushedword{i} {run}\n",
-                           author=author, message=f"push {i}", base_revision=wiki.head())
+        wiki.storage.write(
+            rng.choice(names) + ".md",
+            f"# Pushed {i}\n\npushedword{i} {run}\n",
+            author=author,
+            message=f"push {i}",
+            base_revision=wiki.head(),
+        )
     start = time.perf_counter()
     wiki.sync_index()
     figures["catch_up_1000_commits_s"] = round(time.perf_counter() - start, 2)
@@ -205,10 +232,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 50000])
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep an index built by an earlier run (with --no-updates)")
-    parser.add_argument("--no-updates", action="store_true",
-                        help="skip the update measures (they add 1,100 commits to the corpus)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep an index built by an earlier run (with --no-updates)",
+    )
+    parser.add_argument(
+        "--no-updates",
+        action="store_true",
+        help="skip the update measures (they add 1,100 commits to the corpus)",
+    )
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     for size in args.sizes:

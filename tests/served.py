@@ -14,8 +14,11 @@ from pathlib import Path
 import pytest
 
 PASSWORD = "served-test-password"
-USERS = (("ada", "admin", "Ada Admin"), ("maria", "editor", "Maria Rossi"),
-         ("gus", "reader", "Gus Kovács"))
+USERS = (
+    ("ada", "admin", "Ada Admin"),
+    ("maria", "editor", "Maria Rossi"),
+    ("gus", "reader", "Gus Kovács"),
+)
 
 
 def free_port() -> int:
@@ -33,8 +36,13 @@ class Served:
         self.proc: subprocess.Popen | None = None
 
     def cli(self, *args: str, input: str | None = None) -> str:
-        proc = subprocess.run([sys.executable, "-m", "wiki", *args], env=self.env, input=input,
-                              text=True, capture_output=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "wiki", *args],
+            env=self.env,
+            input=input,
+            text=True,
+            capture_output=True,
+        )
         assert proc.returncode == 0, proc.stderr + proc.stdout
         return proc.stdout
 
@@ -50,8 +58,13 @@ class Served:
             self.proc.wait(10)
 
 
-def serve(tmp: Path, memberships: dict[str, str], *, env: dict[str, str] | None = None,
-          serve_args: tuple[str, ...] = ("--workers", "2")) -> Served:
+def serve(
+    tmp: Path,
+    memberships: dict[str, str],
+    *,
+    env: dict[str, str] | None = None,
+    serve_args: tuple[str, ...] = ("--workers", "2"),
+) -> Served:
     """Set up an instance in `tmp` (accounts of USERS; `memberships` user -> space) and
     serve it (`env`: more environment, e.g. WIKI_* settings); stop it with `.stop()`."""
     env = {
@@ -64,15 +77,28 @@ def serve(tmp: Path, memberships: dict[str, str], *, env: dict[str, str] | None 
     served = Served("", env, tmp)
     served.cli("init")
     for user, role, name in USERS:
-        served.cli("user", "add", user, "--role", role, "--display-name", name,
-                   "--email", f"{user}@example.org", "--password-stdin", input=PASSWORD + "\n")
+        served.cli(
+            "user",
+            "add",
+            user,
+            "--role",
+            role,
+            "--display-name",
+            name,
+            "--email",
+            f"{user}@example.org",
+            "--password-stdin",
+            input=PASSWORD + "\n",
+        )
     for user, space in memberships.items():
         served.cli("space", "add", space, user)
     port = free_port()
     with open(tmp / "server.log", "wb") as log:
         served.proc = subprocess.Popen(
             [sys.executable, "-m", "wiki", "serve", "--port", str(port), *serve_args],
-            env=env, stdout=subprocess.DEVNULL, stderr=log,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
         )
     served.base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 20
@@ -83,6 +109,7 @@ def serve(tmp: Path, memberships: dict[str, str], *, env: dict[str, str] | None 
         except OSError:
             if time.time() > deadline or served.proc.poll() is not None:
                 served.proc.kill()
-                pytest.fail("the wiki server did not start: "
-                            + (tmp / "server.log").read_text()[-2000:])
+                pytest.fail(
+                    "the wiki server did not start: " + (tmp / "server.log").read_text()[-2000:]
+                )
             time.sleep(0.1)

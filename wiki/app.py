@@ -67,8 +67,16 @@ class Services:
         """Stop the mirror, then close every store (each close may be called twice)."""
         if self.mirror is not None:
             self.mirror.stop()
-        for store in (self.search, self.links, self.render_store, self.throttle, self.spaces,
-                      self.users, self._deliveries, self.storage):
+        for store in (
+            self.search,
+            self.links,
+            self.render_store,
+            self.throttle,
+            self.spaces,
+            self.users,
+            self._deliveries,
+            self.storage,
+        ):
             if store is not None:
                 store.close()
 
@@ -126,8 +134,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> WikiApp:
         pages=pages,
         search=search,
         users=users,
-        spaces=SpaceStore(users_db, default_read=app.config["READ_ACCESS"],
-                          known_user=users.stored_name),
+        spaces=SpaceStore(
+            users_db, default_read=app.config["READ_ACCESS"], known_user=users.stored_name
+        ),
         throttle=LoginThrottle(
             users_db,
             limit=app.config["LOGIN_ATTEMPTS"],
@@ -142,15 +151,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> WikiApp:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
-                                x_prefix=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
     # under `wiki serve`, a client that stalls while sending a body gets 408
     app.wsgi_app = ClientTimeout(app.wsgi_app, app.config["BODY_READ_TIMEOUT"])
     if app.config["UPSTREAM_URL"]:
         from .git.mirror import Mirror
 
-        mirror = Mirror(storage, app.config["UPSTREAM_URL"], branch=app.config["UPSTREAM_BRANCH"],
-                        interval=app.config["SYNC_INTERVAL"])
+        mirror = Mirror(
+            storage,
+            app.config["UPSTREAM_URL"],
+            branch=app.config["UPSTREAM_BRANCH"],
+            interval=app.config["SYNC_INTERVAL"],
+        )
         pages.mirror = app.services.mirror = mirror
         # started by the first request, so that only serving processes (not gunicorn's
         # master, not `wiki init`) run it

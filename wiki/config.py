@@ -128,9 +128,18 @@ def validate_config(config: Mapping[str, Any]) -> None:
     proxies = config.get("TRUSTED_PROXIES")
     if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
         problems.append("TRUSTED_PROXIES must be a whole number (0 without a proxy)")
-    for key in ("MAX_PAGE_BYTES", "HISTORY_PAGE_SIZE", "FEED_SIZE", "LOGIN_ATTEMPTS",
-                "LOGIN_WINDOW", "LOGIN_ATTEMPTS_PER_ADDRESS", "SMTP_PORT", "MAX_FILE_BYTES",
-                "GIT_MAX_PUSH_BYTES", "GIT_MAX_UNPACKED_BYTES"):
+    for key in (
+        "MAX_PAGE_BYTES",
+        "HISTORY_PAGE_SIZE",
+        "FEED_SIZE",
+        "LOGIN_ATTEMPTS",
+        "LOGIN_WINDOW",
+        "LOGIN_ATTEMPTS_PER_ADDRESS",
+        "SMTP_PORT",
+        "MAX_FILE_BYTES",
+        "GIT_MAX_PUSH_BYTES",
+        "GIT_MAX_UNPACKED_BYTES",
+    ):
         value = config.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             problems.append(f"{key} must be a positive whole number")

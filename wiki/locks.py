@@ -16,8 +16,12 @@ from pathlib import Path
 
 
 @contextmanager
-def exclusive(path: Path, thread_lock: threading.Lock | threading.RLock | None = None, *,
-              wait: float | None = None) -> Iterator[bool]:
+def exclusive(
+    path: Path,
+    thread_lock: threading.Lock | threading.RLock | None = None,
+    *,
+    wait: float | None = None,
+) -> Iterator[bool]:
     """Hold the lock of file `path` (and `thread_lock`); yields whether it is held.
 
     `wait` None waits as long as it takes; 0 tries once; otherwise at most `wait`

@@ -28,8 +28,7 @@ def send_mail(config: Mapping[str, Any], to: str, subject: str, body: str) -> bo
     host, port, security = config["SMTP_HOST"], int(config["SMTP_PORT"]), config["SMTP_SECURITY"]
     try:
         if security == "ssl":
-            server = smtplib.SMTP_SSL(host, port, timeout=10,
-                                      context=ssl.create_default_context())
+            server = smtplib.SMTP_SSL(host, port, timeout=10, context=ssl.create_default_context())
         else:
             server = smtplib.SMTP(host, port, timeout=10)
         with server:

@@ -91,9 +91,16 @@ class Worker(ThreadWorker):
         return super().handle_request(req, conn)
 
 
-def run(load: Callable[[], Any], *, host: str, port: int, workers: int, threads: int,
-        post_worker_init: Callable[[Any], None] | None = None,
-        worker_exit: Callable[[Any], None] | None = None) -> None:
+def run(
+    load: Callable[[], Any],
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    post_worker_init: Callable[[Any], None] | None = None,
+    worker_exit: Callable[[Any], None] | None = None,
+) -> None:
     """Serve the WSGI app that `load()` makes (once per worker process) with gunicorn."""
 
     class Server(BaseApplication):
@@ -117,4 +124,3 @@ def run(load: Callable[[], Any], *, host: str, port: int, workers: int, threads:
             return load()
 
     Server().run()
-

@@ -21,8 +21,9 @@ def env(tmp_path, monkeypatch):
 
 
 def add_user(runner, name, role="reader"):
-    return runner.invoke(main, ["user", "add", name, "--role", role, "--password-stdin"],
-                         input="password-1\n")
+    return runner.invoke(
+        main, ["user", "add", name, "--role", role, "--password-stdin"], input="password-1\n"
+    )
 
 
 def test_lookalike_names_are_refused_and_old_collisions_reported(env):
@@ -45,9 +46,11 @@ def test_lookalike_names_are_refused_and_old_collisions_reported(env):
 
     # an account the previous version let register next to it
     db = sqlite3.connect(env / "instance" / "users.sqlite")
-    db.execute("INSERT INTO users (username, display_name, email, password_hash, role, "
-               "session_version, created) VALUES ('strauß', 'S', 's@x', ?, 'reader', 'v', 'now')",
-               (generate_password_hash("password-1", "pbkdf2:sha256:1000"),))
+    db.execute(
+        "INSERT INTO users (username, display_name, email, password_hash, role, "
+        "session_version, created) VALUES ('strauß', 'S', 's@x', ?, 'reader', 'v', 'now')",
+        (generate_password_hash("password-1", "pbkdf2:sha256:1000"),),
+    )
     db.commit()
     db.close()
     result = runner.invoke(main, ["init"])

@@ -21,8 +21,14 @@ def from_address(app, address):
 
 
 def register(client, username="newbie", password="a-good-password", **extra):
-    data = {"username": username, "display_name": "New Bie", "email": f"{username}@example.org",
-            "password": password, "confirm_password": password, "csrf_token": csrf_of(client)}
+    data = {
+        "username": username,
+        "display_name": "New Bie",
+        "email": f"{username}@example.org",
+        "password": password,
+        "confirm_password": password,
+        "csrf_token": csrf_of(client),
+    }
     data.update(extra)
     return client.post("/-/register", data=data)
 
@@ -83,8 +89,15 @@ def test_only_admins_enter_the_admin_area(client, auth, role, status):
 
 def test_admin_creates_an_account_with_a_one_time_link(client, auth, app):
     auth.login("admin")
-    r = auth.post("/-/admin/users", {"username": "maria", "display_name": "Maria Rossi",
-                                     "email": "maria@example.org", "role": "editor"})
+    r = auth.post(
+        "/-/admin/users",
+        {
+            "username": "maria",
+            "display_name": "Maria Rossi",
+            "email": "maria@example.org",
+            "role": "editor",
+        },
+    )
     assert r.status_code == 201
     link = re.search(r'id="reset-link">([^<]+)<', r.get_data(as_text=True)).group(1)
     path = link.split("localhost", 1)[1]
@@ -92,11 +105,18 @@ def test_admin_creates_an_account_with_a_one_time_link(client, auth, app):
     visitor = app.test_client()
     assert "maria" in visitor.get(path).get_data(as_text=True)
     token = csrf_of(visitor)
-    r = visitor.post(path, data={"password": "marias-password", "confirm_password": "x",
-                                 "csrf_token": token})
+    r = visitor.post(
+        path, data={"password": "marias-password", "confirm_password": "x", "csrf_token": token}
+    )
     assert r.status_code == 400 and "differ" in r.get_data(as_text=True)
-    r = visitor.post(path, data={"password": "marias-password",
-                                 "confirm_password": "marias-password", "csrf_token": token})
+    r = visitor.post(
+        path,
+        data={
+            "password": "marias-password",
+            "confirm_password": "marias-password",
+            "csrf_token": token,
+        },
+    )
     assert r.status_code == 302
     assert AuthActions(visitor).login("maria", "marias-password").status_code == 302
     # the link works once
@@ -131,8 +151,10 @@ def test_admin_disables_changes_role_and_resets(client, auth, app):
 
 def test_admin_manages_spaces_groups_and_members_with_an_audit_trail(client, auth, app):
     auth.login("admin")
-    r = auth.post("/-/admin/spaces", {"name": "WG4", "title": "WG4 Financing",
-                                      "read": "members", "write": "members"})
+    r = auth.post(
+        "/-/admin/spaces",
+        {"name": "WG4", "title": "WG4 Financing", "read": "members", "write": "members"},
+    )
     assert r.status_code == 302
     r = auth.post("/-/admin/spaces", {"name": "../etc", "read": "members", "write": "members"})
     assert r.status_code == 400 and 'value="../etc"' in r.get_data(as_text=True)
@@ -150,15 +172,21 @@ def test_admin_manages_spaces_groups_and_members_with_an_audit_trail(client, aut
     AuthActions(editor).login("editor")
     assert reader.get("/-/edit/WG4/Home").status_code == 200
     assert editor.get("/WG4/Home").status_code == 404
-    r = auth.post("/-/admin/spaces/WG4", {"title": "WG4", "description": "", "read": "registered",
-                                          "write": "members"})
+    r = auth.post(
+        "/-/admin/spaces/WG4",
+        {"title": "WG4", "description": "", "read": "registered", "write": "members"},
+    )
     assert r.status_code == 302
     assert editor.get("/WG4/Home").status_code == 200
     assert editor.get("/-/edit/WG4/Home").status_code == 403
     page = client.get("/-/admin/spaces/WG4").get_data(as_text=True)
     assert "space.member.add" in page and "read=registered" in page
-    assert auth.post("/-/admin/spaces/WG4/members/remove",
-                     {"kind": "group", "member": "pannon"}).status_code == 302
+    assert (
+        auth.post(
+            "/-/admin/spaces/WG4/members/remove", {"kind": "group", "member": "pannon"}
+        ).status_code
+        == 302
+    )
     assert reader.get("/-/edit/WG4/Home").status_code == 403
     assert auth.post("/-/admin/spaces/WG4/delete").status_code == 302
     assert editor.get("/-/edit/WG4/Home").status_code == 200  # wiki-wide rules again
@@ -176,16 +204,20 @@ def test_tokens_are_shown_once_stored_hashed_and_revocable(client, auth, app):
     api = app.test_client()
     bearer = {"Authorization": f"Bearer {secret}"}
     assert api.get("/-/api/v1/pages", headers=bearer).status_code == 200
-    r = api.put("/-/api/v1/pages/Token page", json={"content": "# T\n"},
-                headers={"Authorization": f"Bearer {secret}"})
+    r = api.put(
+        "/-/api/v1/pages/Token page",
+        json={"content": "# T\n"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
     assert r.status_code == 201  # no CSRF token needed with a bearer token
     assert app.services.pages.page("Token page").last_change.author.name == "Edit Őrző"
     assert "laptop git" in client.get("/-/account").get_data(as_text=True)
     token_id = app.services.users.tokens("editor")[0].id
     r = auth.post(f"/-/account/tokens/{token_id}/revoke")
     assert r.status_code == 302
-    assert api.get("/-/api/v1/pages",
-                   headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert (
+        api.get("/-/api/v1/pages", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    )
     # someone else's token cannot be revoked by id
     other_secret, other = app.services.users.create_token("reader", "x")
     assert auth.post(f"/-/account/tokens/{other.id}/revoke").status_code == 404
@@ -196,12 +228,19 @@ def test_changing_the_password_on_the_profile_ends_other_sessions(client, auth, 
     other = app.test_client()
     AuthActions(other).login("editor")
     auth.login("editor")
-    r = auth.post("/-/account/password", {"current_password": "wrong", "new_password": "x" * 10,
-                                          "confirm_password": "x" * 10})
+    r = auth.post(
+        "/-/account/password",
+        {"current_password": "wrong", "new_password": "x" * 10, "confirm_password": "x" * 10},
+    )
     assert r.status_code == 400
-    r = auth.post("/-/account/password", {"current_password": PASSWORD,
-                                          "new_password": "a-new-password",
-                                          "confirm_password": "a-new-password"})
+    r = auth.post(
+        "/-/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "a-new-password",
+            "confirm_password": "a-new-password",
+        },
+    )
     assert r.status_code == 302
     assert "Edit Őrző" in client.get("/").get_data(as_text=True)  # this session goes on
     assert "Log in" in other.get("/").get_data(as_text=True)  # the other one ended
@@ -210,8 +249,13 @@ def test_changing_the_password_on_the_profile_ends_other_sessions(client, auth, 
 def test_failed_logins_are_cut_off_per_account_across_workers(tmp_path, content_repo):
     app = make_app(tmp_path, content_repo)
     # a second worker: another app on the same database
-    worker2 = make_app(tmp_path, content_repo, USERS_DB=app.config["USERS_DB"],
-                       SEARCH_INDEX_DIR=app.config["SEARCH_INDEX_DIR"] + "2", _skip_users=True)
+    worker2 = make_app(
+        tmp_path,
+        content_repo,
+        USERS_DB=app.config["USERS_DB"],
+        SEARCH_INDEX_DIR=app.config["SEARCH_INDEX_DIR"] + "2",
+        _skip_users=True,
+    )
     statuses = []
     for i in range(10):
         c = from_address(app if i % 2 else worker2, f"10.0.0.{i}")
@@ -247,8 +291,9 @@ def test_one_persons_typos_do_not_lock_out_their_office(tmp_path, content_repo):
     for address in (office, "203.0.113.5"):
         r = AuthActions(from_address(app, address)).login("editor")
         assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
-        r = from_address(app, address).get("/-/api/v1/pages",
-                                           headers=basic_auth("editor", PASSWORD))
+        r = from_address(app, address).get(
+            "/-/api/v1/pages", headers=basic_auth("editor", PASSWORD)
+        )
         assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
 
 
@@ -274,8 +319,9 @@ def test_many_failures_from_one_address_lock_it_for_passwords(tmp_path, content_
     assert inside.get("/-/edit/Home").status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/", "/-/login", "/-/api/v1/pages", "/no/such/page",
-                                 "/-/search?q=x"])
+@pytest.mark.parametrize(
+    "url", ["/", "/-/login", "/-/api/v1/pages", "/no/such/page", "/-/search?q=x"]
+)
 def test_security_headers_on_every_response(client, url):
     r = client.get(url)
     csp = r.headers["Content-Security-Policy"]
@@ -289,8 +335,15 @@ def test_security_headers_on_every_response(client, url):
 
 def test_pages_have_no_inline_scripts_or_styles(client, auth):
     auth.login("admin")
-    for url in ("/", "/-/edit/Home", "/-/admin/users", "/-/account", "/-/search?q=wg4",
-                "/-/history/Home", "/-/spaces"):
+    for url in (
+        "/",
+        "/-/edit/Home",
+        "/-/admin/users",
+        "/-/account",
+        "/-/search?q=wg4",
+        "/-/history/Home",
+        "/-/spaces",
+    ):
         html = client.get(url).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\ssrc=)", html), url
         assert not re.search(r"\son[a-z]+=", html), url
@@ -304,23 +357,33 @@ def test_session_cookie_is_secure_over_https_and_behind_a_trusted_proxy(tmp_path
     assert "Secure" not in plain.headers["Set-Cookie"]
     secure = app.test_client()
     token = csrf_of(secure)
-    r = secure.post("/-/login", base_url="https://localhost",
-                    data={"username": "editor", "password": PASSWORD, "csrf_token": token})
+    r = secure.post(
+        "/-/login",
+        base_url="https://localhost",
+        data={"username": "editor", "password": PASSWORD, "csrf_token": token},
+    )
     cookie = r.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert r.headers.get("Strict-Transport-Security")
-    proxied = make_app(tmp_path / "p", content_repo, TRUSTED_PROXIES=1,
-                       USERS_DB=str(tmp_path / "p.sqlite"))
+    proxied = make_app(
+        tmp_path / "p", content_repo, TRUSTED_PROXIES=1, USERS_DB=str(tmp_path / "p.sqlite")
+    )
     c = proxied.test_client()
     token = csrf_of(c)
-    r = c.post("/-/login", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
-               data={"username": "editor", "password": PASSWORD, "csrf_token": token})
+    r = c.post(
+        "/-/login",
+        headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
+        data={"username": "editor", "password": PASSWORD, "csrf_token": token},
+    )
     assert "Secure" in r.headers["Set-Cookie"]
     # without a trusted proxy the header is ignored
     c = app.test_client()
     token = csrf_of(c)
-    r = c.post("/-/login", headers={"X-Forwarded-Proto": "https"},
-               data={"username": "editor", "password": PASSWORD, "csrf_token": token})
+    r = c.post(
+        "/-/login",
+        headers={"X-Forwarded-Proto": "https"},
+        data={"username": "editor", "password": PASSWORD, "csrf_token": token},
+    )
     assert "Secure" not in r.headers["Set-Cookie"]
 
 
@@ -367,8 +430,14 @@ class SMTPSink:
 def test_reset_links_are_mailed_when_smtp_is_configured(tmp_path, content_repo):
     sink = SMTPSink()
     try:
-        app = make_app(tmp_path, content_repo, SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port,
-                       SMTP_SECURITY="none", SMTP_FROM="wiki@cluster.example")
+        app = make_app(
+            tmp_path,
+            content_repo,
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=sink.port,
+            SMTP_SECURITY="none",
+            SMTP_FROM="wiki@cluster.example",
+        )
         client = app.test_client()
         auth = AuthActions(client)
         auth.login("admin")
@@ -389,8 +458,9 @@ def test_an_unreachable_mail_server_still_shows_the_link(tmp_path, content_repo)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens here once closed
-    app = make_app(tmp_path, content_repo, SMTP_HOST="127.0.0.1", SMTP_PORT=port,
-                   SMTP_SECURITY="none")
+    app = make_app(
+        tmp_path, content_repo, SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none"
+    )
     client = app.test_client()
     auth = AuthActions(client)
     auth.login("admin")
@@ -411,8 +481,9 @@ def _members_only_spaces(app, member="strauss"):
     spaces.create_group("finance", actor="t")
     spaces.add_to_group("finance", member, actor="t")
     spaces.add_member("WG6", "finance", actor="t", kind="group")
-    app.services.pages.save_page("WG6/Plan", "# Plan\n", author=TEST_AUTHOR, message="",
-                                     base_revision=None)
+    app.services.pages.save_page(
+        "WG6/Plan", "# Plan\n", author=TEST_AUTHOR, message="", base_revision=None
+    )
 
 
 @pytest.mark.parametrize("squatter", ["strauß", "STRAUSS", "ſtrauss", "ｓｔｒａｕｓｓ"])
@@ -426,8 +497,11 @@ def test_a_lookalike_name_cannot_take_over_a_members_rights(tmp_path, content_re
     assert AuthActions(client).login(squatter, "squatters-password").status_code == 401
     for url in ("/WG4/Home", "/WG6/Plan", "/-/edit/WG4/Home", "/-/edit/WG6/Plan"):
         assert client.get(url).status_code == 302  # still anonymous: asked to log in
-    r = client.put("/-/api/v1/pages/WG6/Plan", json={"content": "# Mine\n"},
-                   headers=basic_auth(squatter, "squatters-password"))
+    r = client.put(
+        "/-/api/v1/pages/WG6/Plan",
+        json={"content": "# Mine\n"},
+        headers=basic_auth(squatter, "squatters-password"),
+    )
     assert r.status_code == 401
     assert app.services.pages.source("WG6/Plan") == "# Plan\n"
     # the member keeps their rights, by any spelling of their name
@@ -437,9 +511,7 @@ def test_a_lookalike_name_cannot_take_over_a_members_rights(tmp_path, content_re
     assert member.get("/-/edit/WG6/Plan").status_code == 200
 
 
-def test_accounts_of_an_old_database_sharing_a_name_get_no_membership_by_it(
-    tmp_path, content_repo
-):
+def test_accounts_of_an_old_database_sharing_a_name_get_no_membership_by_it(tmp_path, content_repo):
     import sqlite3
 
     from werkzeug.security import generate_password_hash
@@ -449,21 +521,32 @@ def test_accounts_of_an_old_database_sharing_a_name_get_no_membership_by_it(
     _members_only_spaces(app)
     # an account that the previous version let register (it stored no key)
     db = sqlite3.connect(app.config["USERS_DB"])
-    db.execute("INSERT INTO users (username, display_name, email, password_hash, role, "
-               "session_version, created) VALUES ('strauß', 'Squatter', 's@x', ?, 'reader', "
-               "'v', 'now')", (generate_password_hash(PASSWORD, "pbkdf2:sha256:1000"),))
+    db.execute(
+        "INSERT INTO users (username, display_name, email, password_hash, role, "
+        "session_version, created) VALUES ('strauß', 'Squatter', 's@x', ?, 'reader', "
+        "'v', 'now')",
+        (generate_password_hash(PASSWORD, "pbkdf2:sha256:1000"),),
+    )
     db.commit()
     db.close()
-    app = make_app(tmp_path, content_repo, USERS_DB=app.config["USERS_DB"],
-                   SEARCH_INDEX_DIR=app.config["SEARCH_INDEX_DIR"] + "2", _skip_users=True)
+    app = make_app(
+        tmp_path,
+        content_repo,
+        USERS_DB=app.config["USERS_DB"],
+        SEARCH_INDEX_DIR=app.config["SEARCH_INDEX_DIR"] + "2",
+        _skip_users=True,
+    )
     clients = {}
     for name in ("strauß", "strauss"):  # kept apart: each logs in with its own password
         clients[name] = app.test_client()
         assert AuthActions(clients[name]).login(name).status_code == 302
         for url in ("/WG4/Home", "/WG6/Plan", "/-/edit/WG6/Plan"):
             assert clients[name].get(url).status_code == 404, (name, url)
-        r = clients[name].put("/-/api/v1/pages/WG6/Plan", json={"content": "# Mine\n"},
-                              headers=basic_auth(name, PASSWORD))
+        r = clients[name].put(
+            "/-/api/v1/pages/WG6/Plan",
+            json={"content": "# Mine\n"},
+            headers=basic_auth(name, PASSWORD),
+        )
         assert r.status_code == 404
     assert "treats as the same" in clients["strauss"].get("/-/account").get_data(as_text=True)
     # an administrator disables the account that should not have the name
@@ -486,11 +569,15 @@ def test_names_mixing_scripts_cannot_register(tmp_path, content_repo, name):
 
 def test_admins_cannot_create_a_name_that_is_taken(client, auth, app):
     auth.login("admin")
-    r = auth.post("/-/admin/users", {"username": "EDITOR",
-                                     "email": "x@example.org", "password": "a-good-password"})
+    r = auth.post(
+        "/-/admin/users",
+        {"username": "EDITOR", "email": "x@example.org", "password": "a-good-password"},
+    )
     assert r.status_code == 400 and "taken" in r.get_data(as_text=True)
-    r = auth.post("/-/admin/users", {"username": "ｅｄｉｔｏｒ", "email": "x@example.org",
-                                     "password": "a-good-password"})
+    r = auth.post(
+        "/-/admin/users",
+        {"username": "ｅｄｉｔｏｒ", "email": "x@example.org", "password": "a-good-password"},
+    )
     assert r.status_code == 400 and "taken" in r.get_data(as_text=True)
     # admin actions find the account by any spelling and log its stored name
     assert auth.post("/-/admin/users/ＥＤＩＴＯＲ/role", {"role": "reader"}).status_code == 302
@@ -527,9 +614,14 @@ def test_a_copied_session_cookie_stops_working(app, end):
     else:
         link = app.services.users.create_reset("editor")
         visitor = app.test_client()
-        r = visitor.post(f"/-/reset/{link}", data={
-            "password": "a-new-password", "confirm_password": "a-new-password",
-            "csrf_token": csrf_of(visitor)})
+        r = visitor.post(
+            f"/-/reset/{link}",
+            data={
+                "password": "a-new-password",
+                "confirm_password": "a-new-password",
+                "csrf_token": csrf_of(visitor),
+            },
+        )
         assert r.status_code == 302
     r = copy.get("/-/edit/Home")
     assert r.status_code == 302 and r.headers["Location"].startswith("/-/login")
@@ -560,8 +652,8 @@ def test_read_tokens_read_but_never_write(client, auth, app):
     assert r.status_code == 201
     secret = re.search(r'id="new-token">([^<]+)<', r.get_data(as_text=True)).group(1)
     page = client.get("/-/account").get_data(as_text=True)
-    row = page[page.index("<td>backup</td>"):]
-    row = row[:row.index("</tr>")]
+    row = page[page.index("<td>backup</td>") :]
+    row = row[: row.index("</tr>")]
     assert '"token-scope">read<' in row
     assert f"{datetime.now(UTC) + timedelta(days=30):%Y-%m-%d}" in row and "never" in row
     api = app.test_client()
@@ -585,8 +677,9 @@ def test_expired_tokens_are_refused_like_wrong_ones(client, app):
     bearer = {"Authorization": f"Bearer {secret}"}
     assert client.get("/-/api/v1/pages", headers=bearer).status_code == 200
     # the day has passed (its stored expiry moved back rather than waiting a day)
-    users._db().execute("UPDATE tokens SET expires = ? WHERE id = ?",
-                        ("2001-01-01T00:00:00+00:00", token.id))
+    users._db().execute(
+        "UPDATE tokens SET expires = ? WHERE id = ?", ("2001-01-01T00:00:00+00:00", token.id)
+    )
     r = client.get("/-/api/v1/pages", headers=bearer)
     wrong = client.get("/-/api/v1/pages", headers={"Authorization": "Bearer wiki_wrong"})
     assert r.status_code == wrong.status_code == 401

@@ -33,8 +33,13 @@ def test_anonymous_readers_get_no_cookie_and_a_kept_page(client, counted):
 def test_a_save_shows_at_once(client, app, counted):
     client.get("/WG4/Home")
     wiki = app.services.pages
-    wiki.save_page("WG4/Home", "# WG4\n\nFresh text.\n", author=TEST_AUTHOR, message="",
-                   base_revision=wiki.head())
+    wiki.save_page(
+        "WG4/Home",
+        "# WG4\n\nFresh text.\n",
+        author=TEST_AUTHOR,
+        message="",
+        base_revision=wiki.head(),
+    )
     assert "Fresh text." in client.get("/WG4/Home").get_data(as_text=True)
 
 

@@ -154,9 +154,14 @@ def test_old_revision(client, app):
 # -- who an API or git request is ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method, url", [("put", "/-/api/v1/pages/Home"),
-                                         ("delete", "/-/api/v1/pages/Home"),
-                                         ("put", "/-/api/v1/pages/Brand new")])
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("put", "/-/api/v1/pages/Home"),
+        ("delete", "/-/api/v1/pages/Home"),
+        ("put", "/-/api/v1/pages/Brand new"),
+    ],
+)
 def test_anonymous_api_writes_are_asked_to_authenticate(client, app, method, url):
     head = app.services.pages.head()
     r = getattr(client, method)(url, json={"content": "# anonymous\n"})
@@ -191,8 +196,9 @@ BAD_HEADERS = [
 
 
 @pytest.mark.parametrize("header", BAD_HEADERS)
-@pytest.mark.parametrize("url", ["/-/api/v1/pages",
-                                 "/-/git/content.git/info/refs?service=git-upload-pack"])
+@pytest.mark.parametrize(
+    "url", ["/-/api/v1/pages", "/-/git/content.git/info/refs?service=git-upload-pack"]
+)
 def test_an_authorization_header_that_does_not_authenticate_is_refused(client, header, url):
     r = client.get(url, headers={"Authorization": header})
     assert r.status_code == 401  # never served as if anonymous
@@ -210,15 +216,19 @@ def test_the_header_alone_decides_who_calls_not_the_session(client, auth, app):
     assert r.status_code == 401
     assert client.get("/-/api/v1/pages", headers=wrong).status_code == 401
     # a malformed one does not count as "not a browser" either (no CSRF exemption)
-    r = client.put("/-/api/v1/pages/Home", json={"content": "# x\n"},
-                   headers={"Authorization": "Bearer"})
+    r = client.put(
+        "/-/api/v1/pages/Home", json={"content": "# x\n"}, headers={"Authorization": "Bearer"}
+    )
     assert r.status_code == 401
     # the reader's credentials make it the reader's request, whoever's session is there
     r = client.put("/-/api/v1/pages/Home", json={"content": "# x\n"}, headers=basic("reader"))
     assert r.status_code == 403
     assert wiki.head() == head
     # the session still works on its own (with its CSRF token), as before
-    r = client.put("/-/api/v1/pages/By session", json={"content": "# by session\n"},
-                   headers={"X-CSRF-Token": token})
+    r = client.put(
+        "/-/api/v1/pages/By session",
+        json={"content": "# by session\n"},
+        headers={"X-CSRF-Token": token},
+    )
     assert r.status_code == 201
     assert wiki.page("By session").last_change.author.name == "Edit Őrző"

@@ -127,8 +127,9 @@ def test_init_sets_up_the_starter_spaces_once(env):
 def test_space_and_group_commands(env):
     runner = CliRunner()
     runner.invoke(main, ["init"])
-    runner.invoke(main, ["user", "add", "ana", "--role", "reader", "--password-stdin"],
-                  input="password-1\n")
+    runner.invoke(
+        main, ["user", "add", "ana", "--role", "reader", "--password-stdin"], input="password-1\n"
+    )
     assert "--write" in runner.invoke(main, ["space", "create", "--help"]).output
     r = runner.invoke(main, ["space", "create", "WG7", "--title", "Seven", "--read", "members"])
     assert r.exit_code == 0, r.output
@@ -151,8 +152,10 @@ def test_space_and_group_commands(env):
     r = runner.invoke(main, ["user", "reset-link", "ana", "--base-url", "https://wiki.example"])
     assert r.exit_code == 0 and r.output.startswith("https://wiki.example/-/reset/")
     assert runner.invoke(main, ["user", "disable", "ana"]).exit_code == 0
-    assert "ana\treader\tana <ana@users.noreply> (disabled)" in runner.invoke(
-        main, ["user", "list"]).output
+    assert (
+        "ana\treader\tana <ana@users.noreply> (disabled)"
+        in runner.invoke(main, ["user", "list"]).output
+    )
 
 
 def test_init_rebuilds_an_index_left_from_another_repository(env, monkeypatch):
@@ -162,8 +165,13 @@ def test_init_rebuilds_an_index_left_from_another_repository(env, monkeypatch):
     runner = CliRunner()
     assert "Search index: 17 pages" in runner.invoke(main, ["init"]).output
     wiki = create_app().services.pages  # one more page: a commit only this repository has
-    wiki.save_page("Extra", "# Extra\n\nOnly here.\n", author=Author("A", "a@example.org"),
-                   message="", base_revision=wiki.head())
+    wiki.save_page(
+        "Extra",
+        "# Extra\n\nOnly here.\n",
+        author=Author("A", "a@example.org"),
+        message="",
+        base_revision=wiki.head(),
+    )
     wiki.storage.close()
     wiki.index.close()
     # a new content repository (another instance) with the same index folder

@@ -105,9 +105,15 @@ def test_building_an_app_changes_nothing_in_the_repository_and_pushes_wait_for_s
     serve`); until they ran, a push is refused rather than taken unchecked."""
     hook = content_repo.git_dir / "hooks" / "pre-receive"
     config_before = (content_repo.git_dir / "config").read_text()
-    app = create_app({"CONTENT_DIR": str(content_repo.root), "SECRET_KEY": "test",
-                      "TESTING": True, "INSTANCE_PATH": str(tmp_path / "inst"),
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app(
+        {
+            "CONTENT_DIR": str(content_repo.root),
+            "SECRET_KEY": "test",
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "inst"),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
     assert not hook.exists()
     assert (content_repo.git_dir / "config").read_text() == config_before
     app.services.users.add("ada", "a-long-password", role="admin")
@@ -116,19 +122,26 @@ def test_building_an_app_changes_nothing_in_the_repository_and_pushes_wait_for_s
     refs = "/-/git/content.git/info/refs?service=git-receive-pack"
     refused = client.get(refs, headers=auth)
     assert refused.status_code == 503 and b"wiki init" in refused.data
-    assert client.get("/-/git/content.git/info/refs?service=git-upload-pack",
-                      headers=auth).status_code == 200  # reading needs no hook
+    assert (
+        client.get("/-/git/content.git/info/refs?service=git-upload-pack", headers=auth).status_code
+        == 200
+    )  # reading needs no hook
     prepare(content_repo.git_dir)
-    assert hook.exists() and "fsckobjects = true" in (
-        content_repo.git_dir / "config").read_text().lower()
+    assert (
+        hook.exists()
+        and "fsckobjects = true" in (content_repo.git_dir / "config").read_text().lower()
+    )
     assert client.get(refs, headers=auth).status_code == 200
 
 
 def test_the_push_hook_imports_no_flask():
     """git runs the hook for every push: it loads the push check, not the web app."""
-    probe = ("import sys, wiki.git.hooks, wiki.git.pushcheck; "
-             "print(sorted(m for m in ('flask', 'flask_login', 'whoosh', 'wiki.app') "
-             "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True).stdout
+    probe = (
+        "import sys, wiki.git.hooks, wiki.git.pushcheck; "
+        "print(sorted(m for m in ('flask', 'flask_login', 'whoosh', 'wiki.app') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

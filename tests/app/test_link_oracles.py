@@ -19,13 +19,16 @@ LINKS = "See [[WG4/Secret plan]] and [[WG4/No such plan]] and [[Public/Missing]]
 @pytest.fixture
 def wiki(tmp_path, content_repo):
     content_repo.import_files(
-        {"WG4/Secret plan.md": b"# Secret plan\n\nMembers only.\n",
-         "Public/Links.md": ("# Links\n\n" + LINKS).encode()},
-        author=TEST_AUTHOR, message="pages")
+        {
+            "WG4/Secret plan.md": b"# Secret plan\n\nMembers only.\n",
+            "Public/Links.md": ("# Links\n\n" + LINKS).encode(),
+        },
+        author=TEST_AUTHOR,
+        message="pages",
+    )
     app = make_app(tmp_path, content_repo)
     spaces = app.services.spaces
-    app.services.users.add("member", PASSWORD, role="editor",
-                                     email="m@example.org")
+    app.services.users.add("member", PASSWORD, role="editor", email="m@example.org")
     spaces.create_space("Public", actor="t", read="anonymous", write="editors")
     spaces.create_space("WG4", actor="t", read="members", write="members")
     spaces.add_member("WG4", "member", actor="t")
@@ -41,8 +44,9 @@ def _link(html: str, name: str) -> str:
 
 
 def _preview(client, text: str) -> str:
-    r = client.post("/-/preview", data={"content": text, "name": "Public/Draft",
-                                        "csrf_token": csrf_of(client)})
+    r = client.post(
+        "/-/preview", data={"content": text, "name": "Public/Draft", "csrf_token": csrf_of(client)}
+    )
     assert r.status_code == 200
     return r.get_data(as_text=True)
 

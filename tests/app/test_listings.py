@@ -32,8 +32,7 @@ CONFIGS = list(itertools.product(["anonymous", "registered"], ["members", "regis
 
 def _text(name: str, title_word: str) -> str:
     extra = f" {SECRET_WORD}" if name.startswith("WG4/") else ""
-    return (f"# {title_word} zebracorn\n\nThe zebracorn policy{extra}. "
-            "See [[Public/Zebpub]].\n")
+    return f"# {title_word} zebracorn\n\nThe zebracorn policy{extra}. See [[Public/Zebpub]].\n"
 
 
 @pytest.fixture(scope="module", params=CONFIGS, ids=lambda c: f"read_access={c[0]},wg4={c[1]}")
@@ -45,8 +44,9 @@ def wiki(request, tmp_path_factory):
     repo = Storage.init(tmp / "content")
     repo.import_files({"Home.md": b"# Home\n\nWelcome.\n"}, author=TEST_AUTHOR, message="seed")
     for name, word in PAGES.items():  # one commit each, as recent changes lists them
-        repo.import_files({f"{name}.md": _text(name, word).encode()}, author=TEST_AUTHOR,
-                          message=f"Add {name}")
+        repo.import_files(
+            {f"{name}.md": _text(name, word).encode()}, author=TEST_AUTHOR, message=f"Add {name}"
+        )
     app = make_app(tmp, repo, READ_ACCESS=read_access)
     users = app.services.users
     spaces = app.services.spaces
@@ -62,8 +62,10 @@ def wiki(request, tmp_path_factory):
             assert AuthActions(client).login(user).status_code == 302
         clients[user] = client
     # who may open which page: the page view is the oracle
-    readable = {user: {name for name in PAGES if clients[user].get(f"/{name}").status_code == 200}
-                for user in USERS}
+    readable = {
+        user: {name for name in PAGES if clients[user].get(f"/{name}").status_code == 200}
+        for user in USERS
+    }
     yield clients, readable
     repo.close()
     app.close()
@@ -118,8 +120,7 @@ def test_did_you_mean_never_offers_a_word_of_an_unreadable_page(wiki, user):
         assert found["suggestion"] == SECRET_WORD
     else:
         assert found["suggestion"] is None
-        assert SECRET_WORD not in clients[user].get("/-/search?q=quokkanast").get_data(
-            as_text=True)
+        assert SECRET_WORD not in clients[user].get("/-/search?q=quokkanast").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("user", USERS)

@@ -25,7 +25,9 @@ def test_large_folders_are_loaded_when_opened(client, small_limit):
     part = client.get("/-/pages/part?folder=WG4")
     assert part.status_code == 200 and "<html" not in part.get_data(as_text=True)
     assert re.findall(r'href="(/WG4/[^"]+)"', part.get_data(as_text=True)) == [
-        "/WG4/Guarantees", "/WG4/Home"]
+        "/WG4/Guarantees",
+        "/WG4/Home",
+    ]
     folder = client.get("/-/pages?folder=WG4").get_data(as_text=True)
     assert 'href="/WG4/Guarantees"' in folder
 
@@ -37,5 +39,6 @@ def test_a_folder_one_may_not_read_looks_missing(client, app, small_limit):
     assert hidden.status_code == missing.status_code == 404
     # the same page, but for the address it names (the login link returns to it)
     assert hidden.get_data().replace(b"WG4", b"X") == missing.get_data().replace(b"Nowhere", b"X")
-    assert "WG4" not in client.get("/-/pages").get_data(as_text=True).split(
-        'class="page-index"', 1)[1]
+    assert (
+        "WG4" not in client.get("/-/pages").get_data(as_text=True).split('class="page-index"', 1)[1]
+    )

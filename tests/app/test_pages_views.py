@@ -287,13 +287,18 @@ def _listed(html: str) -> list[str]:
 
 def test_backlinks_page(client, auth, app):
     assert _listed(client.get("/-/backlinks/WG4/Home").get_data(as_text=True)) == [
-        "Home", "WG4/Guarantees"]
+        "Home",
+        "WG4/Guarantees",
+    ]
     assert _listed(client.get("/-/backlinks/WG4/Guarantees").get_data(as_text=True)) == []
     auth.login("editor")
-    auth.post("/-/edit/WG4/Notes", {"content": "See [[WG4/Guarantees]].\n", "message": "",
-                                    "base_revision": ""})
+    auth.post(
+        "/-/edit/WG4/Notes",
+        {"content": "See [[WG4/Guarantees]].\n", "message": "", "base_revision": ""},
+    )
     assert _listed(client.get("/-/backlinks/WG4/Guarantees").get_data(as_text=True)) == [
-        "WG4/Notes"]
+        "WG4/Notes"
+    ]
 
 
 def test_recent_changes_and_atom(client, auth, app):

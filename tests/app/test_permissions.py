@@ -38,8 +38,9 @@ WRITES = {
 
 def build(tmp_path, content_repo, *, wg4_read="members"):
     for name, text in PAGES.items():  # one commit each, as recent changes lists them
-        content_repo.import_files({f"{name}.md": text.encode()}, author=TEST_AUTHOR,
-                                  message=f"Add {name}")
+        content_repo.import_files(
+            {f"{name}.md": text.encode()}, author=TEST_AUTHOR, message=f"Add {name}"
+        )
     app = make_app(tmp_path, content_repo)
     users = app.services.users
     spaces = app.services.spaces
@@ -64,8 +65,7 @@ def matrix(tmp_path_factory):
     repo = Storage.init(tmp / "content")
     from tests.conftest import SEED
 
-    repo.import_files({k: v.encode() for k, v in SEED.items()}, author=TEST_AUTHOR,
-                      message="seed")
+    repo.import_files({k: v.encode() for k, v in SEED.items()}, author=TEST_AUTHOR, message="seed")
     app = build(tmp, repo)
     yield app
     repo.close()
@@ -149,24 +149,52 @@ def test_changing_a_page_by_every_route(tmp_path, content_repo, role, page):
     new = page.rsplit("/", 1)[0] + "/Renamed" if "/" in page else "Renamed"
     token = csrf_of(client)
     requests = [
-        ("preview", lambda: client.post("/-/preview", data={
-            "content": "# x", "name": page, "csrf_token": token})),
-        ("edit", lambda: client.post(f"/-/edit/{page}", data={
-            "content": "# Changed\n", "base_revision": wiki.head(), "csrf_token": token})),
-        ("api put", lambda: client.put(f"/-/api/v1/pages/{page}",
-                                       json={"content": "# API\n", "base_revision": wiki.head()},
-                                       headers={"X-CSRF-Token": token})),
-        ("restore", lambda: client.post(f"/-/restore/{page}", data={
-            "revision": original, "csrf_token": token})),
-        ("rename", lambda: client.post(f"/-/rename/{page}", data={
-            "new_name": new, "csrf_token": token})),
-        ("rename back", lambda: client.post(f"/-/rename/{new}", data={
-            "new_name": page, "csrf_token": token})),
+        (
+            "preview",
+            lambda: client.post(
+                "/-/preview", data={"content": "# x", "name": page, "csrf_token": token}
+            ),
+        ),
+        (
+            "edit",
+            lambda: client.post(
+                f"/-/edit/{page}",
+                data={"content": "# Changed\n", "base_revision": wiki.head(), "csrf_token": token},
+            ),
+        ),
+        (
+            "api put",
+            lambda: client.put(
+                f"/-/api/v1/pages/{page}",
+                json={"content": "# API\n", "base_revision": wiki.head()},
+                headers={"X-CSRF-Token": token},
+            ),
+        ),
+        (
+            "restore",
+            lambda: client.post(
+                f"/-/restore/{page}", data={"revision": original, "csrf_token": token}
+            ),
+        ),
+        (
+            "rename",
+            lambda: client.post(f"/-/rename/{page}", data={"new_name": new, "csrf_token": token}),
+        ),
+        (
+            "rename back",
+            lambda: client.post(f"/-/rename/{new}", data={"new_name": page, "csrf_token": token}),
+        ),
         ("delete", lambda: client.post(f"/-/delete/{page}", data={"csrf_token": token})),
-        ("restore deleted", lambda: client.post(f"/-/restore/{page}", data={
-            "revision": original, "csrf_token": token})),
-        ("api delete", lambda: client.delete(f"/-/api/v1/pages/{page}",
-                                             headers={"X-CSRF-Token": token})),
+        (
+            "restore deleted",
+            lambda: client.post(
+                f"/-/restore/{page}", data={"revision": original, "csrf_token": token}
+            ),
+        ),
+        (
+            "api delete",
+            lambda: client.delete(f"/-/api/v1/pages/{page}", headers={"X-CSRF-Token": token}),
+        ),
     ]
     wrong = []
     for label, send in requests:
@@ -219,9 +247,7 @@ def test_lists_search_and_feeds_show_only_what_the_user_may_read(matrix, role):
             wrong.append((url, r.status_code))
             continue
         text = r.get_data(as_text=True)
-        if ("Zanzibar" in text) != sees_wg4 and url not in (
-            "/-/spaces", "/Notes"
-        ):
+        if ("Zanzibar" in text) != sees_wg4 and url not in ("/-/spaces", "/Notes"):
             wrong.append((url, "shows WG4" if not sees_wg4 else "hides WG4"))
         if url == "/-/spaces" and ('href="/-/spaces/WG4"' in text) != sees_wg4:
             wrong.append((url, "space list"))
@@ -294,11 +320,16 @@ def test_api_tokens_carry_the_users_rights(tmp_path, content_repo):
     bearer = {"Authorization": f"Bearer {secret}"}
     assert client.get(f"/-/api/v1/pages/{WG4}", headers=bearer).status_code == 200
     head = app.services.pages.head()
-    r = client.put(f"/-/api/v1/pages/{WG4}", json={"content": "# By token\n",
-                                                   "base_revision": head}, headers=bearer)
+    r = client.put(
+        f"/-/api/v1/pages/{WG4}",
+        json={"content": "# By token\n", "base_revision": head},
+        headers=bearer,
+    )
     assert r.status_code == 200 and app.services.pages.source(WG4) == "# By token\n"
-    assert client.put(f"/-/api/v1/pages/{PUBLIC}", json={"content": "x"},
-                      headers=bearer).status_code == 403
+    assert (
+        client.put(f"/-/api/v1/pages/{PUBLIC}", json={"content": "x"}, headers=bearer).status_code
+        == 403
+    )
     basic = base64.b64encode(f"wg4:{secret}".encode()).decode()
     r = client.get(f"/-/api/v1/pages/{WG4}", headers={"Authorization": f"Basic {basic}"})
     assert r.status_code == 200

@@ -47,14 +47,16 @@ def test_search_api(client):
 
 def test_suggest_api(client):
     assert client.get("/-/api/v1/suggest?q=guar").get_json() == [
-        {"name": "WG4/Guarantees", "title": "Guarantees"}]
+        {"name": "WG4/Guarantees", "title": "Guarantees"}
+    ]
     assert client.get("/-/api/v1/suggest?q=").get_json() == []
 
 
 def test_a_save_is_searchable_in_the_same_request(client, auth, app):
     auth.login("editor")
-    auth.post("/-/edit/WG2/Eco", {"content": "# Eco\n\nCircular economy pilots.\n",
-                                  "base_revision": ""})
+    auth.post(
+        "/-/edit/WG2/Eco", {"content": "# Eco\n\nCircular economy pilots.\n", "base_revision": ""}
+    )
     data = client.get("/-/api/v1/search?q=circular").get_json()
     assert [r["name"] for r in data["results"]] == ["WG2/Eco"]
 
@@ -78,8 +80,13 @@ def test_search_results_carry_their_position_across_pages(client, app):
 
     wiki = app.services.pages
     for i in range(13):
-        wiki.save_page(f"WG4/Rankpage {i}", f"# Rankpage {i}\n\nzebrafinch {i}\n",
-                       author=TEST_AUTHOR, message="", base_revision=None)
+        wiki.save_page(
+            f"WG4/Rankpage {i}",
+            f"# Rankpage {i}\n\nzebrafinch {i}\n",
+            author=TEST_AUTHOR,
+            message="",
+            base_revision=None,
+        )
     first = client.get("/-/api/v1/search?q=zebrafinch").get_json()
     second = client.get("/-/api/v1/search?q=zebrafinch&page=2").get_json()
     assert first["total"] == 13

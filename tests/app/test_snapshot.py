@@ -76,8 +76,10 @@ def test_the_edit_form_never_pairs_old_text_with_a_new_base(app, client, race, n
     landed = race.disarm()
     assert landed or n > 1  # the form reads HEAD at least once
     mine = text.replace("First part.", "First part, my edit.")
-    r = client.post(f"/-/edit/{NAME}", data={"content": mine, "base_revision": base,
-                                             "csrf_token": csrf_of(client)})
+    r = client.post(
+        f"/-/edit/{NAME}",
+        data={"content": mine, "base_revision": base, "csrf_token": csrf_of(client)},
+    )
     assert r.status_code == 302
     final = app.services.pages.storage.read(PATH)
     assert "my edit" in final
@@ -97,9 +99,11 @@ def test_the_api_hands_out_a_revision_that_belongs_to_its_content(app, client, r
         at = client.get(f"/-/api/v1/pages/{NAME}?rev={rev}").get_json()
         assert at["content"] == page["content"]
     mine = page["content"].replace("First part.", "First part, my edit.")
-    r = client.put(f"/-/api/v1/pages/{NAME}", json={"content": mine,
-                                                    "base_revision": page["revision"]},
-                   headers={"X-CSRF-Token": csrf_of(client)})
+    r = client.put(
+        f"/-/api/v1/pages/{NAME}",
+        json={"content": mine, "base_revision": page["revision"]},
+        headers={"X-CSRF-Token": csrf_of(client)},
+    )
     assert r.status_code == 200, r.get_json()
     final = app.services.pages.storage.read(PATH)
     assert "my edit" in final and ("Bea's edit" in final) == landed
@@ -117,14 +121,18 @@ def test_the_page_view_shows_the_last_change_of_the_text_it_shows(app, client, r
 
 
 @pytest.mark.parametrize("action", ["delete", "rename"])
-def test_delete_and_rename_refuse_a_page_changed_after_the_form_was_opened(app, client,
-                                                                            action):
+def test_delete_and_rename_refuse_a_page_changed_after_the_form_was_opened(app, client, action):
     AuthActions(client).login("admin")
     page = client.get(f"/-/{action}/{NAME}").get_data(as_text=True)
     base = re.search(r'name="base_revision" value="([0-9a-f]+)"', page).group(1)
     storage = app.services.pages.storage
-    storage.write(PATH, storage.read(PATH) + "\nA late addition.\n", author=OTHER,
-                  message="late", base_revision=base)
+    storage.write(
+        PATH,
+        storage.read(PATH) + "\nA late addition.\n",
+        author=OTHER,
+        message="late",
+        base_revision=base,
+    )
     data = {"base_revision": base, "csrf_token": csrf_of(client)}
     if action == "rename":
         data["new_name"] = "WG4/Moved"
@@ -143,14 +151,26 @@ def test_a_restore_keeps_a_change_made_after_the_history_was_opened(app, client)
     storage = app.services.pages.storage
     storage.import_files({PATH: START.encode()}, author=TEST_AUTHOR, message="reset")
     old = storage.head()
-    storage.write(PATH, START.replace("Second part.", "Second part, rewritten."),
-                  author=TEST_AUTHOR, message="rewrite", base_revision=old)
+    storage.write(
+        PATH,
+        START.replace("Second part.", "Second part, rewritten."),
+        author=TEST_AUTHOR,
+        message="rewrite",
+        base_revision=old,
+    )
     page = client.get(f"/-/history/{NAME}").get_data(as_text=True)
     base = re.search(r'name="base_revision" value="([0-9a-f]+)"', page).group(1)
-    storage.write(PATH, storage.read(PATH).replace("Third part.", "Third part, Bea's edit."),
-                  author=OTHER, message="Bea", base_revision=base)
-    r = client.post(f"/-/restore/{NAME}", data={"revision": old, "base_revision": base,
-                                                "csrf_token": csrf_of(client)})
+    storage.write(
+        PATH,
+        storage.read(PATH).replace("Third part.", "Third part, Bea's edit."),
+        author=OTHER,
+        message="Bea",
+        base_revision=base,
+    )
+    r = client.post(
+        f"/-/restore/{NAME}",
+        data={"revision": old, "base_revision": base, "csrf_token": csrf_of(client)},
+    )
     assert r.status_code == 302
     final = storage.read(PATH)
     assert "Second part.\n" in final and "rewritten" not in final  # restored

@@ -10,8 +10,11 @@ def private(app):
 
 def _answer(client, name):
     r = client.get(f"/-/spaces/{name}")
-    return r.status_code, r.headers.get("Location", "").replace(name, "X"), \
-        r.get_data(as_text=True).replace(name, "X")
+    return (
+        r.status_code,
+        r.headers.get("Location", "").replace(name, "X"),
+        r.get_data(as_text=True).replace(name, "X"),
+    )
 
 
 def test_anonymous_visitors_get_the_same_answer(client, private):

@@ -20,6 +20,8 @@ def test_an_old_style_section_link_scrolls_to_the_heading(page):
     page.goto("/" + quote(name) + "#far-away")
     heading = page.locator("#user-content-far-away")
     assert heading.count() == 1 and page.locator("#far-away").count() == 0
-    page.wait_for_function("document.getElementById('user-content-far-away')"
-                           ".getBoundingClientRect().top < window.innerHeight")
+    page.wait_for_function(
+        "document.getElementById('user-content-far-away')"
+        ".getBoundingClientRect().top < window.innerHeight"
+    )
     assert page.evaluate("window.scrollY") > 500

@@ -43,7 +43,8 @@ def test_admin_creates_a_space_and_its_member_edits_there(browser, server):
     member.click("text=WG7 Digital clusters")
     member.click("text=Write its home page")
     member.locator("textarea[name=content]").fill(
-        "# WG7 Digital clusters\n\nOur first draft about **data spaces**.\n")
+        "# WG7 Digital clusters\n\nOur first draft about **data spaces**.\n"
+    )
     member.locator("#preview strong", has_text="data spaces").wait_for()
     member.click("form#editor button[type=submit]")
     member.wait_for_selector("text=Our first draft about")

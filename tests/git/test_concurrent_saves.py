@@ -46,9 +46,9 @@ class Browser:
     def login(self, username: str) -> None:
         _, page = self.request("GET", "/-/login")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        status, _ = self.request("POST", "/-/login", {"username": username,
-                                                      "password": PASSWORD,
-                                                      "csrf_token": csrf})
+        status, _ = self.request(
+            "POST", "/-/login", {"username": username, "password": PASSWORD, "csrf_token": csrf}
+        )
         assert status == 302, username
 
 
@@ -64,15 +64,29 @@ def add_line(text: str, person: int, line: str) -> str:
     marker = f"## Part {person}\n"
     head, _, rest = text.partition(marker)
     section, nxt, tail = rest.partition("\n## Part ")
-    return head + marker + section.rstrip("\n") + f"\n{line}\n" + (
-        "\n" + nxt.lstrip("\n") + tail if nxt else "")
+    return (
+        head
+        + marker
+        + section.rstrip("\n")
+        + f"\n{line}\n"
+        + ("\n" + nxt.lstrip("\n") + tail if nxt else "")
+    )
 
 
 @pytest.fixture(scope="module")
 def crowd(served):
     for i in range(PEOPLE):
-        served.cli("user", "add", f"crowd{i}", "--role", "editor", "--email",
-                   f"crowd{i}@example.org", "--password-stdin", input=PASSWORD + "\n")
+        served.cli(
+            "user",
+            "add",
+            f"crowd{i}",
+            "--role",
+            "editor",
+            "--email",
+            f"crowd{i}@example.org",
+            "--password-stdin",
+            input=PASSWORD + "\n",
+        )
     return served
 
 
@@ -84,9 +98,9 @@ def test_no_accepted_save_is_lost(crowd, round_):
     _, page = writer.request("GET", f"/-/edit/{name}")
     _, base, csrf = edit_form(page)
     start = "# Crowd\n\n" + "".join(f"## Part {i}\n\nPart {i} begins.\n\n" for i in range(PEOPLE))
-    status, _ = writer.request("POST", f"/-/edit/{name}", {"content": start,
-                                                           "base_revision": base,
-                                                           "csrf_token": csrf})
+    status, _ = writer.request(
+        "POST", f"/-/edit/{name}", {"content": start, "base_revision": base, "csrf_token": csrf}
+    )
     assert status == 302
     accepted: list[str] = []
     problems: list[str] = []
@@ -100,9 +114,16 @@ def test_no_accepted_save_is_lost(crowd, round_):
             for _attempt in range(30):
                 status, page = browser.request("GET", f"/-/edit/{name}")
                 text, base, csrf = edit_form(page)
-                status, _ = browser.request("POST", f"/-/edit/{name}", {
-                    "content": add_line(text, i, line), "base_revision": base,
-                    "csrf_token": csrf, "message": line})
+                status, _ = browser.request(
+                    "POST",
+                    f"/-/edit/{name}",
+                    {
+                        "content": add_line(text, i, line),
+                        "base_revision": base,
+                        "csrf_token": csrf,
+                        "message": line,
+                    },
+                )
                 if status == 302:
                     with lock:
                         accepted.append(line)

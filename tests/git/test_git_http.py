@@ -15,10 +15,12 @@ from tests.served import PASSWORD
 
 def api(served, path, *, user="ada", method="GET", data=None):
     token = base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()
-    request = urllib.request.Request(served.base + quote(path, safe="/?=&"), method=method,
-                                     headers={"Authorization": f"Basic {token}",
-                                              "Content-Type": "application/json"},
-                                     data=json.dumps(data).encode() if data else None)
+    request = urllib.request.Request(
+        served.base + quote(path, safe="/?=&"),
+        method=method,
+        headers={"Authorization": f"Basic {token}", "Content-Type": "application/json"},
+        data=json.dumps(data).encode() if data else None,
+    )
     with urllib.request.urlopen(request, timeout=20) as response:
         return json.loads(response.read())
 
@@ -83,9 +85,12 @@ def test_who_may_not_read_every_space_may_not_clone_and_is_told_why(served, tmp_
 
 def test_a_members_push_to_its_space_lands_and_is_searchable(served, clone):
     repo = clone()
-    write(repo, "WG4/Mikrohitel program.md",
-          "---\ntype: best-practice\nwg: WG4\n---\n# Mikrohitel program\n\nA zygomorphic "
-          "microcredit scheme for cluster members.\n")
+    write(
+        repo,
+        "WG4/Mikrohitel program.md",
+        "---\ntype: best-practice\nwg: WG4\n---\n# Mikrohitel program\n\nA zygomorphic "
+        "microcredit scheme for cluster members.\n",
+    )
     git("add", "-A", cwd=repo)
     git("commit", "-m", "WG4: microcredit practice", cwd=repo)
     r = git("push", "origin", "main", cwd=repo)
@@ -151,9 +156,17 @@ def test_hostile_names_symlinks_and_bad_pages_are_refused(served, clone):
     git("commit", "-m", "hostile", cwd=repo)
     r = git("push", "origin", "main", cwd=repo, check=False)
     assert r.returncode != 0, r.stderr
-    for expected in ("WG4/CON.md", "WG4/a:b.md", "wg4/home.md", "WG4/Broken front matter.md",
-                     "WG4/-dash.md", "WG4/link.md: symbolic links", "WG4/big.md: too large",
-                     "WG4/Bomb.md", "line 2: anchors and aliases"):
+    for expected in (
+        "WG4/CON.md",
+        "WG4/a:b.md",
+        "wg4/home.md",
+        "WG4/Broken front matter.md",
+        "WG4/-dash.md",
+        "WG4/link.md: symbolic links",
+        "WG4/big.md: too large",
+        "WG4/Bomb.md",
+        "line 2: anchors and aliases",
+    ):
         assert expected in r.stderr, (expected, r.stderr)
 
 
@@ -167,8 +180,13 @@ def test_a_push_racing_web_saves_loses_nothing(served, clone):
         while not stop.is_set() and n < 40:
             name = f"WG4/Web race {n}"
             try:
-                api(served, f"/-/api/v1/pages/{name}", method="PUT", user="maria",
-                    data={"content": f"# Web {n}\n"})
+                api(
+                    served,
+                    f"/-/api/v1/pages/{name}",
+                    method="PUT",
+                    user="maria",
+                    data={"content": f"# Web {n}\n"},
+                )
                 saved.append(name)
             except Exception as error:  # a 409 would be a loss here
                 errors.append(error)
@@ -197,15 +215,21 @@ def test_a_push_racing_web_saves_loses_nothing(served, clone):
     assert errors == []
     names = set(api(served, "/-/api/v1/pages"))
     assert set(saved) <= names and set(pushed) <= names
-    fsck = git("--git-dir", str(served.tmp / "instance" / "content"), "fsck", "--strict",
-               cwd=served.tmp)
+    fsck = git(
+        "--git-dir", str(served.tmp / "instance" / "content"), "fsck", "--strict", cwd=served.tmp
+    )
     assert fsck.returncode == 0
 
 
 def test_pull_brings_web_edits_into_a_clone(served, clone):
     repo = clone()
-    api(served, "/-/api/v1/pages/WG4/From the web", method="PUT", user="maria",
-        data={"content": "# From the web\n\nWritten in the browser.\n"})
+    api(
+        served,
+        "/-/api/v1/pages/WG4/From the web",
+        method="PUT",
+        user="maria",
+        data={"content": "# From the web\n\nWritten in the browser.\n"},
+    )
     git("pull", "--rebase", "origin", "main", cwd=repo)
     assert "Written in the browser." in (repo / "WG4" / "From the web.md").read_text()
 
@@ -216,8 +240,13 @@ def test_a_merge_of_other_spaces_web_edits_is_not_counted_against_the_pusher(ser
     git("add", "-A", cwd=repo)
     git("commit", "-m", "local work", cwd=repo)
     # meanwhile Gus edits his own space (WG2) in the browser
-    api(served, "/-/api/v1/pages/WG2/Gus notes", method="PUT", user="gus",
-        data={"content": "# Gus notes\n"})
+    api(
+        served,
+        "/-/api/v1/pages/WG2/Gus notes",
+        method="PUT",
+        user="gus",
+        data={"content": "# Gus notes\n"},
+    )
     git("pull", "--no-rebase", "--no-edit", "origin", "main", cwd=repo)  # a merge commit
     r = git("push", "origin", "main", cwd=repo, check=False)
     assert r.returncode == 0, r.stderr
@@ -225,8 +254,13 @@ def test_a_merge_of_other_spaces_web_edits_is_not_counted_against_the_pusher(ser
     write(repo, "WG4/Second.md", "# Second\n")
     git("add", "-A", cwd=repo)
     git("commit", "-m", "second", cwd=repo)
-    api(served, "/-/api/v1/pages/WG2/Gus more", method="PUT", user="gus",
-        data={"content": "# More\n"})
+    api(
+        served,
+        "/-/api/v1/pages/WG2/Gus more",
+        method="PUT",
+        user="gus",
+        data={"content": "# More\n"},
+    )
     git("fetch", "origin", cwd=repo)
     git("merge", "--no-commit", "origin/main", cwd=repo)
     write(repo, "WG2/Gus more.md", "# Changed in the merge\n")

@@ -26,23 +26,32 @@ def upstream(tmp_path):
 
 @pytest.fixture
 def mirrored(tmp_path, content_repo, upstream):
-    app = make_app(tmp_path, content_repo, UPSTREAM_URL=str(upstream), SYNC_SECRET=SECRET,
-                   SYNC_COOLDOWN=0,
-                   SYNC_INTERVAL=0)
+    app = make_app(
+        tmp_path,
+        content_repo,
+        UPSTREAM_URL=str(upstream),
+        SYNC_SECRET=SECRET,
+        SYNC_COOLDOWN=0,
+        SYNC_INTERVAL=0,
+    )
     yield app
     app.services.mirror.stop()
     app.close()
 
 
 def upstream_head(upstream):
-    proc = subprocess.run(["git", "--git-dir", str(upstream), "rev-parse", "refs/heads/main"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["git", "--git-dir", str(upstream), "rev-parse", "refs/heads/main"],
+        capture_output=True,
+        text=True,
+    )
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
 def save(client, name, text, app):
-    r = AuthActions(client).post(f"/-/edit/{name}", {
-        "content": text, "base_revision": app.services.pages.head()})
+    r = AuthActions(client).post(
+        f"/-/edit/{name}", {"content": text, "base_revision": app.services.pages.head()}
+    )
     assert r.status_code == 302, r.get_data(as_text=True)
 
 
@@ -92,8 +101,11 @@ def test_a_github_style_signature_is_accepted(mirrored, upstream):
     client = mirrored.test_client()
     body = b'{"ref": "refs/heads/main"}'
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    r = client.post("/-/api/v1/sync", data=body, headers={"X-Hub-Signature-256": signature,
-                                                          "Content-Type": "application/json"})
+    r = client.post(
+        "/-/api/v1/sync",
+        data=body,
+        headers={"X-Hub-Signature-256": signature, "Content-Type": "application/json"},
+    )
     assert r.status_code == 200
     r = client.post("/-/api/v1/sync", data=body, headers={"X-Hub-Signature-256": "sha256=00"})
     assert r.status_code == 403
@@ -112,8 +124,9 @@ def test_a_replayed_signed_call_does_nothing(mirrored, upstream, monkeypatch):
     assert r.status_code == 409 and "replay" in r.get_json()["error"] and syncs == []
     # a delivery id names the call even where the body is the same
     for _ in range(2):
-        r = client.post("/-/api/v1/sync", headers={"X-Sync-Secret": SECRET,
-                                                   "X-Gitea-Delivery": "delivery-7"})
+        r = client.post(
+            "/-/api/v1/sync", headers={"X-Sync-Secret": SECRET, "X-Gitea-Delivery": "delivery-7"}
+        )
     assert r.status_code == 409 and len(syncs) == 1
 
 
@@ -138,10 +151,14 @@ def test_diverged_histories_merge_and_conflicts_keep_both_versions(mirrored, ups
     mirror = mirrored.services.mirror
     wiki = mirrored.services.pages
     # both sides change Home's same line, and different pages
-    commit_upstream(upstream, tmp_path, {
-        "Home.md": "# Home\n\nWelcome from upstream.\n",
-        "Upstream only.md": "# Upstream only\n",
-    })
+    commit_upstream(
+        upstream,
+        tmp_path,
+        {
+            "Home.md": "# Home\n\nWelcome from upstream.\n",
+            "Upstream only.md": "# Upstream only\n",
+        },
+    )
     mirror.stop()  # keep the worker from syncing on its own while we edit
     save(client, "Home", "# Home\n\nWelcome from the wiki.\n", mirrored)
     save(client, "WG4/Wiki only", "# Wiki only\n", mirrored)
@@ -160,8 +177,12 @@ def test_diverged_histories_merge_and_conflicts_keep_both_versions(mirrored, ups
     review = client.get("/-/admin/mirror").get_data(as_text=True)
     assert copy in review and "Home" in review
     token = csrf_of(client)
-    assert client.post("/-/admin/mirror/dismiss", data={"path": "Home.md",
-                                                        "csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            "/-/admin/mirror/dismiss", data={"path": "Home.md", "csrf_token": token}
+        ).status_code
+        == 302
+    )
     assert "could not merge" not in client.get("/").get_data(as_text=True)
     # syncing goes on
     commit_upstream(upstream, tmp_path, {"Later.md": "# Later\n"})
@@ -175,13 +196,15 @@ def test_a_clean_three_way_merge_of_one_page(mirrored, upstream, tmp_path):
     mirrored.services.mirror.wait_idle(20)
     assert sync(client).status_code == 200
     mirrored.services.mirror.stop()
-    commit_upstream(upstream, tmp_path, {
-        "Home.md": "# Home\n\nline one, upstream\n\nline two\n\nline three\n"})
+    commit_upstream(
+        upstream, tmp_path, {"Home.md": "# Home\n\nline one, upstream\n\nline two\n\nline three\n"}
+    )
     save(client, "Home", "# Home\n\nline one\n\nline two\n\nline three, wiki\n", mirrored)
     r = sync(client)
     assert r.get_json()["conflicts"] == []
     assert mirrored.services.pages.source("Home") == (
-        "# Home\n\nline one, upstream\n\nline two\n\nline three, wiki\n")
+        "# Home\n\nline one, upstream\n\nline two\n\nline three, wiki\n"
+    )
 
 
 def test_the_timer_pulls_without_a_webhook(tmp_path, content_repo, upstream):
@@ -201,8 +224,13 @@ def test_the_timer_pulls_without_a_webhook(tmp_path, content_repo, upstream):
 
 
 def test_an_unreachable_upstream_is_reported_not_fatal(tmp_path, content_repo):
-    app = make_app(tmp_path, content_repo, UPSTREAM_URL=str(tmp_path / "gone.git"),
-                   SYNC_SECRET=SECRET, SYNC_INTERVAL=0)
+    app = make_app(
+        tmp_path,
+        content_repo,
+        UPSTREAM_URL=str(tmp_path / "gone.git"),
+        SYNC_SECRET=SECRET,
+        SYNC_INTERVAL=0,
+    )
     try:
         client = app.test_client()
         r = sync(client)

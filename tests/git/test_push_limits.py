@@ -13,8 +13,11 @@ LIMIT = 300_000
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory):
-    served = serve(tmp_path_factory.mktemp("limits"), {"maria": "WG4"},
-                   env={"WIKI_GIT_MAX_UNPACKED_BYTES": str(LIMIT)})
+    served = serve(
+        tmp_path_factory.mktemp("limits"),
+        {"maria": "WG4"},
+        env={"WIKI_GIT_MAX_UNPACKED_BYTES": str(LIMIT)},
+    )
     yield served
     served.stop()
 

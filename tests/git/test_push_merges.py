@@ -20,10 +20,12 @@ pytestmark = pytest.mark.slow
 
 def api(served, path, *, user="ada", method="GET", data=None):
     token = base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()
-    request = urllib.request.Request(served.base + quote(path, safe="/?=&"), method=method,
-                                     headers={"Authorization": f"Basic {token}",
-                                              "Content-Type": "application/json"},
-                                     data=json.dumps(data).encode() if data else None)
+    request = urllib.request.Request(
+        served.base + quote(path, safe="/?=&"),
+        method=method,
+        headers={"Authorization": f"Basic {token}", "Content-Type": "application/json"},
+        data=json.dumps(data).encode() if data else None,
+    )
     with urllib.request.urlopen(request, timeout=20) as response:
         return json.loads(response.read())
 
@@ -35,8 +37,12 @@ def web_save(served, name, text):
         current = api(served, f"/-/api/v1/pages/{name}")["revision"]
     except urllib.error.HTTPError:
         pass
-    return api(served, f"/-/api/v1/pages/{name}", method="PUT",
-               data={"content": text, "base_revision": current})["revision"]
+    return api(
+        served,
+        f"/-/api/v1/pages/{name}",
+        method="PUT",
+        data={"content": text, "base_revision": current},
+    )["revision"]
 
 
 def gus_clone(clone, served):

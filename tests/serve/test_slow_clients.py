@@ -16,8 +16,9 @@ READ_TIMEOUT = 3  # WIKI_BODY_READ_TIMEOUT of the served wiki
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    served = serve(tmp_path_factory.mktemp("slow"), {},
-                   env={"WIKI_BODY_READ_TIMEOUT": str(READ_TIMEOUT)})
+    served = serve(
+        tmp_path_factory.mktemp("slow"), {}, env={"WIKI_BODY_READ_TIMEOUT": str(READ_TIMEOUT)}
+    )
     yield served
     served.stop()
 
@@ -30,9 +31,11 @@ def connect(served) -> socket.socket:
 def stalled_post(served) -> socket.socket:
     """A POST that announces 100000 bytes, sends a few, and stops."""
     sock = connect(served)
-    sock.sendall(b"POST /-/login HTTP/1.1\r\nHost: wiki\r\n"
-                 b"Content-Type: application/x-www-form-urlencoded\r\n"
-                 b"Content-Length: 100000\r\n\r\nusername=a")
+    sock.sendall(
+        b"POST /-/login HTTP/1.1\r\nHost: wiki\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 100000\r\n\r\nusername=a"
+    )
     return sock
 
 
@@ -115,8 +118,10 @@ def test_a_request_head_that_never_ends_is_dropped(served):
 def test_a_complete_post_is_still_answered(served):
     sock = connect(served)
     body = b"username=nobody&password=wrong"
-    sock.sendall(b"POST /-/login HTTP/1.1\r\nHost: wiki\r\nConnection: close\r\n"
-                 b"Content-Type: application/x-www-form-urlencoded\r\n"
-                 b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    sock.sendall(
+        b"POST /-/login HTTP/1.1\r\nHost: wiki\r\nConnection: close\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
     answer = outcome(sock, 10)
     assert answer.startswith(b"HTTP/1.1 ") and not answer.startswith(b"HTTP/1.1 408")

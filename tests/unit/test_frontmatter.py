@@ -29,17 +29,22 @@ def test_ordinary_front_matter_still_parses():
         "---\ntitle: Hello\ntags: [a, b]\ndate: 2024-05-01\nnested:\n  k: [1, {x: y}]\n"
         "empty:\n---\n# Body\n"
     )
-    assert doc.meta == {"title": "Hello", "tags": ["a", "b"], "date": "2024-05-01",
-                        "nested": {"k": [1, {"x": "y"}]}, "empty": None}
+    assert doc.meta == {
+        "title": "Hello",
+        "tags": ["a", "b"],
+        "date": "2024-05-01",
+        "nested": {"k": [1, {"x": "y"}]},
+        "empty": None,
+    }
     assert doc.body == "# Body\n" and doc.body_line == 9
 
 
 @pytest.mark.parametrize(
     ("text", "line"),
     [
-        ("---\ntitle: x\nfoo: &a bar\n---\n", 3),                       # an anchor alone
-        ("---\ntitle: x\nfoo: *a\n---\n", 3),                            # an alias alone
-        ("---\nbase: &b {k: v}\nother:\n  <<: *b\n---\n", 2),            # a merge key
+        ("---\ntitle: x\nfoo: &a bar\n---\n", 3),  # an anchor alone
+        ("---\ntitle: x\nfoo: *a\n---\n", 3),  # an alias alone
+        ("---\nbase: &b {k: v}\nother:\n  <<: *b\n---\n", 2),  # a merge key
         ("---\nlist:\n  - &x one\n  - *x\n---\n", 3),
         (BOMB, 3),
     ],

@@ -114,16 +114,23 @@ def test_backlinks_come_from_the_link_table_kept_at_each_commit(linked, monkeypa
         raise AssertionError("the link table should answer")
 
     monkeypatch.setattr(linked, "_backlinks_by_grep", no_grep)
-    linked.save_page("Notes", "See [[WG4/Guarantees]] and [[Nowhere]].\n", author=TEST_AUTHOR,
-                     message="", base_revision=None)
+    linked.save_page(
+        "Notes",
+        "See [[WG4/Guarantees]] and [[Nowhere]].\n",
+        author=TEST_AUTHOR,
+        message="",
+        base_revision=None,
+    )
     assert linked.links.head() == linked.head()  # the save brought the table along
     assert linked.backlinks("WG4/Guarantees") == ["Notes"]
     assert linked.backlinks("Nowhere") == ["Notes"]
-    linked.save_page("Notes", "No links any more.\n", author=TEST_AUTHOR,
-                     message="", base_revision=linked.head())
+    linked.save_page(
+        "Notes", "No links any more.\n", author=TEST_AUTHOR, message="", base_revision=linked.head()
+    )
     assert linked.backlinks("WG4/Guarantees") == []
-    linked.save_page("Notes", "[[WG4/Guarantees]]\n", author=TEST_AUTHOR,
-                     message="", base_revision=linked.head())
+    linked.save_page(
+        "Notes", "[[WG4/Guarantees]]\n", author=TEST_AUTHOR, message="", base_revision=linked.head()
+    )
     linked.rename_page("Notes", "Archive/Notes", author=TEST_AUTHOR)
     assert linked.backlinks("WG4/Guarantees") == ["Archive/Notes"]
     linked.delete_page("Archive/Notes", author=TEST_AUTHOR)
@@ -132,8 +139,9 @@ def test_backlinks_come_from_the_link_table_kept_at_each_commit(linked, monkeypa
 
 def test_the_link_table_catches_up_with_commits_made_elsewhere(linked, content_repo):
     other = Wiki(content_repo, Renderer())  # no link table: a push, another tool
-    other.save_page("Pushed", "[[WG4/Guarantees]]\n", author=TEST_AUTHOR, message="",
-                    base_revision=None)
+    other.save_page(
+        "Pushed", "[[WG4/Guarantees]]\n", author=TEST_AUTHOR, message="", base_revision=None
+    )
     assert linked.links.head() != linked.head()
     assert linked.backlinks("WG4/Guarantees") == ["Pushed"]
     assert linked.links.head() == linked.head()
@@ -146,7 +154,9 @@ def test_without_its_table_backlinks_are_searched_and_the_table_built(content_re
     wiki._links_thread.join(10)
     assert links.head() == wiki.head()
     assert links.sources("WG4/Home") and set(links.sources("WG4/Home")) == {
-        "Home", "WG4/Guarantees"}
+        "Home",
+        "WG4/Guarantees",
+    }
     links.close()
 
 

@@ -12,8 +12,9 @@ from wiki.search.postings import impact
 def write(tmp_path, doc_count=100, positions_wide=False):
     writer = PackWriter(tmp_path / "MAIN_x.wikipack", doc_count)
     writer.start_field("body", positional=True, max_position=1 << 16 if positions_wide else 0)
-    writer.add_term(b"alpha", [1, 5, 99], [10, 200, 255], [[0, 7], [3], [70000 if
-                                                                       positions_wide else 9]])
+    writer.add_term(
+        b"alpha", [1, 5, 99], [10, 200, 255], [[0, 7], [3], [70000 if positions_wide else 9]]
+    )
     writer.add_term(b"beta", list(range(0, 100, 2)), [1] * 50, [[1]] * 50)  # dense: a bitset
     writer.start_field("tags", positional=False)
     writer.add_term(b"a\0b", [3], [255])  # a term with the separator in it
@@ -55,12 +56,15 @@ def test_positions_beyond_two_bytes_need_the_wide_pack(tmp_path):
     assert list(tmp_path.iterdir()) == []  # nothing half-written is left
 
 
-@pytest.mark.parametrize("damage", [
-    lambda data: data[:20],
-    lambda data: b"garbage" + data[7:],
-    lambda data: data[:-20] + bytes(20),
-    lambda data: b"",
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[:20],
+        lambda data: b"garbage" + data[7:],
+        lambda data: data[:-20] + bytes(20),
+        lambda data: b"",
+    ],
+)
 def test_a_damaged_pack_is_refused(tmp_path, damage):
     path = write(tmp_path)
     path.write_bytes(damage(path.read_bytes()))

@@ -37,8 +37,11 @@ def test_markdown_features(renderer):
 def test_headings_get_ids_and_a_toc(renderer):
     result = render(renderer, "# Title\n\n## Első lépés\n\n## Πολιτική\n\n## Πολιτική\n")
     assert [h.id for h in result.toc] == [
-        "user-content-title", "user-content-első-lépés", "user-content-πολιτική",
-        "user-content-πολιτική-2"]
+        "user-content-title",
+        "user-content-első-lépés",
+        "user-content-πολιτική",
+        "user-content-πολιτική-2",
+    ]
     assert 'id="user-content-első-lépés"' in str(result.html)
     assert result.title == "Title"
     assert "<h1" not in str(result.html)  # shown by the page header instead
@@ -169,8 +172,13 @@ def test_slugify():
 
 
 def test_page_html_cannot_pose_as_the_wiki(renderer):
-    html = str(render(renderer, '<div class="flash success" id="preview">Saved.</div>\n\n'
-                                '<p class="notice muted wikilink" id="q">x</p>\n').html)
+    html = str(
+        render(
+            renderer,
+            '<div class="flash success" id="preview">Saved.</div>\n\n'
+            '<p class="notice muted wikilink" id="q">x</p>\n',
+        ).html
+    )
     assert "flash" not in html and "success" not in html and "notice" not in html
     assert 'id="preview"' not in html and 'id="user-content-preview"' in html
     assert 'id="q"' not in html and 'class="wikilink"' in html  # the renderer's own class

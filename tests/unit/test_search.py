@@ -45,8 +45,9 @@ PAGES = {
 @pytest.fixture
 def wiki(tmp_path):
     storage = Storage.init(tmp_path / "content")
-    storage.import_files({k: v.encode() for k, v in PAGES.items()}, author=TEST_AUTHOR,
-                         message="seed")
+    storage.import_files(
+        {k: v.encode() for k, v in PAGES.items()}, author=TEST_AUTHOR, message="seed"
+    )
     wiki = Wiki(storage, Renderer(), index=SearchIndex(tmp_path / "index"))
     wiki.rebuild_index()
     yield wiki
@@ -58,20 +59,23 @@ def names(results):
     return [h.name for h in results.hits]
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("klaszterek", {"WG4/Klaszter", "WG4/Klaszterfinanszírozási program"}),
-    ("Clustern", {"WG5/Cluster"}),
-    ("πολιτικές", {"WG3/Πολιτική"}),
-    ("ΠΟΛΙΤΙΚΗ", {"WG3/Πολιτική"}),
-    ("policies", {"WG1/Policy"}),
-    ("gazdasag", {"WG4/Klaszter"}),
-    ("GAZDASÁG", {"WG4/Klaszter"}),
-    ("massnahmen", {"WG5/Cluster"}),  # ß folds to ss
-    ("Maßnahme", {"WG5/Cluster"}),
-    ("politicile", {"Romanian"}),
-    ("politiche", {"Italian"}),
-    ("politika", {"Serbian"}),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("klaszterek", {"WG4/Klaszter", "WG4/Klaszterfinanszírozási program"}),
+        ("Clustern", {"WG5/Cluster"}),
+        ("πολιτικές", {"WG3/Πολιτική"}),
+        ("ΠΟΛΙΤΙΚΗ", {"WG3/Πολιτική"}),
+        ("policies", {"WG1/Policy"}),
+        ("gazdasag", {"WG4/Klaszter"}),
+        ("GAZDASÁG", {"WG4/Klaszter"}),
+        ("massnahmen", {"WG5/Cluster"}),  # ß folds to ss
+        ("Maßnahme", {"WG5/Cluster"}),
+        ("politicile", {"Romanian"}),
+        ("politiche", {"Italian"}),
+        ("politika", {"Serbian"}),
+    ],
+)
 def test_inflected_and_folded_forms(wiki, query, expected):
     found = set(names(wiki.search(query)))
     assert expected <= found, (query, found)
@@ -79,12 +83,25 @@ def test_inflected_and_folded_forms(wiki, query, expected):
 
 def test_every_language_is_stemmed_in_its_own_field(tmp_path):
     """For every Snowball language, the analyzer gives PyStemmer's stem, folded."""
-    samples = {"english": "policies", "german": "Clustern", "hungarian": "klaszterek",
-               "italian": "politiche", "romanian": "politicile", "greek": "πολιτικές",
-               "serbian": "politike", "french": "politiques", "spanish": "políticas",
-               "portuguese": "políticas", "russian": "политики", "czech": "politiky",
-               "polish": "polityki", "dutch": "beleidsmakers", "swedish": "politiken",
-               "finnish": "politiikat", "turkish": "politikalar"}
+    samples = {
+        "english": "policies",
+        "german": "Clustern",
+        "hungarian": "klaszterek",
+        "italian": "politiche",
+        "romanian": "politicile",
+        "greek": "πολιτικές",
+        "serbian": "politike",
+        "french": "politiques",
+        "spanish": "políticas",
+        "portuguese": "políticas",
+        "russian": "политики",
+        "czech": "politiky",
+        "polish": "polityki",
+        "dutch": "beleidsmakers",
+        "swedish": "politiken",
+        "finnish": "politiikat",
+        "turkish": "politikalar",
+    }
     for algorithm in ALGORITHMS:
         word = samples.get(algorithm, "clusters")
         tokens = [t.text for t in stemming_analyzer(algorithm)(word)]
@@ -94,31 +111,35 @@ def test_every_language_is_stemmed_in_its_own_field(tmp_path):
 
 
 def test_queries_match_pages_in_every_language_unless_filtered(wiki):
-    assert {"WG1/Policy", "Romanian", "Italian"} <= set(names(wiki.search("policy OR politiche "
-                                                                          "OR politicile")))
+    assert {"WG1/Policy", "Romanian", "Italian"} <= set(
+        names(wiki.search("policy OR politiche OR politicile"))
+    )
     only_hu = wiki.search("klaszter", filters={"lang": "hu"})
     assert set(names(only_hu)) == {"WG4/Klaszter", "WG4/Klaszterfinanszírozási program"}
     assert wiki.search("klaszter", filters={"lang": "de"}).total == 0
 
 
-@pytest.mark.parametrize("query, must, must_not", [
-    ('"smart specialisation"', {"WG1/Phrase"}, {"WG1/Scattered"}),
-    ("smart specialisation", {"WG1/Phrase", "WG1/Scattered"}, set()),
-    ("innovation OR toolbox", {"WG1/Policy", "Learning/Study trip toolbox"}, set()),
-    ("toolbox -eco", {"Learning/Study trip toolbox"}, {"WG2/Mentions toolbox"}),
-    ("toolbox NOT eco", {"Learning/Study trip toolbox"}, {"WG2/Mentions toolbox"}),
-    ("special*", {"WG1/Phrase", "WG1/Scattered"}, set()),
-    ("wg:WG1", {"WG1/Policy", "WG1/Phrase"}, {"WG4/Klaszter"}),
-    ("type:swot", {"WG1/Phrase", "WG1/Scattered"}, {"WG1/Policy"}),
-    ("country:Hungary", {"WG4/Klaszter"}, {"WG1/Policy"}),
-    ("lang:el", {"WG3/Πολιτική"}, {"WG1/Policy"}),
-    ("tag:innovation", {"WG1/Policy"}, {"WG1/Phrase"}),
-    ("title:toolbox", {"Learning/Study trip toolbox"}, {"WG2/Mentions toolbox"}),
-    ("author:test", {"WG1/Policy"}, set()),
-    ('smart "unbalanced', set(), set()),
-    ("((( ]]] :: ***", set(), set()),
-    ("unknownfield:x policy", set(), set()),
-])
+@pytest.mark.parametrize(
+    "query, must, must_not",
+    [
+        ('"smart specialisation"', {"WG1/Phrase"}, {"WG1/Scattered"}),
+        ("smart specialisation", {"WG1/Phrase", "WG1/Scattered"}, set()),
+        ("innovation OR toolbox", {"WG1/Policy", "Learning/Study trip toolbox"}, set()),
+        ("toolbox -eco", {"Learning/Study trip toolbox"}, {"WG2/Mentions toolbox"}),
+        ("toolbox NOT eco", {"Learning/Study trip toolbox"}, {"WG2/Mentions toolbox"}),
+        ("special*", {"WG1/Phrase", "WG1/Scattered"}, set()),
+        ("wg:WG1", {"WG1/Policy", "WG1/Phrase"}, {"WG4/Klaszter"}),
+        ("type:swot", {"WG1/Phrase", "WG1/Scattered"}, {"WG1/Policy"}),
+        ("country:Hungary", {"WG4/Klaszter"}, {"WG1/Policy"}),
+        ("lang:el", {"WG3/Πολιτική"}, {"WG1/Policy"}),
+        ("tag:innovation", {"WG1/Policy"}, {"WG1/Phrase"}),
+        ("title:toolbox", {"Learning/Study trip toolbox"}, {"WG2/Mentions toolbox"}),
+        ("author:test", {"WG1/Policy"}, set()),
+        ('smart "unbalanced', set(), set()),
+        ("((( ]]] :: ***", set(), set()),
+        ("unknownfield:x policy", set(), set()),
+    ],
+)
 def test_query_syntax(wiki, query, must, must_not):
     found = set(names(wiki.search(query)))
     assert must <= found, (query, found)
@@ -144,8 +165,9 @@ def test_facets_filters_sort_and_pages(wiki):
     assert results.facets["wg"]["WG1"] == 3
     assert results.facets["country"]["Hungary"] == 2
     assert results.facets["folder"]["WG4"] == 2
-    filtered = wiki.search("policy OR klaszter OR toolbox OR specialisation",
-                           filters={"wg": "WG1", "type": "swot"})
+    filtered = wiki.search(
+        "policy OR klaszter OR toolbox OR specialisation", filters={"wg": "WG1", "type": "swot"}
+    )
     assert set(names(filtered)) == {"WG1/Phrase", "WG1/Scattered"}
     assert filtered.facets["wg"] == {"WG1": 2}
     all_pages = wiki.search("", filters={"folder": "WG1"})
@@ -155,8 +177,13 @@ def test_facets_filters_sort_and_pages(wiki):
 
 
 def test_sort_by_date(wiki):
-    wiki.save_page("WG1/Scattered", "# Notes\n\nSmart and fresh.\n", author=TEST_AUTHOR,
-                   message="", base_revision=wiki.head())
+    wiki.save_page(
+        "WG1/Scattered",
+        "# Notes\n\nSmart and fresh.\n",
+        author=TEST_AUTHOR,
+        message="",
+        base_revision=wiki.head(),
+    )
     newest = wiki.search("smart", sort="date")
     assert names(newest)[0] == "WG1/Scattered"
 
@@ -186,8 +213,13 @@ def test_suggestions(wiki):
 
 
 def test_saves_renames_and_deletes_update_the_index_at_once(wiki):
-    wiki.save_page("WG6/Skills", "# Skills\n\nApprenticeships in clusters.\n", author=TEST_AUTHOR,
-                   message="", base_revision=None)
+    wiki.save_page(
+        "WG6/Skills",
+        "# Skills\n\nApprenticeships in clusters.\n",
+        author=TEST_AUTHOR,
+        message="",
+        base_revision=None,
+    )
     assert names(wiki.search("apprenticeships")) == ["WG6/Skills"]
     assert wiki.index.head() == wiki.head()
     wiki.rename_page("WG6/Skills", "WG6/Jobs and skills", author=TEST_AUTHOR)
@@ -202,8 +234,13 @@ def test_commits_made_elsewhere_are_indexed_before_the_next_search(wiki, tmp_pat
     (work / "WG2" / "Pushed.md").parent.mkdir(exist_ok=True)
     (work / "WG2" / "Pushed.md").write_text("# Pushed\n\nCircular economy pilots.\n")
     (work / "WG1" / "Policy.md").unlink()
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Git User", "GIT_AUTHOR_EMAIL": "g@x",
-           "GIT_COMMITTER_NAME": "Git User", "GIT_COMMITTER_EMAIL": "g@x"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Git User",
+        "GIT_AUTHOR_EMAIL": "g@x",
+        "GIT_COMMITTER_NAME": "Git User",
+        "GIT_COMMITTER_EMAIL": "g@x",
+    }
     subprocess.run(["git", "-C", str(work), "add", "-A"], check=True)
     subprocess.run(["git", "-C", str(work), "commit", "-qm", "offline"], check=True, env=env)
     subprocess.run(["git", "-C", str(work), "push", "-q", "origin", "main"], check=True)
@@ -244,8 +281,9 @@ def test_two_processes_share_one_index(wiki, tmp_path):
     other = Wiki(Storage(wiki.storage.root), Renderer(), index=SearchIndex(wiki.index.root))
     wiki.save_page("A", "# A\n\nzebra\n", author=TEST_AUTHOR, message="", base_revision=None)
     assert names(other.search("zebra")) == ["A"]
-    other.save_page("B", "# B\n\nzebra too\n", author=Author("O", "o@x"), message="",
-                    base_revision=None)
+    other.save_page(
+        "B", "# B\n\nzebra too\n", author=Author("O", "o@x"), message="", base_revision=None
+    )
     assert set(names(wiki.search("zebra"))) == {"A", "B"}
     other.storage.close()
     other.index.close()
@@ -285,12 +323,26 @@ def to_whoosh(q):
     return Q.Every()
 
 
-@pytest.mark.parametrize("text", [
-    "policy", "klaszter OR toolbox", "policy -smart", "NOT policy", "polic*",
-    '"smart specialisation"', "wg:WG1", "title:policy", "cluster policy", "lang:hu klaszter",
-    "zzzz", "policy OR klaszter OR toolbox OR specialisation", '"the smart specialisation"',
-    '"specialisation strategy of"', "special* -smart",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "policy",
+        "klaszter OR toolbox",
+        "policy -smart",
+        "NOT policy",
+        "polic*",
+        '"smart specialisation"',
+        "wg:WG1",
+        "title:policy",
+        "cluster policy",
+        "lang:hu klaszter",
+        "zzzz",
+        "policy OR klaszter OR toolbox OR specialisation",
+        '"the smart specialisation"',
+        '"specialisation strategy of"',
+        "special* -smart",
+    ],
+)
 def test_match_counts_agree_with_whoosh_itself(wiki, text):
     """Our bitset and position matching counts exactly what Whoosh's own matchers
     find, also after saves (deleted documents in old segments)."""
@@ -304,14 +356,24 @@ def test_match_counts_agree_with_whoosh_itself(wiki, text):
             q = build_query(parse_query(text), snapshot, None)
             expected = 0 if q is None else len(set(searcher.docs_for_query(to_whoosh(q))))
         assert wiki.search(text).total == expected, (text, round_)
-        wiki.save_page("WG1/Policy", f"# Policy\n\nSmart policy, round {round_}.\n",
-                       author=TEST_AUTHOR, message="", base_revision=wiki.head())
+        wiki.save_page(
+            "WG1/Policy",
+            f"# Policy\n\nSmart policy, round {round_}.\n",
+            author=TEST_AUTHOR,
+            message="",
+            base_revision=wiki.head(),
+        )
 
 
 def test_newest_first_across_several_segments(wiki):
     for name in ("WG1/First fresh", "WG2/Second fresh", "WG3/Third fresh"):
-        wiki.save_page(name, f"# {name}\n\nfreshness report\n", author=TEST_AUTHOR,
-                       message="", base_revision=wiki.head())
+        wiki.save_page(
+            name,
+            f"# {name}\n\nfreshness report\n",
+            author=TEST_AUTHOR,
+            message="",
+            base_revision=wiki.head(),
+        )
     newest = wiki.search("freshness", sort="date")
     assert names(newest) == ["WG3/Third fresh", "WG2/Second fresh", "WG1/First fresh"]
     assert wiki.search("freshness", filters={"folder": "WG2"}, sort="date").total == 1
@@ -319,10 +381,12 @@ def test_newest_first_across_several_segments(wiki):
 
 def test_title_matches_rank_above_pages_that_repeat_the_word(wiki):
     files = {f"Many/Title {i} harbour.md": f"# Harbour {i}\n\nquay\n" for i in range(12)}
-    files.update({f"Many/Body {i}.md": f"# Body {i}\n\nharbour harbour harbour {i}\n"
-                  for i in range(6)})
-    wiki.storage.import_files({k: v.encode() for k, v in files.items()}, author=TEST_AUTHOR,
-                              message="many")
+    files.update(
+        {f"Many/Body {i}.md": f"# Body {i}\n\nharbour harbour harbour {i}\n" for i in range(6)}
+    )
+    wiki.storage.import_files(
+        {k: v.encode() for k, v in files.items()}, author=TEST_AUTHOR, message="many"
+    )
     wiki.sync_index()
     quick = wiki.search("harbour")
     assert quick.total == 18
@@ -333,9 +397,20 @@ def test_title_matches_rank_above_pages_that_repeat_the_word(wiki):
     assert {h.name for h in second.hits} | set(names(quick)) == {f[:-3] for f in files}
 
 
-AGREEMENT_QUERIES = ["policy", "klaszter", "smart specialisation", '"smart specialisation"',
-                     "polic*", "toolbox -eco", "wg:WG1", "innovation OR toolbox", "politika",
-                     '"study trip toolbox"', "lang:hu", "title:toolbox"]
+AGREEMENT_QUERIES = [
+    "policy",
+    "klaszter",
+    "smart specialisation",
+    '"smart specialisation"',
+    "polic*",
+    "toolbox -eco",
+    "wg:WG1",
+    "innovation OR toolbox",
+    "politika",
+    '"study trip toolbox"',
+    "lang:hu",
+    "title:toolbox",
+]
 
 
 def _answers(wiki):
@@ -389,20 +464,27 @@ def test_new_and_merged_segments_get_packs_and_retired_ones_lose_them(wiki, monk
 
     monkeypatch.setattr(search_module, "PACK_MIN_DOCS", 5)
     files = {f"Push/Page {i}.md": f"# Page {i}\n\nharbour logistics {i}\n" for i in range(6)}
-    wiki.storage.import_files({k: v.encode() for k, v in files.items()}, author=TEST_AUTHOR,
-                              message="a push of six pages")
+    wiki.storage.import_files(
+        {k: v.encode() for k, v in files.items()}, author=TEST_AUTHOR, message="a push of six pages"
+    )
     wiki.sync_index()  # one new segment of six pages, and its pack
     deadline = time.time() + 30
     while time.time() < deadline and len(list(wiki.index.root.glob("*.wikipack"))) < 2:
         time.sleep(0.05)
     assert len(list(wiki.index.root.glob("*.wikipack"))) == 2
     for i in range(8):  # small segments, until they are merged in the background
-        wiki.save_page(f"Push/Page {i}", f"# Page {i}\n\nharbour edit {i}\n",
-                       author=TEST_AUTHOR, message="", base_revision=wiki.head())
+        wiki.save_page(
+            f"Push/Page {i}",
+            f"# Page {i}\n\nharbour edit {i}\n",
+            author=TEST_AUTHOR,
+            message="",
+            base_revision=wiki.head(),
+        )
     ix = wiki.index._open()
     deadline = time.time() + 30
-    while time.time() < deadline and (len(ix._segments()) > 6 or wiki.index._merging.locked()
-                                      or wiki.index._packing.locked()):
+    while time.time() < deadline and (
+        len(ix._segments()) > 6 or wiki.index._merging.locked() or wiki.index._packing.locked()
+    ):
         time.sleep(0.05)
     segments = {s.segment_id(): s.doc_count_all() for s in ix._segments()}
     assert len(segments) <= 6  # merged
@@ -414,22 +496,29 @@ def test_new_and_merged_segments_get_packs_and_retired_ones_lose_them(wiki, monk
 
 def test_rewritten_history_rebuilds_the_index_and_leaves_no_files_behind(wiki):
     before = wiki.head()
-    wiki.save_page("WG6/Later", "# Later\n\nephemeral words\n", author=TEST_AUTHOR,
-                   message="", base_revision=before)
+    wiki.save_page(
+        "WG6/Later",
+        "# Later\n\nephemeral words\n",
+        author=TEST_AUTHOR,
+        message="",
+        base_revision=before,
+    )
     assert wiki.search("ephemeral").total == 1
     # the branch is moved back behind the wiki's back (as a force push would)
-    subprocess.run(["git", "--git-dir", str(wiki.storage.git_dir), "update-ref",
-                    "refs/heads/main", before], check=True)
+    subprocess.run(
+        ["git", "--git-dir", str(wiki.storage.git_dir), "update-ref", "refs/heads/main", before],
+        check=True,
+    )
     for _ in range(5):  # every search until the rebuild is in: none may start a writer
         wiki.search("ephemeral")
     deadline = time.time() + 30
-    while time.time() < deadline and (wiki.is_index_rebuilding() or
-                                      wiki.index.head() != before):
+    while time.time() < deadline and (wiki.is_index_rebuilding() or wiki.index.head() != before):
         time.sleep(0.05)
     assert wiki.search("ephemeral").total == 0
     assert wiki.index.head() == before
-    leftovers = [p.name for p in wiki.index.root.iterdir()
-                 if p.suffix in (".pst", ".trm", ".col", ".tmp")]
+    leftovers = [
+        p.name for p in wiki.index.root.iterdir() if p.suffix in (".pst", ".trm", ".col", ".tmp")
+    ]
     assert leftovers == []
 
 

@@ -130,8 +130,13 @@ def test_every_change_is_in_the_audit_log(store):
     store.remove_member("WG4", "ana", actor="bob")
     store.delete_space("WG4", actor="ada")
     log = store.audit()
-    assert [e.action for e in log] == ["space.delete", "space.member.remove", "space.member.add",
-                                       "space.update", "space.create"]
+    assert [e.action for e in log] == [
+        "space.delete",
+        "space.member.remove",
+        "space.member.add",
+        "space.update",
+        "space.create",
+    ]
     assert log[3].details == "title='WG4 Financing' read=members" and log[3].actor == "ada"
     assert [e.target for e in store.audit(target="WG4")] == ["WG4"] * 5
 

@@ -306,20 +306,24 @@ def test_author_identity_is_sanitized():
 
 def test_change_at_follows_renames_back_to_the_name_then(content_repo):
     first = content_repo.write("A.md", "one\n", author=ANNA, message="a")
-    second = content_repo.write("A.md", "two\n", author=BEN, message="a2",
-                                base_revision=first.id)
+    second = content_repo.write("A.md", "two\n", author=BEN, message="a2", base_revision=first.id)
     moved = content_repo.rename("A.md", "B.md", author=ANNA, message="mv")
-    third = content_repo.write("B.md", "three\n", author=BEN, message="b",
-                               base_revision=moved.id)
+    third = content_repo.write("B.md", "three\n", author=BEN, message="b", base_revision=moved.id)
     again = content_repo.rename("B.md", "A.md", author=ANNA, message="back")
-    other = content_repo.write("Home.md", "x\n", author=ANNA, message="elsewhere",
-                               base_revision=again.id)
+    other = content_repo.write(
+        "Home.md", "x\n", author=ANNA, message="elsewhere", base_revision=again.id
+    )
     seen = {
         rev: content_repo.change_at("A.md", rev.id)
         for rev in (first, second, moved, third, again, other)
     }
     assert [(c.path, c.status) if c else None for c in seen.values()] == [
-        ("A.md", "A"), ("A.md", "M"), ("B.md", "R"), ("B.md", "M"), ("A.md", "R"), None,
+        ("A.md", "A"),
+        ("A.md", "M"),
+        ("B.md", "R"),
+        ("B.md", "M"),
+        ("A.md", "R"),
+        None,
     ]
     assert seen[second].author == BEN and seen[moved].old_path == "A.md"
     # the same answers as walking the whole history
@@ -357,8 +361,9 @@ def test_saves_are_packed_in_the_background(content_repo):
     content_repo.packer._since = 0
     base = content_repo.head()
     for i in range(4):
-        base = content_repo.write(f"P{i}.md", f"page {i}\n", author=ANNA, message="m",
-                                  base_revision=base).id
+        base = content_repo.write(
+            f"P{i}.md", f"page {i}\n", author=ANNA, message="m", base_revision=base
+        ).id
     assert content_repo.packer.thread is None  # not yet: four commits
     loose_before, _ = _loose_and_packs(content_repo)
     assert loose_before >= 12
@@ -382,8 +387,9 @@ def test_changes_of_commits_made_here_are_known_without_asking_git(content_repo,
 
     monkeypatch.setattr(content_repo, "_git", no_git)
     monkeypatch.setattr(content_repo, "_is_ancestor", no_git)
-    assert sorted(content_repo.changed_paths(start, two.id)) == sorted(by_git) == [
-        "A.md", "WG4/B.md"]
+    assert (
+        sorted(content_repo.changed_paths(start, two.id)) == sorted(by_git) == ["A.md", "WG4/B.md"]
+    )
     assert content_repo.changed_paths(one.id, two.id) == ["WG4/B.md"]
     assert content_repo.changed_paths(two.id, two.id) == []
     monkeypatch.undo()

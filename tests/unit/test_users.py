@@ -128,8 +128,10 @@ def _old_database(path, *names):
     from werkzeug.security import generate_password_hash
 
     for i, name in enumerate(names, 1):
-        db.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, 'editor', 0, 'v', 'now')",
-                   (i, name, name, f"{i}@x", generate_password_hash("password-1", FAST)))
+        db.execute(
+            "INSERT INTO users VALUES (?, ?, ?, ?, ?, 'editor', 0, 'v', 'now')",
+            (i, name, name, f"{i}@x", generate_password_hash("password-1", FAST)),
+        )
     db.commit()
     db.close()
 
@@ -172,8 +174,9 @@ def test_read_tokens_and_expiry(users):
         with pytest.raises(AccountError):
             users.create_token("ana", "x", **bad)
     # a day later than its expiry (the stored date moved back instead of waiting)
-    users._db().execute("UPDATE tokens SET expires = '2000-01-01T00:00:00+00:00' "
-                        "WHERE id = ?", (token.id,))
+    users._db().execute(
+        "UPDATE tokens SET expires = '2000-01-01T00:00:00+00:00' WHERE id = ?", (token.id,)
+    )
     assert users.user_for_token(read) is None
     assert users.tokens("ana")[-1].expired
 

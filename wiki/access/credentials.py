@@ -78,8 +78,10 @@ class Credentials:
         user = self._require(username)
         secret = secrets.token_urlsafe(32)
         with self._write() as db:
-            db.execute("DELETE FROM password_resets WHERE user_id = ? OR expires < ?",
-                       (user.id, time.time()))
+            db.execute(
+                "DELETE FROM password_resets WHERE user_id = ? OR expires < ?",
+                (user.id, time.time()),
+            )
             db.execute(
                 "INSERT INTO password_resets (token_hash, user_id, expires) VALUES (?, ?, ?)",
                 (digest(secret), user.id, time.time() + hours * 3600),
@@ -88,9 +90,14 @@ class Credentials:
 
     def reset_user(self, secret: str) -> User | None:
         """The account a reset link is for, while it is valid."""
-        row = self._db().execute(
-            "SELECT user_id, expires FROM password_resets WHERE token_hash = ?", (digest(secret),)
-        ).fetchone()
+        row = (
+            self._db()
+            .execute(
+                "SELECT user_id, expires FROM password_resets WHERE token_hash = ?",
+                (digest(secret),),
+            )
+            .fetchone()
+        )
         if row is None or row[1] < time.time():
             return None
         return self.get(row[0])
@@ -108,8 +115,7 @@ class Credentials:
         with self._write() as db:
             db.execute(
                 "UPDATE users SET password_hash = ?, session_version = ? WHERE id = ?",
-                (generate_password_hash(password, self.hash_method), secrets.token_hex(8),
-                 user.id),
+                (generate_password_hash(password, self.hash_method), secrets.token_hex(8), user.id),
             )
             db.execute("DELETE FROM password_resets WHERE user_id = ?", (user.id,))
         return user

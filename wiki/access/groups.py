@@ -33,7 +33,6 @@ class Groups:
         """Group names that share an identity key (old databases only), as lists."""
         return [names for names in group_names(self._db()).values() if len(names) > 1]
 
-
     def _group(self, name: str, *, shared_ok: bool) -> str:
         """The stored name of the group called `name`: exactly so, else by identity key.
 
@@ -61,14 +60,18 @@ class Groups:
                 "A group name has 2 to 40 letters, digits, '.', '-' or '_' (no spaces)."
             )
         if mixes_scripts(name):
-            raise SpaceError("A group name may not mix letters of different scripts (such as "
-                             "Latin with Cyrillic or Greek look-alikes).")
+            raise SpaceError(
+                "A group name may not mix letters of different scripts (such as "
+                "Latin with Cyrillic or Greek look-alikes)."
+            )
 
         def unique(db) -> None:
             if name_key(name) in group_names(db):
-                raise SpaceError(f"There is already a group called '{name}' (names that "
-                                 "differ only in letter case or in another form of the same "
-                                 "letter, such as ß and ss, count as the same).")
+                raise SpaceError(
+                    f"There is already a group called '{name}' (names that "
+                    "differ only in letter case or in another form of the same "
+                    "letter, such as ß and ss, count as the same)."
+                )
 
         self._change(
             actor,
@@ -91,10 +94,16 @@ class Groups:
         if len(group_names(db)[key]) == 1:
             # every spelling of its name, so that no later group of that name inherits
             # members or spaces; with a shared name only the exact one (it is not merged)
-            spellings |= {grp for (grp,) in db.execute("SELECT grp FROM group_members")
-                          if name_key(grp) == key}
-            spellings |= {m for (m,) in db.execute(
-                "SELECT member FROM space_members WHERE kind = 'group'") if name_key(m) == key}
+            spellings |= {
+                grp
+                for (grp,) in db.execute("SELECT grp FROM group_members")
+                if name_key(grp) == key
+            }
+            spellings |= {
+                m
+                for (m,) in db.execute("SELECT member FROM space_members WHERE kind = 'group'")
+                if name_key(m) == key
+            }
         statements = []
         for spelling in sorted(spellings):
             # (NOCASE, the columns' collation: no other group can differ only in ASCII case)
@@ -102,8 +111,13 @@ class Groups:
                 ("DELETE FROM group_members WHERE grp = ?", (spelling,)),
                 ("DELETE FROM space_members WHERE kind = 'group' AND member = ?", (spelling,)),
             ]
-        self._change(actor, "group.delete", name, "",
-                     [*statements, ("DELETE FROM groups WHERE name = ?", (name,))])
+        self._change(
+            actor,
+            "group.delete",
+            name,
+            "",
+            [*statements, ("DELETE FROM groups WHERE name = ?", (name,))],
+        )
 
     def add_to_group(self, group: str, username: str, *, actor: str) -> None:
         group = self._existing("group", group)
@@ -135,8 +149,11 @@ class Groups:
             group,
             rows[0][1],
             [
-                ("DELETE FROM group_members WHERE grp = ? COLLATE BINARY "
-                 "AND username = ? COLLATE BINARY", row)
+                (
+                    "DELETE FROM group_members WHERE grp = ? COLLATE BINARY "
+                    "AND username = ? COLLATE BINARY",
+                    row,
+                )
                 for row in rows
             ],
         )

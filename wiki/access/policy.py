@@ -162,13 +162,18 @@ class Access:
         """What `who` may read, by top-level folder (for listings that filter in bulk,
         such as search): the same decisions as `may_read`, wiki-wide rule included."""
         if who.role == "admin":
-            return ReadRule(everything=True, outside=True, spaces=tuple(
-                s.name for s in self.spaces.values()), hidden=())
+            return ReadRule(
+                everything=True,
+                outside=True,
+                spaces=tuple(s.name for s in self.spaces.values()),
+                hidden=(),
+            )
         outside = self._reads(who, self.default_read, None)
         readable = tuple(s.name for s in self.spaces.values() if self._reads(who, s.read, s))
         hidden = tuple(s.name for s in self.spaces.values() if s.name not in readable)
-        return ReadRule(everything=outside and not hidden, outside=outside, spaces=readable,
-                        hidden=hidden)
+        return ReadRule(
+            everything=outside and not hidden, outside=outside, spaces=readable, hidden=hidden
+        )
 
     def reads_everything(self, who: Who) -> bool:
         """Whether `who` may read every page there is (or ever will be)."""
@@ -185,8 +190,13 @@ class Access:
             "default_read": self.default_read,
             "groups": {g: sorted(users) for g, users in self.groups.items()},
             "spaces": [
-                {"name": s.name, "title": s.title, "read": s.read, "write": s.write,
-                 "members": [list(m) for m in s.members]}
+                {
+                    "name": s.name,
+                    "title": s.title,
+                    "read": s.read,
+                    "write": s.write,
+                    "members": [list(m) for m in s.members],
+                }
                 for s in self.spaces.values()
             ],
         }
@@ -196,11 +206,17 @@ class Access:
         spaces = []
         for s in data.get("spaces", []):
             members = tuple((k, m) for k, m in s.get("members", []))
-            spaces.append(Space(
-                s["name"], s.get("title", s["name"]), "", s["read"], s["write"],
-                users=frozenset(name_key(m) for k, m in members if k == "user"),
-                groups=frozenset(name_key(m) for k, m in members if k == "group"),
-                members=members,
-            ))
+            spaces.append(
+                Space(
+                    s["name"],
+                    s.get("title", s["name"]),
+                    "",
+                    s["read"],
+                    s["write"],
+                    users=frozenset(name_key(m) for k, m in members if k == "user"),
+                    groups=frozenset(name_key(m) for k, m in members if k == "group"),
+                    members=members,
+                )
+            )
         groups = {g: frozenset(users) for g, users in data.get("groups", {}).items()}
         return cls(spaces, groups, default_read=data.get("default_read", "anonymous"))

@@ -245,17 +245,17 @@ class SpaceStore(Groups, Audit, Seeding):
             "write": write or space.write,
         }
         _check_policies(new["read"], new["write"])
-        changed = {
-            k: v for k, v in new.items() if v != getattr(space, k)
-        }
+        changed = {k: v for k, v in new.items() if v != getattr(space, k)}
         if not changed:
             return space
         self._change(
             actor,
             "space.update",
             space.name,
-            " ".join(f"{k}={v!r}" if k in ("title", "description") else f"{k}={v}"
-                     for k, v in changed.items()),
+            " ".join(
+                f"{k}={v!r}" if k in ("title", "description") else f"{k}={v}"
+                for k, v in changed.items()
+            ),
             [
                 (
                     "UPDATE spaces SET title = ?, description = ?, read_policy = ?, "
@@ -342,6 +342,7 @@ class SpaceStore(Groups, Audit, Seeding):
         if kind == "group":
             return self._group(member, shared_ok=False)
         raise SpaceError(f"A member is one of: {', '.join(MEMBER_KINDS)}.")
+
 
 def _space_name(name: str) -> str:
     name = (name or "").strip()

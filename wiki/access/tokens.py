@@ -78,9 +78,15 @@ def listing(db: sqlite3.Connection, user_id: int) -> list[Token]:
         (user_id,),
     )
     return [
-        Token(i, label, hint, datetime.fromisoformat(created),
-              datetime.fromisoformat(used) if used else None, scope,
-              datetime.fromisoformat(expires) if expires else None)
+        Token(
+            i,
+            label,
+            hint,
+            datetime.fromisoformat(created),
+            datetime.fromisoformat(used) if used else None,
+            scope,
+            datetime.fromisoformat(expires) if expires else None,
+        )
         for i, label, hint, created, used, scope, expires in rows
     ]
 

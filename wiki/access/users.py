@@ -82,7 +82,6 @@ _USER_COLUMNS = (
 )
 
 
-
 @dataclass(frozen=True)
 class User(UserMixin):
     id: int
@@ -145,15 +144,15 @@ class UserStore(Credentials):
                 for column, declaration in columns:
                     if column not in present:
                         db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
-            unkeyed = db.execute(
-                "SELECT id, username FROM users WHERE name_key IS NULL"
-            ).fetchall()
+            unkeyed = db.execute("SELECT id, username FROM users WHERE name_key IS NULL").fetchall()
             if unkeyed:
                 # accounts from before keys existed (or added by an older version since):
                 # the unique index, if any, is rebuilt below once every account has its key
                 db.execute("DROP INDEX IF EXISTS users_name_key")
-                db.executemany("UPDATE users SET name_key = ? WHERE id = ?",
-                               [(name_key(name), i) for i, name in unkeyed])
+                db.executemany(
+                    "UPDATE users SET name_key = ? WHERE id = ?",
+                    [(name_key(name), i) for i, name in unkeyed],
+                )
             try:
                 db.execute("CREATE UNIQUE INDEX IF NOT EXISTS users_name_key ON users (name_key)")
             except sqlite3.IntegrityError:
@@ -309,9 +308,11 @@ class UserStore(Credentials):
         user_id = self._find(username)
         row = None
         if user_id is not None:
-            row = self._db().execute(
-                "SELECT password_hash FROM users WHERE id = ?", (user_id,)
-            ).fetchone()
+            row = (
+                self._db()
+                .execute("SELECT password_hash FROM users WHERE id = ?", (user_id,))
+                .fetchone()
+            )
         if row is None:
             # same time either way: a hash of the same method as the real ones
             check_password_hash(_dummy_hash(self.hash_method), password)

@@ -114,14 +114,22 @@ def serve(host: str, port: int, workers: int, threads: int, debug: bool) -> None
 
     def warm_search(worker) -> None:
         # in the background: the worker takes requests at once
-        threading.Thread(target=worker.wsgi.services.search.warm, name="search-warm",
-                         daemon=True).start()
+        threading.Thread(
+            target=worker.wsgi.services.search.warm, name="search-warm", daemon=True
+        ).start()
 
     def close(worker) -> None:
         worker.wsgi.close()
 
-    run(create_app, host=host, port=port, workers=workers, threads=threads,
-        post_worker_init=warm_search, worker_exit=close)
+    run(
+        create_app,
+        host=host,
+        port=port,
+        workers=workers,
+        threads=threads,
+        post_worker_init=warm_search,
+        worker_exit=close,
+    )
 
 
 def _collision_warnings(users, spaces) -> None:
@@ -155,10 +163,15 @@ def _admin_hint(app) -> None:
 
 
 @click.command()
-@click.option("--search/--no-search", default=True, show_default=True,
-              help="Rebuild the search index.")
-@click.option("--history/--no-history", default=True, show_default=True,
-              help="Rebuild the revision table (history, recent changes).")
+@click.option(
+    "--search/--no-search", default=True, show_default=True, help="Rebuild the search index."
+)
+@click.option(
+    "--history/--no-history",
+    default=True,
+    show_default=True,
+    help="Rebuild the revision table (history, recent changes).",
+)
 def reindex(search: bool, history: bool) -> None:
     """Rebuild the search index and the revision table from git, with progress bars."""
     app = create_app()
@@ -166,8 +179,9 @@ def reindex(search: bool, history: bool) -> None:
         wiki = app.services.pages
         storage = wiki.storage
         if history:
-            with click.progressbar(length=storage.commit_count(), label="Reading history",
-                                   file=sys.stderr) as bar:
+            with click.progressbar(
+                length=storage.commit_count(), label="Reading history", file=sys.stderr
+            ) as bar:
                 count = storage.rebuild_revindex(_progress(bar))
             click.echo(f"Revision table: {count} commits.")
         if search:
@@ -200,8 +214,9 @@ def _rebuild_search(wiki) -> None:
         # the second stage: every index field copied into the posting pack
         if len(bars) == 1:
             index_bar.render_finish()
-            bars.append(click.progressbar(length=fields, label="Writing posting packs",
-                                          file=sys.stderr))
+            bars.append(
+                click.progressbar(length=fields, label="Writing posting packs", file=sys.stderr)
+            )
         bars[-1].update(done - bars[-1].pos)
 
     with index_bar:
@@ -209,5 +224,6 @@ def _rebuild_search(wiki) -> None:
         if len(bars) > 1:
             bars[-1].render_finish()
     size = wiki.index.size_bytes() / (1 << 20)
-    click.echo(f"Search index: {count} pages in {time.perf_counter() - started:.1f} s "
-               f"({size:.1f} MiB).")
+    click.echo(
+        f"Search index: {count} pages in {time.perf_counter() - started:.1f} s ({size:.1f} MiB)."
+    )

@@ -97,8 +97,12 @@ def _user_state(username: str, action: str) -> None:
 
 @user.command("reset-link")
 @click.argument("username")
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
-              help="The wiki's address, for the link.")
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="The wiki's address, for the link.",
+)
 def user_reset_link(username: str, base_url: str) -> None:
     """Print a one-time link (valid 24 hours) for the user to set a new password."""
     users = stores.users()

@@ -26,14 +26,20 @@ def space_list() -> None:
 @click.argument("name")
 @click.option("--title", default="", help="Title shown for the space (default: NAME).")
 @click.option("--description", default="")
-@click.option("--read", type=click.Choice(["anonymous", "registered", "members"]),
-              default="members", show_default=True)
-@click.option("--write", type=click.Choice(["members", "editors"]), default="members",
-              show_default=True)
+@click.option(
+    "--read",
+    type=click.Choice(["anonymous", "registered", "members"]),
+    default="members",
+    show_default=True,
+)
+@click.option(
+    "--write", type=click.Choice(["members", "editors"]), default="members", show_default=True
+)
 def space_create(name: str, title: str, description: str, read: str, write: str) -> None:
     """Create a space for the top-level folder NAME."""
-    created = stores.spaces().create_space(name, actor=stores.actor(), title=title,
-                                     description=description, read=read, write=write)
+    created = stores.spaces().create_space(
+        name, actor=stores.actor(), title=title, description=description, read=read, write=write
+    )
     click.echo(f"Created the space '{created.name}' (read={created.read}, write={created.write}).")
 
 
@@ -45,8 +51,9 @@ def space_create(name: str, title: str, description: str, read: str, write: str)
 @click.option("--write", type=click.Choice(["members", "editors"]), default=None)
 def space_set(name: str, title, description, read, write) -> None:
     """Change a space's title, description or policies."""
-    changed = stores.spaces().update_space(name, actor=stores.actor(), title=title,
-                                     description=description, read=read, write=write)
+    changed = stores.spaces().update_space(
+        name, actor=stores.actor(), title=title, description=description, read=read, write=write
+    )
     click.echo(f"'{changed.name}': read={changed.read}, write={changed.write}.")
 
 

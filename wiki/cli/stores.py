@@ -21,8 +21,11 @@ def users() -> UserStore:
 
 def spaces() -> SpaceStore:
     settings = config()
-    return SpaceStore(Path(settings["USERS_DB"]), default_read=settings["READ_ACCESS"],
-                      known_user=users().stored_name)
+    return SpaceStore(
+        Path(settings["USERS_DB"]),
+        default_read=settings["READ_ACCESS"],
+        known_user=users().stored_name,
+    )
 
 
 def actor() -> str:

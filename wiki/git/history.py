@@ -37,8 +37,9 @@ class History:
             return known
         if not self._is_ancestor(old, new):
             return None
-        out = self._git("diff-tree", "-r", "-z", "--no-renames", "--name-only",
-                        "--no-commit-id", old, new)
+        out = self._git(
+            "diff-tree", "-r", "-z", "--no-renames", "--name-only", "--no-commit-id", old, new
+        )
         return [p for p in out.split("\0") if p]
 
     def _changes_made(self, old: str, new: str) -> list[str] | None:
@@ -67,15 +68,21 @@ class History:
                 self.revindex.catch_up(head, self._is_ancestor)
         return self.revindex
 
-    def history(self, path: str | None = None, *, limit: int = 50, offset: int = 0,
-                visible=None, upto: str | None = None) -> list[Revision]:
+    def history(
+        self,
+        path: str | None = None,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        visible=None,
+        upto: str | None = None,
+    ) -> list[Revision]:
         """Revisions touching a path (following renames), newest first; all when path is None
         (only those touching a path for which `visible(path)` is true, when given). With
         `upto`, a page's history as it was at that commit (the caller's snapshot)."""
         if path is None:
             return self.sync_revindex().recent(limit=limit, offset=offset, visible=visible)
-        return self.sync_revindex().history(check_path(path), limit=limit, offset=offset,
-                                            upto=upto)
+        return self.sync_revindex().history(check_path(path), limit=limit, offset=offset, upto=upto)
 
     def previous_change(self, path: str, sha: str) -> Revision | None:
         """The revision of a path's history before commit `sha` (None when `sha` did not
@@ -108,8 +115,17 @@ class History:
     def _log_changes(self, rev_range: str) -> Iterator[tuple[Revision, list[Change]]]:
         """Commits in a range, oldest first, with the files each changed (a merge with
         what it changed on the branch it was merged into)."""
-        with self.git.stream("log", "--reverse", "--topo-order", "-M", "--name-status",
-                             "--diff-merges=first-parent", "-z", LOG_FORMAT, rev_range) as out:
+        with self.git.stream(
+            "log",
+            "--reverse",
+            "--topo-order",
+            "-M",
+            "--name-status",
+            "--diff-merges=first-parent",
+            "-z",
+            LOG_FORMAT,
+            rev_range,
+        ) as out:
             yield from log_records(iter(lambda: out.read(1 << 16), b""))
 
     def _is_ancestor(self, old: str, new: str) -> bool:

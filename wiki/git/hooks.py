@@ -69,8 +69,11 @@ def pre_receive(lines: list[str]) -> int:
     except Exception as error:  # never accept a push that could not be checked
         # git's own words (paths, object names) are not for the pusher: the error's kind is
         # enough to report it to an administrator
-        print(f"The wiki could not check this push ({type(error).__name__}). Please try "
-              "again; if it happens again, tell an administrator.", file=sys.stderr)
+        print(
+            f"The wiki could not check this push ({type(error).__name__}). Please try "
+            "again; if it happens again, tell an administrator.",
+            file=sys.stderr,
+        )
         return 1
     if reasons:
         print("The wiki refused this push:", file=sys.stderr)

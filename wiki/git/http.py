@@ -148,8 +148,11 @@ def run_backend(
                 proc.wait()
             if proc.returncode:
                 errors.seek(0)
-                log.warning("git http-backend exited with %s: %s", proc.returncode,
-                            errors.read(4000).decode("utf-8", "replace").strip())
+                log.warning(
+                    "git http-backend exited with %s: %s",
+                    proc.returncode,
+                    errors.read(4000).decode("utf-8", "replace").strip(),
+                )
             errors.close()
             body.close()
 

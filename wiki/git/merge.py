@@ -32,16 +32,15 @@ def merge3(base: str, ours: str, theirs: str) -> tuple[str, bool]:
             p = Path(tmp) / label
             p.write_bytes(text.encode("utf-8"))
             paths.append(str(p))
-        proc = Git().run("merge-file", "-p", "-L", "current", "-L", "base", "-L", "yours",
-                         *paths)
+        proc = Git().run("merge-file", "-p", "-L", "current", "-L", "base", "-L", "yours", *paths)
     if proc.returncode < 0 or proc.returncode > 127:
         raise StorageError("The three-way merge failed to run.")
     return proc.stdout.decode("utf-8", "replace"), proc.returncode == 0
 
 
-def merge_changes(git: Git, objects: Objects, base: str | None, head: str, theirs: str,
-                  conflict_suffix: str) -> tuple[dict[str, tuple[int, bytes] | None],
-                                                 list[tuple[str, str]]]:
+def merge_changes(
+    git: Git, objects: Objects, base: str | None, head: str, theirs: str, conflict_suffix: str
+) -> tuple[dict[str, tuple[int, bytes] | None], list[tuple[str, str]]]:
     """What to change on `head` to bring in commit `theirs` (their common ancestor `base`,
     None for unrelated histories): path -> entry or None, and the conflicts.
 
@@ -67,14 +66,20 @@ def merge_changes(git: Git, objects: Objects, base: str | None, head: str, their
             continue
         if path.endswith(".md"):
             base_text = (objects.text_at(base, path) if base else None) or ""
-            merged, clean = merge3(base_text, objects.text(bytes.fromhex(our_value[1])),
-                                   objects.text(bytes.fromhex(their_value[1])))
+            merged, clean = merge3(
+                base_text,
+                objects.text(bytes.fromhex(our_value[1])),
+                objects.text(bytes.fromhex(their_value[1])),
+            )
             if clean:
                 changes[path] = (BLOB_MODE, objects.store(b"blob", merged.encode("utf-8")))
                 continue
         stem, dot, ext = path.rpartition(".")
-        copy = (f"{stem} {conflict_suffix}.{ext}" if dot and "/" not in ext
-                else f"{path} {conflict_suffix}")
+        copy = (
+            f"{stem} {conflict_suffix}.{ext}"
+            if dot and "/" not in ext
+            else f"{path} {conflict_suffix}"
+        )
         changes[copy] = _entry(their_value)
         conflicts.append((path, copy))
     return changes, conflicts

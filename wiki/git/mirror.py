@@ -32,8 +32,9 @@ FETCHED = "refs/wiki/upstream"
 
 
 class Mirror:
-    def __init__(self, storage: Storage, url: str, *, branch: str = "main",
-                 interval: int = 300) -> None:
+    def __init__(
+        self, storage: Storage, url: str, *, branch: str = "main", interval: int = 300
+    ) -> None:
         self.storage = storage
         self.url = url
         self.branch = branch
@@ -125,8 +126,7 @@ class Mirror:
             return self._sync_locked()
 
     def _sync_locked(self) -> MergeResult | None:
-        proc = self._git("fetch", "--no-tags", self.url,
-                         f"+refs/heads/{self.branch}:{FETCHED}")
+        proc = self._git("fetch", "--no-tags", self.url, f"+refs/heads/{self.branch}:{FETCHED}")
         if proc.returncode != 0:
             message = proc.stderr.strip()
             if "couldn't find remote ref" in message:  # an empty upstream: just push
@@ -137,28 +137,35 @@ class Mirror:
             return None
         theirs = self._git("rev-parse", FETCHED).stdout.strip()
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H%M")
-        result = self.storage.merge_from(theirs, author=SYNC_AUTHOR,
-                                         conflict_suffix=f"(upstream conflict {stamp})")
+        result = self.storage.merge_from(
+            theirs, author=SYNC_AUTHOR, conflict_suffix=f"(upstream conflict {stamp})"
+        )
         if result.conflicts:
             log.warning("upstream sync kept both versions of %s", result.conflicts)
-        ok, error = (True, None) if result.how == "up to date" and result.head == theirs else (
-            self._push())
-        self._record(synced=True, pushed=ok, error=None if ok else error,
-                     conflicts=result.conflicts)
+        ok, error = (
+            (True, None) if result.how == "up to date" and result.head == theirs else (self._push())
+        )
+        self._record(
+            synced=True, pushed=ok, error=None if ok else error, conflicts=result.conflicts
+        )
         return result
 
     def _push(self) -> tuple[bool, str]:
         if self.storage.head() is None:
             return True, ""
-        proc = self._git("push", "--porcelain", self.url,
-                         f"refs/heads/main:refs/heads/{self.branch}")
+        proc = self._git(
+            "push", "--porcelain", self.url, f"refs/heads/main:refs/heads/{self.branch}"
+        )
         return proc.returncode == 0, (proc.stderr + proc.stdout).strip()[-500:]
 
     def _git(self, *args: str) -> subprocess.CompletedProcess:
         proc = self.storage.git.run(*args, timeout=300)
-        return subprocess.CompletedProcess(proc.args, proc.returncode,
-                                           proc.stdout.decode("utf-8", "replace"),
-                                           proc.stderr.decode("utf-8", "replace"))
+        return subprocess.CompletedProcess(
+            proc.args,
+            proc.returncode,
+            proc.stdout.decode("utf-8", "replace"),
+            proc.stderr.decode("utf-8", "replace"),
+        )
 
     # -- what admins see -------------------------------------------------------------
 
@@ -170,11 +177,20 @@ class Mirror:
 
     def dismiss(self, path: str) -> None:
         """Forget an open conflict (an admin has looked at both versions)."""
-        self._update(lambda state: state.update(
-            conflicts=[c for c in state.get("conflicts", []) if c["path"] != path]))
+        self._update(
+            lambda state: state.update(
+                conflicts=[c for c in state.get("conflicts", []) if c["path"] != path]
+            )
+        )
 
-    def _record(self, *, synced: bool = False, pushed: bool | None = None,
-                error: str | None = None, conflicts=()) -> None:
+    def _record(
+        self,
+        *,
+        synced: bool = False,
+        pushed: bool | None = None,
+        error: str | None = None,
+        conflicts=(),
+    ) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
 
         def change(state: dict) -> None:
@@ -187,7 +203,8 @@ class Mirror:
                 state["last_error_at"] = now
             for path, kept in conflicts:
                 state.setdefault("conflicts", []).append(
-                    {"path": path, "kept_as": kept, "date": now})
+                    {"path": path, "kept_as": kept, "date": now}
+                )
 
         self._update(change)
 
@@ -208,8 +225,10 @@ def check_url(url: str) -> str | None:
     """A problem with an UPSTREAM_URL, or None."""
     if url.startswith("-"):
         return "UPSTREAM_URL must not start with '-'"
-    if not (url.startswith(("http://", "https://", "ssh://", "git@", "file://", "/"))
-            or Path(url).exists()):
+    if not (
+        url.startswith(("http://", "https://", "ssh://", "git@", "file://", "/"))
+        or Path(url).exists()
+    ):
         return "UPSTREAM_URL must be an http(s), ssh or file URL or a path"
     return None
 
@@ -221,8 +240,10 @@ class Deliveries:
     WINDOW = 24 * 3600
 
     def __init__(self, path: Path) -> None:
-        self._database = Database(Path(path), schema=(
-            "CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL);"))
+        self._database = Database(
+            Path(path),
+            schema=("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL);"),
+        )
 
     def close(self) -> None:
         self._database.close()

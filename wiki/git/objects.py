@@ -118,8 +118,9 @@ class Objects:
         sha = self.blob(commit, path)
         return None if sha is None else self.text(sha)
 
-    def edit_tree(self, tree: bytes | None,
-                  changes: dict[bytes, tuple[int, bytes] | None]) -> bytes | None:
+    def edit_tree(
+        self, tree: bytes | None, changes: dict[bytes, tuple[int, bytes] | None]
+    ) -> bytes | None:
         """A tree with paths (b"a/b.md") set to (mode, sha) or removed (None); None when
         nothing is left. Only the folders on the changed paths are written again."""
         entries = dict(self.tree(tree))
@@ -146,18 +147,26 @@ class Objects:
         ordered = sorted(
             entries.items(), key=lambda e: e[0] + (b"/" if e[1][0] == TREE_MODE else b"")
         )
-        sha = self.store(b"tree", b"".join(b"%o %s\0%s" % (mode, name, sha)
-                                           for name, (mode, sha) in ordered))
+        sha = self.store(
+            b"tree", b"".join(b"%o %s\0%s" % (mode, name, sha) for name, (mode, sha) in ordered)
+        )
         self._keep(sha, entries)  # the next save in this folder starts from it
         return sha
 
     def empty_tree(self) -> bytes:
         return self.store(b"tree", b"")
 
-    def write_commit(self, tree: bytes, parents: list[str], *, author: Author, date: datetime,
-                     message: str) -> str:
+    def write_commit(
+        self, tree: bytes, parents: list[str], *, author: Author, date: datetime, message: str
+    ) -> str:
         """Write a commit object (author and committer alike); returns its sha."""
         ident = f"{author.name} <{author.email}> {int(date.timestamp())} +0000"
-        lines = [f"tree {tree.hex()}", *(f"parent {p}" for p in parents),
-                 f"author {ident}", f"committer {ident}", "", message]
+        lines = [
+            f"tree {tree.hex()}",
+            *(f"parent {p}" for p in parents),
+            f"author {ident}",
+            f"committer {ident}",
+            "",
+            message,
+        ]
         return self.store(b"commit", "\n".join(lines).encode("utf-8")).hex()

@@ -45,17 +45,19 @@ class PushRules:
     other_branches: bool = False
 
     def to_env(self) -> str:
-        return json.dumps({
-            "user": self.who.username,
-            "role": self.who.role,
-            "read_only": self.who.read_only,
-            "ambiguous": self.who.ambiguous,
-            "access": self.access.to_dict() if self.access is not None else None,
-            "max_page_bytes": self.max_page_bytes,
-            "max_file_bytes": self.max_file_bytes,
-            "max_unpacked_bytes": self.max_unpacked_bytes,
-            "other_branches": self.other_branches,
-        })
+        return json.dumps(
+            {
+                "user": self.who.username,
+                "role": self.who.role,
+                "read_only": self.who.read_only,
+                "ambiguous": self.who.ambiguous,
+                "access": self.access.to_dict() if self.access is not None else None,
+                "max_page_bytes": self.max_page_bytes,
+                "max_file_bytes": self.max_file_bytes,
+                "max_unpacked_bytes": self.max_unpacked_bytes,
+                "other_branches": self.other_branches,
+            }
+        )
 
     @classmethod
     def from_env(cls, raw: str | None) -> PushRules:
@@ -64,8 +66,12 @@ class PushRules:
         data = json.loads(raw)
         access = data.get("access")
         return cls(
-            who=Who(data.get("user", ""), data.get("role", "anonymous"),
-                    read_only=bool(data.get("read_only")), ambiguous=bool(data.get("ambiguous"))),
+            who=Who(
+                data.get("user", ""),
+                data.get("role", "anonymous"),
+                read_only=bool(data.get("read_only")),
+                ambiguous=bool(data.get("ambiguous")),
+            ),
             access=Access.from_dict(access) if access is not None else None,
             max_page_bytes=int(data.get("max_page_bytes", 1 << 20)),
             max_file_bytes=int(data.get("max_file_bytes", 20 << 20)),
@@ -74,16 +80,19 @@ class PushRules:
         )
 
 
-def check_push(updates: list[tuple[str, str, str]], rules: PushRules,
-               git: Git | None = None) -> list[str]:
+def check_push(
+    updates: list[tuple[str, str, str]], rules: PushRules, git: Git | None = None
+) -> list[str]:
     """Every reason to refuse these ref updates ((old, new, ref) as git gives them)."""
     git = git or Git()
     reasons: list[str] = []
     unpacked = _unpacked_size(git, [new for _, new, _ in updates if new != ZERO])
     if unpacked > rules.max_unpacked_bytes:
         # checked first: what follows would read those objects
-        return [f"This push unpacks to {_size(unpacked)}, more than the "
-                f"{_size(rules.max_unpacked_bytes)} the wiki accepts in one push."]
+        return [
+            f"This push unpacks to {_size(unpacked)}, more than the "
+            f"{_size(rules.max_unpacked_bytes)} the wiki accepts in one push."
+        ]
     for old, new, ref in updates:
         if ref != MAIN and not (rules.other_branches and ref.startswith("refs/heads/")):
             reasons.append(f"{ref}: only the main branch can be pushed to (push to 'main').")
@@ -142,7 +151,8 @@ def _check_commits(git: Git, old: str, new: str, rules: PushRules) -> list[str]:
             )
             continue
         per_parent = [_diff(git, parent, commit) for parent in parents] or [
-            _diff(git, None, commit)]
+            _diff(git, None, commit)
+        ]
         for path, (mode, sha) in _own_changes(per_parent).items():
             if sha == ZERO:
                 blobs.pop(path, None)
@@ -153,9 +163,11 @@ def _check_commits(git: Git, old: str, new: str, rules: PushRules) -> list[str]:
             _check_right(rights, path, commit, rules, "changes")
         if len(parents) > 1:
             _check_merge(git, commit, parents, per_parent, rules, rights)
-    landed = parse_raw_diff(git.out("diff-tree", "-r", "-z", "--no-renames",
-                                    old if old != ZERO else EMPTY_TREE, new)
-                            .decode("utf-8", "surrogateescape"))
+    landed = parse_raw_diff(
+        git.out(
+            "diff-tree", "-r", "-z", "--no-renames", old if old != ZERO else EMPTY_TREE, new
+        ).decode("utf-8", "surrogateescape")
+    )
     for path in landed:
         _check_right(rights, path, new, rules, "would change")
     reasons.extend(rights.values())
@@ -190,9 +202,14 @@ def _own_changes(per_parent: list[dict[str, tuple[str, str]]]) -> dict[str, tupl
     return {p: per_parent[0][p] for p in common}
 
 
-def _check_merge(git: Git, commit: str, parents: list[str],
-                 per_parent: list[dict[str, tuple[str, str]]], rules: PushRules,
-                 rights: dict[str, str]) -> None:
+def _check_merge(
+    git: Git,
+    commit: str,
+    parents: list[str],
+    per_parent: list[dict[str, tuple[str, str]]],
+    rules: PushRules,
+    rights: dict[str, str],
+) -> None:
     """A merge must keep, in every page the pusher may not write, what each side changed
     since their common ancestor: taking the other side's older version there would revert,
     delete or restore that page."""
@@ -204,12 +221,17 @@ def _check_merge(git: Git, commit: str, parents: list[str],
         side_changed = _diff(git, base, parent)
         for path in side_changed.keys() & differs.keys():
             if not _may_write(rules, path):
-                rights.setdefault(path, _refusal(
-                    rules, path, commit,
-                    "this merge drops a change its parent "
-                    f"{parent[:8]} made to it (a revert, deletion or restoration); merge so "
-                    "that it keeps both sides' changes (git pull, then push again)",
-                ))
+                rights.setdefault(
+                    path,
+                    _refusal(
+                        rules,
+                        path,
+                        commit,
+                        "this merge drops a change its parent "
+                        f"{parent[:8]} made to it (a revert, deletion or restoration); merge so "
+                        "that it keeps both sides' changes (git pull, then push again)",
+                    ),
+                )
 
 
 def _may_write(rules: PushRules, path: str) -> bool:
@@ -224,12 +246,12 @@ def _refusal(rules: PushRules, path: str, commit: str, what: str) -> str:
     space = rules.access.space_of(target) if rules.access is not None else None
     where = f"the space {space.name}" if space else "pages outside the spaces"
     shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return (f"{commit[:8]} {shown}: {rules.who.username or 'you'} may not write in {where}: "
-            f"{what}.")
+    return f"{commit[:8]} {shown}: {rules.who.username or 'you'} may not write in {where}: {what}."
 
 
-def _check_right(rights: dict[str, str], path: str, commit: str, rules: PushRules,
-                 verb: str) -> None:
+def _check_right(
+    rights: dict[str, str], path: str, commit: str, rules: PushRules, verb: str
+) -> None:
     if path not in rights and not _may_write(rules, path):
         rights[path] = _refusal(rules, path, commit, f"this push {verb} it")
 
@@ -243,8 +265,10 @@ def _check_path(path: str, mode: str, commit: str, rules: PushRules) -> list[str
     except UnicodeEncodeError:
         return [f"{short} {shown}: the name is not UTF-8."]
     if unicodedata.normalize("NFC", path) != path:
-        reasons.append(f"{short} {shown}: the name is not in NFC form (on macOS, set "
-                       "'git config core.precomposeunicode true' and commit again).")
+        reasons.append(
+            f"{short} {shown}: the name is not in NFC form (on macOS, set "
+            "'git config core.precomposeunicode true' and commit again)."
+        )
     try:
         names.validate(path)
     except InvalidPageName as problem:
@@ -260,18 +284,30 @@ def _check_blobs(git: Git, blobs: dict[str, tuple[str, str, str]], rules: PushRu
     """Sizes of every new file, and the text and front matter of every new page."""
     if not blobs:
         return []
-    items = [(p, sha, commit) for p, (mode, sha, commit) in blobs.items()
-             if mode not in (SYMLINK, SUBMODULE)]
-    sizes = git.out("cat-file", "--batch-check=%(objectsize)",
-                    input="".join(f"{sha}\n" for _, sha, _ in items).encode()).decode().split()
+    items = [
+        (p, sha, commit)
+        for p, (mode, sha, commit) in blobs.items()
+        if mode not in (SYMLINK, SUBMODULE)
+    ]
+    sizes = (
+        git.out(
+            "cat-file",
+            "--batch-check=%(objectsize)",
+            input="".join(f"{sha}\n" for _, sha, _ in items).encode(),
+        )
+        .decode()
+        .split()
+    )
     reasons = []
     pages = []
     for (path, sha, commit), size in zip(items, sizes, strict=True):
         is_page = path.endswith(names.SUFFIX)
         limit = rules.max_page_bytes if is_page else rules.max_file_bytes
         if int(size) > limit:
-            reasons.append(f"{commit[:8]} {path}: too large ({int(size) // 1024} KiB; at most "
-                           f"{limit // 1024} KiB).")
+            reasons.append(
+                f"{commit[:8]} {path}: too large ({int(size) // 1024} KiB; at most "
+                f"{limit // 1024} KiB)."
+            )
         elif is_page:
             pages.append((path, sha, commit))
     contents = _read_blobs(git, [sha for _, sha, _ in pages])
@@ -301,7 +337,7 @@ def _read_blobs(git: Git, shas: list[str]) -> dict[str, bytes]:
     for sha in shas:
         end = out.index(b"\n", pos)
         size = int(out[pos:end].split()[2])
-        result[sha] = out[end + 1:end + 1 + size]
+        result[sha] = out[end + 1 : end + 1 + size]
         pos = end + 1 + size + 1
     return result
 
@@ -324,8 +360,10 @@ def _case_clashes(git: Git, new: str, added: set[str]) -> list[str]:
             prefix = "/".join(parts[:i])
             others = variants.get(prefix.casefold(), set()) - {prefix}
             if others:
-                reasons.append(f"{path}: '{prefix}' differs only by letter case from "
-                               f"'{min(others)}'; both cannot exist in a clone on Windows "
-                               "or macOS.")
+                reasons.append(
+                    f"{path}: '{prefix}' differs only by letter case from "
+                    f"'{min(others)}'; both cannot exist in a clone on Windows "
+                    "or macOS."
+                )
                 break
     return reasons

@@ -96,8 +96,10 @@ class RevIndex:
                 return False
             self._insert(db, rev, changes)
             if rev.author.account:
-                db.execute("INSERT OR IGNORE INTO accounts VALUES (?, ?, 'web')",
-                           (rev.id, rev.author.account))
+                db.execute(
+                    "INSERT OR IGNORE INTO accounts VALUES (?, ?, 'web')",
+                    (rev.id, rev.author.account),
+                )
             db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (rev.id,))
             db.execute("COMMIT")
             return True
@@ -178,8 +180,9 @@ class RevIndex:
 
     # -- reading -----------------------------------------------------------------
 
-    def history(self, path: str, *, limit: int, offset: int = 0,
-                upto: str | None = None) -> list[Revision]:
+    def history(
+        self, path: str, *, limit: int, offset: int = 0, upto: str | None = None
+    ) -> list[Revision]:
         """Revisions of a path, newest first, continuing under the old name across renames
         (only those at or before commit `upto`, when given)."""
         wanted = offset + limit
@@ -237,8 +240,7 @@ class RevIndex:
         """The bound of `seq` for "at or before commit `upto`" (every commit when unknown)."""
         if upto is None:
             return 1 << 62
-        row = self._connect().execute("SELECT seq FROM commits WHERE sha = ?",
-                                      (upto,)).fetchone()
+        row = self._connect().execute("SELECT seq FROM commits WHERE sha = ?", (upto,)).fetchone()
         return row[0] + 1 if row else 1 << 62
 
     def _follow(self, path: str, upper: int = 1 << 62) -> Iterator[Revision]:

@@ -44,8 +44,9 @@ class Git:
     """git commands in one repository (or, without `git_dir`, in the one git's own
     environment names: a hook runs so, its quarantined objects included)."""
 
-    def __init__(self, git_dir: Path | str | None = None, *,
-                 config: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, git_dir: Path | str | None = None, *, config: Mapping[str, str] | None = None
+    ) -> None:
         self.git_dir = Path(git_dir) if git_dir is not None else None
         self.prefix = ["git"]
         for key, value in (config or {}).items():
@@ -53,19 +54,35 @@ class Git:
         if self.git_dir is not None:
             self.prefix += ["--git-dir", str(self.git_dir)]
 
-    def run(self, *args: str, input: bytes | None = None, timeout: float | None = None,
-            env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
+    def run(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> subprocess.CompletedProcess:
         """Run git and return the finished process, whatever its exit status."""
-        return subprocess.run([*self.prefix, *args], input=input, capture_output=True,
-                              timeout=timeout, env=environment(env))
+        return subprocess.run(
+            [*self.prefix, *args],
+            input=input,
+            capture_output=True,
+            timeout=timeout,
+            env=environment(env),
+        )
 
-    def out(self, *args: str, input: bytes | None = None, timeout: float | None = None,
-            env: Mapping[str, str] | None = None) -> bytes:
+    def out(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> bytes:
         """git's standard output. :raises GitFailed: when it exits with an error."""
         proc = self.run(*args, input=input, timeout=timeout, env=env)
         if proc.returncode != 0:
-            raise GitFailed(args, proc.returncode,
-                            proc.stderr.decode("utf-8", "replace").strip()[:4000])
+            raise GitFailed(
+                args, proc.returncode, proc.stderr.decode("utf-8", "replace").strip()[:4000]
+            )
         return proc.stdout
 
     def text(self, *args: str, input: bytes | None = None) -> str:
@@ -78,8 +95,12 @@ class Git:
     @contextmanager
     def stream(self, *args: str) -> Iterator[IO[bytes]]:
         """git's standard output as it comes (for long listings such as `git log`)."""
-        with subprocess.Popen([*self.prefix, *args], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, env=environment()) as proc:
+        with subprocess.Popen(
+            [*self.prefix, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=environment(),
+        ) as proc:
             assert proc.stdout is not None
             yield proc.stdout
 

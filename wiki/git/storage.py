@@ -97,8 +97,10 @@ class Storage(History):
 
     def import_files(self, files: dict[str, bytes], *, author: Author, message: str) -> Revision:
         """Commit a set of files (path -> bytes) in a single commit."""
-        changes = {check_path(p): (BLOB_MODE, self.objects.store(b"blob", data))
-                   for p, data in files.items()}
+        changes = {
+            check_path(p): (BLOB_MODE, self.objects.store(b"blob", data))
+            for p, data in files.items()
+        }
         with self._write_lock():
             return self._commit(self.head(), changes, author=author, message=message)
 
@@ -122,13 +124,26 @@ class Storage(History):
         result: dict[str, str] | None = None
         if cached_head and commit:
             try:
-                result = patch_files(cached, self._git(
-                    "diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", cached_head, commit))
+                result = patch_files(
+                    cached,
+                    self._git(
+                        "diff-tree",
+                        "-r",
+                        "-z",
+                        "--no-renames",
+                        "--no-commit-id",
+                        cached_head,
+                        commit,
+                    ),
+                )
             except StorageError:
                 result = None  # the cached commit vanished (history rewritten)
         if result is None:
-            result = parse_ls_tree(self._git("ls-tree", "-r", "-z", "--full-tree", commit)
-                                   ) if commit else {}
+            result = (
+                parse_ls_tree(self._git("ls-tree", "-r", "-z", "--full-tree", commit))
+                if commit
+                else {}
+            )
         with self._lock:
             self._tree_cache = (commit, result)
         return result
@@ -194,8 +209,15 @@ class Storage(History):
 
     # -- writing -----------------------------------------------------------------
 
-    def write(self, path: str, text: str, *, author: Author, message: str,
-              base_revision: str | None = None) -> Revision | None:
+    def write(
+        self,
+        path: str,
+        text: str,
+        *,
+        author: Author,
+        message: str,
+        base_revision: str | None = None,
+    ) -> Revision | None:
         """Save text at path as one commit; None when nothing changed.
 
         With `base_revision` (the commit the editor started from), a change made
@@ -215,7 +237,9 @@ class Storage(History):
                 if not base_revision:
                     raise EditConflict(
                         "This page already exists: someone created it while you were writing.",
-                        current_text=current, current_revision=head)
+                        current_text=current,
+                        current_revision=head,
+                    )
                 base_text = self.objects.text_at(base_revision, path)
                 if base_text != current:
                     authors = self.authors_between(base_revision, head, path) if head else []
@@ -223,21 +247,27 @@ class Storage(History):
                     if not clean:
                         raise EditConflict(
                             "Someone else changed the same lines while you were editing.",
-                            current_text=current, current_revision=head, authors=authors)
+                            current_text=current,
+                            current_revision=head,
+                            authors=authors,
+                        )
                     text, merged_with = merged, tuple(authors)
             elif current is None and base_revision and self.objects.text_at(base_revision, path):
                 raise EditConflict(
                     "This page was deleted or renamed while you were editing it.",
-                    current_text="", current_revision=head,
-                    authors=self.authors_between(base_revision, head, path) if head else [])
+                    current_text="",
+                    current_revision=head,
+                    authors=self.authors_between(base_revision, head, path) if head else [],
+                )
             if current == text:
                 return None
             blob = self.objects.store(b"blob", text.encode("utf-8"))
             rev = self._commit(head, {path: (BLOB_MODE, blob)}, author=author, message=message)
             return dataclasses.replace(rev, merged_with=merged_with) if merged_with else rev
 
-    def rename(self, old: str, new: str, *, author: Author, message: str,
-               base_revision: str | None = None) -> Revision:
+    def rename(
+        self, old: str, new: str, *, author: Author, message: str, base_revision: str | None = None
+    ) -> Revision:
         """Move a file in one commit.
 
         With `base_revision` (the commit the user saw the page at), a page changed since
@@ -250,11 +280,13 @@ class Storage(History):
         with self._changing(old, base_revision, "renamed") as (head, blob):
             if self.objects.blob(head, new) is not None:
                 raise StorageError(f"'{new}' exists already.", status=409)
-            return self._commit(head, {old: None, new: (BLOB_MODE, blob)}, author=author,
-                                message=message)
+            return self._commit(
+                head, {old: None, new: (BLOB_MODE, blob)}, author=author, message=message
+            )
 
-    def delete(self, path: str, *, author: Author, message: str,
-               base_revision: str | None = None) -> Revision:
+    def delete(
+        self, path: str, *, author: Author, message: str, base_revision: str | None = None
+    ) -> Revision:
         """Remove a file in one commit (it stays in history).
 
         :raises PageNotFound: when it does not exist; EditConflict when it changed after
@@ -264,8 +296,9 @@ class Storage(History):
             return self._commit(head, {path: None}, author=author, message=message)
 
     @contextmanager
-    def _changing(self, path: str, base_revision: str | None,
-                  action: str) -> Iterator[tuple[str, bytes]]:
+    def _changing(
+        self, path: str, base_revision: str | None, action: str
+    ) -> Iterator[tuple[str, bytes]]:
         """Under the write lock: HEAD and the page's blob, refusing to act on a page someone
         changed after the user looked at it (at `base_revision`).
 
@@ -282,12 +315,20 @@ class Storage(History):
                 raise EditConflict(
                     f"This page was changed after you opened this form, so it was not "
                     f"{action}. Look at the change, then try again.",
-                    current_text=self.objects.text(blob), current_revision=head,
-                    authors=self.authors_between(base, head, path))
+                    current_text=self.objects.text(blob),
+                    current_revision=head,
+                    authors=self.authors_between(base, head, path),
+                )
             yield head, blob
 
-    def merge_from(self, theirs: str, *, author: Author, conflict_suffix: str,
-                   message: str = "Merge changes from upstream") -> MergeResult:
+    def merge_from(
+        self,
+        theirs: str,
+        *,
+        author: Author,
+        conflict_suffix: str,
+        message: str = "Merge changes from upstream",
+    ) -> MergeResult:
         """Bring commit `theirs` (fetched from elsewhere) into the branch: a fast-forward
         when possible, otherwise a merge commit (wiki/git/merge.py says how)."""
         with self._write_lock():
@@ -300,12 +341,17 @@ class Storage(History):
                 return MergeResult(theirs, "fast-forward")
             found = self.git.run("merge-base", head, theirs)
             base = found.stdout.decode().strip() if found.returncode == 0 else None
-            changes, conflicts = merge_changes(self.git, self.objects, base, head, theirs,
-                                               conflict_suffix)
+            changes, conflicts = merge_changes(
+                self.git, self.objects, base, head, theirs, conflict_suffix
+            )
             note = "".join(f"\n- {p}: {c}" for p, c in conflicts)
-            rev = self._commit(head, changes, author=author, other_parents=(theirs,),
-                               message=message + ("\n\nKept both versions of:" + note
-                                                  if conflicts else ""))
+            rev = self._commit(
+                head,
+                changes,
+                author=author,
+                other_parents=(theirs,),
+                message=message + ("\n\nKept both versions of:" + note if conflicts else ""),
+            )
             return MergeResult(rev.id, "merged", conflicts)
 
     def write_lock(self):
@@ -318,18 +364,28 @@ class Storage(History):
         with exclusive(self._lock_path, self._lock):
             yield
 
-    def _commit(self, head: str | None, changes: dict[str, tuple[int, bytes] | None], *,
-                author: Author, message: str, other_parents: tuple[str, ...] = ()) -> Revision:
+    def _commit(
+        self,
+        head: str | None,
+        changes: dict[str, tuple[int, bytes] | None],
+        *,
+        author: Author,
+        message: str,
+        other_parents: tuple[str, ...] = (),
+    ) -> Revision:
         """Write a commit on top of `head` and move the branch (caller holds the lock);
         `other_parents` make it a merge."""
         base_tree = self.objects.commit_tree(head) if head else None
-        tree = self.objects.edit_tree(base_tree, {p.encode("utf-8"): v
-                                                  for p, v in changes.items()})
+        tree = self.objects.edit_tree(base_tree, {p.encode("utf-8"): v for p, v in changes.items()})
         now = datetime.now(UTC).replace(microsecond=0)
         message = message.strip() or "Update"
         sha = self.objects.write_commit(
-            tree or self.objects.empty_tree(), ([head] if head else []) + list(other_parents),
-            author=author, date=now, message=message + "\n")
+            tree or self.objects.empty_tree(),
+            ([head] if head else []) + list(other_parents),
+            author=author,
+            date=now,
+            message=message + "\n",
+        )
         self.branch.move(sha, head)
         if head and not other_parents:
             self._made[sha] = (head, tuple(changes))
@@ -349,8 +405,9 @@ class Storage(History):
         self.packer.commit_made()
         return rev
 
-    def _record(self, rev: Revision, parent: str | None,
-                changed: dict[str, tuple[int, bytes] | None]) -> None:
+    def _record(
+        self, rev: Revision, parent: str | None, changed: dict[str, tuple[int, bytes] | None]
+    ) -> None:
         """Keep the revision table in step; fall back to reading git if it lagged."""
         gone = [p for p, v in changed.items() if v is None]
         came = [p for p, v in changed.items() if v is not None]
@@ -358,8 +415,10 @@ class Storage(History):
             changes = [Change(status="R", path=came[0], old_path=gone[0])]
         else:
             existed = {p for p in came if parent and self.objects.blob(parent, p) is not None}
-            changes = [Change("D" if v is None else "M" if p in existed else "A", p)
-                       for p, v in changed.items()]
+            changes = [
+                Change("D" if v is None else "M" if p in existed else "A", p)
+                for p, v in changed.items()
+            ]
         if not self.revindex.append(rev, parent, changes):
             self.revindex.catch_up(rev.id, self._is_ancestor)
 
@@ -370,4 +429,3 @@ class Storage(History):
         except GitFailed as failed:
             log.error("git %s failed: %s", args[0] if args else "", failed.stderr[:2000])
             raise StorageError("The content repository could not be read.") from None
-

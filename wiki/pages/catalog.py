@@ -80,8 +80,7 @@ class Catalog:
                 return state
             files = self.storage.files_at(head)
             old = state.files
-            changed = (self.storage.changed_paths(state.head, head)
-                       if state.head and head else None)
+            changed = self.storage.changed_paths(state.head, head) if state.head and head else None
             if changed is None:  # compare every path
                 added_paths = files.keys() - old.keys()
                 removed_paths = old.keys() - files.keys()

@@ -87,8 +87,7 @@ def parse(text: str, *, strict: bool = True) -> Document:
 def _shape_problem(raw: str) -> str | None:
     """Why the YAML may not be built (anchors, aliases, too deep, too many values), read
     from the parser's events before any value is made; None when it may."""
-    deep = ("Front matter line {}: lists and mappings may be nested at most "
-            f"{MAX_DEPTH} deep.")
+    deep = f"Front matter line {{}}: lists and mappings may be nested at most {MAX_DEPTH} deep."
     try:
         return next(_event_problems(raw, deep), None)
     except yaml.YAMLError as exc:
@@ -116,8 +115,10 @@ def _event_problems(raw: str, deep: str):
         if isinstance(event, yaml.NodeEvent | yaml.CollectionStartEvent):
             count += 1
             if count > MAX_ITEMS:
-                yield (f"Front matter line {line}: the front matter may hold at most "
-                       f"{MAX_ITEMS:,} values.")
+                yield (
+                    f"Front matter line {line}: the front matter may hold at most "
+                    f"{MAX_ITEMS:,} values."
+                )
                 return
 
 

@@ -25,8 +25,15 @@ log = logging.getLogger(__name__)
 class IndexSync:
     """Search, and the search index in step with HEAD (a part of Wiki)."""
 
-    def search(self, text: str, *, filters: dict[str, str] | None = None,
-               sort: str = "relevance", page: int = 1, restrict=None) -> Results:
+    def search(
+        self,
+        text: str,
+        *,
+        filters: dict[str, str] | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        restrict=None,
+    ) -> Results:
         """Search the pages, after indexing any commit the index has not seen yet."""
         if self.index is None:
             return Results(query=text, total=0, page=page, rebuilding=True)
@@ -50,9 +57,12 @@ class IndexSync:
             self.start_rebuild()
             return
         try:
-            done = self.index.catch_up(head, self.storage.changed_paths,
-                                       functools.partial(self.load_documents, at=head),
-                                       wait=5.0)
+            done = self.index.catch_up(
+                head,
+                self.storage.changed_paths,
+                functools.partial(self.load_documents, at=head),
+                wait=5.0,
+            )
         except Exception:
             log.exception("the search index could not catch up; rebuilding it")
             done = False
@@ -69,8 +79,9 @@ class IndexSync:
         assert self.index is not None
         head = self.storage.head()
         paths = sorted(p for p in self.storage.files_at(head) if names.is_page_path(p))
-        return self.index.rebuild(head, paths, functools.partial(self.load_documents, at=head),
-                                  progress, packing)
+        return self.index.rebuild(
+            head, paths, functools.partial(self.load_documents, at=head), progress, packing
+        )
 
     def start_rebuild(self) -> None:
         """Rebuild the index in a background thread (one per process, one process at a time)."""
@@ -98,8 +109,11 @@ class IndexSync:
         indexed, head = self.index.head(), self.storage.head()
         if not self.index.is_ready() or indexed is None:
             return True
-        return (indexed != head and head is not None
-                and self.storage.changed_paths(indexed, head) is None)
+        return (
+            indexed != head
+            and head is not None
+            and self.storage.changed_paths(indexed, head) is None
+        )
 
     def is_index_rebuilding(self) -> bool:
         return self._rebuild_thread is not None and self._rebuild_thread.is_alive()

@@ -58,8 +58,10 @@ class LinkIndex:
                 return False
             for source, targets in pages.items():
                 db.execute("DELETE FROM links WHERE source = ?", (source,))
-                db.executemany("INSERT OR IGNORE INTO links VALUES (?, ?)",
-                               ((target, source) for target in targets))
+                db.executemany(
+                    "INSERT OR IGNORE INTO links VALUES (?, ?)",
+                    ((target, source) for target in targets),
+                )
             db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (new,))
             db.execute("COMMIT")
             return True
@@ -78,8 +80,10 @@ class LinkIndex:
             db.execute("DELETE FROM links")
             db.execute("DELETE FROM meta WHERE key='head'")
             for source, targets in pages:
-                db.executemany("INSERT OR IGNORE INTO links VALUES (?, ?)",
-                               ((target, source) for target in targets))
+                db.executemany(
+                    "INSERT OR IGNORE INTO links VALUES (?, ?)",
+                    ((target, source) for target in targets),
+                )
                 count += 1
             db.execute("INSERT INTO meta VALUES ('head', ?)", (head,))
             db.execute("COMMIT")

@@ -58,8 +58,9 @@ class Backlinks:
             self.start_links_rebuild()
             return False
         files = self.storage.files_at(head)
-        pages = {names.to_name(p): self._links_of(p, files)
-                 for p in changed if names.is_page_path(p)}
+        pages = {
+            names.to_name(p): self._links_of(p, files) for p in changed if names.is_page_path(p)
+        }
         return self.links.update(old, head, pages) or self.links.head() == head
 
     def rebuild_links(self, progress=None) -> int:

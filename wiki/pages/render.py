@@ -395,10 +395,18 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 # the classes the renderer itself writes survive, so a page cannot draw the theme's
 # "Saved." banner or take an id the theme's scripts look up.
 ID_PREFIX = "user-content-"
-RENDER_CLASSES = frozenset({
-    "wikilink", "missing", "highlight", "footnote", "footnote-ref", "footnotes",
-    "task-list-item", "task-list-item-checkbox",
-}) | frozenset(STANDARD_TYPES.values()) - {""}
+RENDER_CLASSES = frozenset(
+    {
+        "wikilink",
+        "missing",
+        "highlight",
+        "footnote",
+        "footnote-ref",
+        "footnotes",
+        "task-list-item",
+        "task-list-item-checkbox",
+    }
+) | frozenset(STANDARD_TYPES.values()) - {""}
 _LANGUAGE_CLASS = re.compile(r"^language-[\w+#.-]{1,40}$")
 
 

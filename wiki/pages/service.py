@@ -135,8 +135,9 @@ class Wiki(Catalog, Backlinks, IndexSync):
     def render(self, text: str, name: str, *, strict: bool = False, visible=None) -> Rendered:
         """Render text as the page `name` would show it to a reader who may see the pages
         for which `visible(name)` is true (all when None)."""
-        return self.renderer.render(text, name=name, exists=self._exists_for(visible),
-                                    strict=strict)
+        return self.renderer.render(
+            text, name=name, exists=self._exists_for(visible), strict=strict
+        )
 
     def _exists_for(self, visible, page_names: frozenset[str] | None = None):
         """Whether a link target is drawn as an existing page: for a page the reader may
@@ -163,8 +164,7 @@ class Wiki(Catalog, Backlinks, IndexSync):
             not existed and not visible(link) for link, existed in links
         ):
             hidden = tuple(sorted(link for link, _ in links if not visible(link)))
-            rendered, _ = self._cached_render(text, name, key, page_names, visible,
-                                              variant=hidden)
+            rendered, _ = self._cached_render(text, name, key, page_names, visible, variant=hidden)
         return rendered
 
     def _cached_render(self, text, name, key, page_names, visible, variant=()):
@@ -202,8 +202,9 @@ class Wiki(Catalog, Backlinks, IndexSync):
         path = names.to_path(name)
         return self.storage.read(path, self.storage.resolve(revision) if revision else None)
 
-    def history(self, name: str, *, limit: int = 50, offset: int = 0,
-                upto: str | None = None) -> list[Revision]:
+    def history(
+        self, name: str, *, limit: int = 50, offset: int = 0, upto: str | None = None
+    ) -> list[Revision]:
         """A page's revisions, newest first (as of commit `upto`, when given)."""
         return self.storage.history(names.to_path(name), limit=limit, offset=offset, upto=upto)
 
@@ -212,8 +213,10 @@ class Wiki(Catalog, Backlinks, IndexSync):
         changed a page the reader may see, shown by such a page."""
         visible = None
         if readable is not None:
+
             def visible(path: str) -> bool:
                 return readable(names.to_name(path) if names.is_page_path(path) else path)
+
         return self.storage.history(None, limit=limit, offset=offset, visible=visible)
 
     def diff(self, name: str, rev_a: str, rev_b: str) -> tuple[str, str, str, str]:
@@ -314,8 +317,15 @@ class Wiki(Catalog, Backlinks, IndexSync):
         self._committed()
         return SaveResult(rev, name)
 
-    def rename_page(self, name: str, new_name: str, *, author: Author, message: str = "",
-                    base_revision: str | None = None) -> str:
+    def rename_page(
+        self,
+        name: str,
+        new_name: str,
+        *,
+        author: Author,
+        message: str = "",
+        base_revision: str | None = None,
+    ) -> str:
         """Rename a page in one commit and return the new name (refused when it changed
         after `base_revision`, the commit the user saw it at).
 
@@ -339,8 +349,9 @@ class Wiki(Catalog, Backlinks, IndexSync):
         self._committed()
         return new_name
 
-    def delete_page(self, name: str, *, author: Author, message: str = "",
-                    base_revision: str | None = None) -> Revision:
+    def delete_page(
+        self, name: str, *, author: Author, message: str = "", base_revision: str | None = None
+    ) -> Revision:
         """Delete a page in one commit (it stays in history and can be restored); refused
         when it changed after `base_revision`, the commit the user saw it at.
 
@@ -348,14 +359,17 @@ class Wiki(Catalog, Backlinks, IndexSync):
         """
         name = names.normalize(name)
         rev = self.storage.delete(
-            names.to_path(name), author=author, message=message.strip() or f"Delete {name}",
+            names.to_path(name),
+            author=author,
+            message=message.strip() or f"Delete {name}",
             base_revision=base_revision or None,
         )
         self._committed()
         return rev
 
-    def restore_page(self, name: str, revision: str, *, author: Author,
-                     base_revision: str | None = None) -> SaveResult:
+    def restore_page(
+        self, name: str, revision: str, *, author: Author, base_revision: str | None = None
+    ) -> SaveResult:
         """Make an old revision of a page current again, as a new commit.
 
         `base_revision` is the commit the user saw the history at: a change made after

@@ -138,9 +138,14 @@ class SearchIndex(Searching):
 
     # -- writing -------------------------------------------------------------------
 
-    def rebuild(self, head: str | None, paths: list[str], load: Loader,
-                progress: Callable[[int], None] | None = None,
-                packing: Callable[[int, int], None] | None = None) -> int:
+    def rebuild(
+        self,
+        head: str | None,
+        paths: list[str],
+        load: Loader,
+        progress: Callable[[int], None] | None = None,
+        packing: Callable[[int, int], None] | None = None,
+    ) -> int:
         """Index every page from scratch into a new folder, then swap it in.
 
         `progress(pages)` follows the indexing, `packing(done, total)` the posting packs.
@@ -163,8 +168,7 @@ class SearchIndex(Searching):
         writer.commit(mergetype=CLEAR, optimize=True)
         self._write_packs(ix, tmp, minimum=0, progress=packing)
         ix.close()
-        (tmp / "wiki-state.json").write_text(json.dumps({"head": head,
-                                                         "version": SCHEMA_VERSION}))
+        (tmp / "wiki-state.json").write_text(json.dumps({"head": head, "version": SCHEMA_VERSION}))
         # swapped under the writers' lock, so no catch-up lands in the old folder
         with self._write_lock(120.0), self._lock:
             self.close()
@@ -179,8 +183,14 @@ class SearchIndex(Searching):
             progress(count)
         return count
 
-    def catch_up(self, head: str | None, changed: Callable[[str | None, str], list[str] | None],
-                 load: Loader, *, wait: float = 10.0) -> bool:
+    def catch_up(
+        self,
+        head: str | None,
+        changed: Callable[[str | None, str], list[str] | None],
+        load: Loader,
+        *,
+        wait: float = 10.0,
+    ) -> bool:
         """Index what changed between the recorded commit and `head`; False if not done now.
 
         `changed(old, new)` lists the paths that differ (None: cannot tell).
@@ -237,8 +247,7 @@ class SearchIndex(Searching):
         beside the index), waited for at most `wait` seconds; yields whether it is held.
         (Whoosh's own lock polls every 100 ms; a file lock wakes the next writer the
         moment the previous one is done.)"""
-        return exclusive(self.root.with_name(self.root.name + "." + name), thread_lock,
-                         wait=wait)
+        return exclusive(self.root.with_name(self.root.name + "." + name), thread_lock, wait=wait)
 
     def _maybe_merge(self, ix) -> None:
         segments = segment_count(ix)
@@ -264,9 +273,14 @@ class SearchIndex(Searching):
 
         threading.Thread(target=merge, name="search-merge", daemon=True).start()
 
-    def _write_packs(self, ix, root: Path, minimum: int | None = None,
-                     progress: Callable[[int, int], None] | None = None,
-                     wait: float = 600.0) -> int:
+    def _write_packs(
+        self,
+        ix,
+        root: Path,
+        minimum: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        wait: float = 600.0,
+    ) -> int:
         """Write the posting pack of every segment of at least `minimum` documents
         (PACK_MIN_DOCS) that has none. One process at a time: one that waited `wait`
         seconds gives up (a search that finds a pack missing asks again)."""
@@ -316,8 +330,15 @@ class SearchIndex(Searching):
             return
         with self._searcher(ix) as searcher:
             snapshot = self._snapshot(searcher)
-            fieldnames = ["title", "body", "headings", "name_folded", "suggest", "pairs",
-                          *(stem_field(a) for a in ALGORITHMS)]
+            fieldnames = [
+                "title",
+                "body",
+                "headings",
+                "name_folded",
+                "suggest",
+                "pairs",
+                *(stem_field(a) for a in ALGORITHMS),
+            ]
             for fieldname in fieldnames:
                 snapshot.doc_frequency(fieldname, "")
             snapshot.facets()
@@ -358,5 +379,3 @@ class SearchIndex(Searching):
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.root.glob("*") if p.is_file())
-
-

@@ -169,8 +169,9 @@ class Snapshot:
         found = self._df.get(key)
         if found is None:
             term = text.encode("utf-8")
-            found = self._df[key] = sum(p.segment.doc_frequency(fieldname, term)
-                                        for p in self.parts)
+            found = self._df[key] = sum(
+                p.segment.doc_frequency(fieldname, term) for p in self.parts
+            )
         return found
 
     def expand(self, fieldname: str, prefix: str, limit: int) -> list[str]:
@@ -197,8 +198,9 @@ class Snapshot:
         term = text.encode("utf-8")
         if part.key is None:
             return part.segment.bits(fieldname, term)
-        return self._cache.get((part.key, fieldname, term),
-                               lambda: part.segment.bits(fieldname, term))
+        return self._cache.get(
+            (part.key, fieldname, term), lambda: part.segment.bits(fieldname, term)
+        )
 
     # -- matching ---------------------------------------------------------------------
 
@@ -272,22 +274,32 @@ class Snapshot:
                 w = term.boost * idf(self.doc_frequency(*key), self.doc_count) / IMPACT_SCALE
                 weights[key] = weights.get(key, 0.0) + w
         # a phrase found adds its words' idf, scaled, to the score
-        bonuses = [(phrase.boost * PHRASE_IMPACT * sum(
-                        idf(self.doc_frequency(phrase.field, w), self.doc_count)
-                        for w in phrase.words), self.phrase_bits(phrase, match))
-                   for phrase in dict.fromkeys(scoring(q, Phrase))]
+        bonuses = [
+            (
+                phrase.boost
+                * PHRASE_IMPACT
+                * sum(
+                    idf(self.doc_frequency(phrase.field, w), self.doc_count) for w in phrase.words
+                ),
+                self.phrase_bits(phrase, match),
+            )
+            for phrase in dict.fromkeys(scoring(q, Phrase))
+        ]
         best: list[tuple[float, int]] = []
         for p in self.parts:
             mask = (1 << p.segment.doc_count) - 1
             local = (match >> p.offset) & mask
             if local:
                 found = [(bonus, (bits >> p.offset) & mask) for bonus, bits in bonuses]
-                best.extend((score, docnum + p.offset) for score, docnum
-                            in self._rank_segment(p, weights, found, local, limit))
+                best.extend(
+                    (score, docnum + p.offset)
+                    for score, docnum in self._rank_segment(p, weights, found, local, limit)
+                )
         return heapq.nlargest(limit, best, key=_best)
 
-    def _rank_segment(self, part: Part, weights: dict, bonuses: list[tuple[float, int]],
-                      local: int, limit: int) -> list[tuple[float, int]]:
+    def _rank_segment(
+        self, part: Part, weights: dict, bonuses: list[tuple[float, int]], local: int, limit: int
+    ) -> list[tuple[float, int]]:
         segment = part.segment
         lists = []
         for (fieldname, text), w in weights.items():
@@ -332,8 +344,7 @@ class Snapshot:
                     return found
         if len(found) == matched:
             return found
-        return heapq.nlargest(limit, ((scores.get(d, 0.0), d) for d in ids_of(local)),
-                              key=_best)
+        return heapq.nlargest(limit, ((scores.get(d, 0.0), d) for d in ids_of(local)), key=_best)
 
     # -- facets and dates -------------------------------------------------------------
 
@@ -381,7 +392,7 @@ def _verified(segment: Segment, q: Phrase, candidates: list[int]) -> Iterator[in
             if i >= len(ids) or ids[i] != docnum:
                 starting = None
                 break
-            here = {pos - j for pos in positions[starts[i]:starts[i] + tfs[i]]}
+            here = {pos - j for pos in positions[starts[i] : starts[i] + tfs[i]]}
             starting = here if starting is None else starting & here
             if not starting:
                 break

@@ -92,17 +92,31 @@ class PackWriter:
         self._out.write(array(code, values).tobytes())
         return start
 
-    def start_field(self, fieldname: str, *, positional: bool, max_position: int = 0,
-                    max_tf: int = 0) -> None:
+    def start_field(
+        self, fieldname: str, *, positional: bool, max_position: int = 0, max_tf: int = 0
+    ) -> None:
         """Begin a field; its terms follow in ascending byte order."""
         self._end_field()
         tf_code = "H" if max_tf < 1 << 16 else "I"
         pos_code = "H" if max_position < 1 << 16 else "I"
-        self._field = {"name": fieldname, "positional": positional, "terms": [], "offsets": [],
-                       "dfs": [], "bits": [], "tf": tf_code, "pos": pos_code}
+        self._field = {
+            "name": fieldname,
+            "positional": positional,
+            "terms": [],
+            "offsets": [],
+            "dfs": [],
+            "bits": [],
+            "tf": tf_code,
+            "pos": pos_code,
+        }
 
-    def add_term(self, term: bytes, ids: Sequence[int], impacts: Sequence[int],
-                 positions: Sequence[Sequence[int]] | None = None) -> None:
+    def add_term(
+        self,
+        term: bytes,
+        ids: Sequence[int],
+        impacts: Sequence[int],
+        positions: Sequence[Sequence[int]] | None = None,
+    ) -> None:
         field = self._field
         assert field is not None and len(ids) == len(impacts)
         start = self._write_array("I", ids)
@@ -116,8 +130,9 @@ class PackWriter:
         bits_at = 0
         if len(ids) * 32 >= self.doc_count:  # the bitset is smaller than the ids
             bits_at = self._align()
-            self._out.write(bits_from_ids(ids, self.doc_count).to_bytes(
-                (self.doc_count >> 3) + 1, "little"))
+            self._out.write(
+                bits_from_ids(ids, self.doc_count).to_bytes((self.doc_count >> 3) + 1, "little")
+            )
         field["terms"].append(term)
         field["offsets"].append(start)
         field["dfs"].append(len(ids))
@@ -141,31 +156,38 @@ class PackWriter:
             end += len(term)
             ends.append(end)
         self._fields[field["name"]] = {
-            "n": len(terms), "separated": separated, "positional": field["positional"],
+            "n": len(terms),
+            "separated": separated,
+            "positional": field["positional"],
             "tf": field["tf"],
-            "pos": field["pos"], "blob": (blob_at, len(blob)),
-            "ends": self._write_array("Q", ends), "offsets": self._write_array("Q",
-                                                                               field["offsets"]),
+            "pos": field["pos"],
+            "blob": (blob_at, len(blob)),
+            "ends": self._write_array("Q", ends),
+            "offsets": self._write_array("Q", field["offsets"]),
             "dfs": self._write_array("I", field["dfs"]),
             "bits": self._write_array("Q", field["bits"]),
         }
 
     def add_facet(self, facet: str, value: str, docnums: Iterable[int]) -> None:
-        bits = bits_from_ids(docnums, self.doc_count).to_bytes((self.doc_count >> 3) + 1,
-                                                                "little")
+        bits = bits_from_ids(docnums, self.doc_count).to_bytes((self.doc_count >> 3) + 1, "little")
         start = self._align()
         self._out.write(bits)
         self._facets.append((facet, value, start, len(bits)))
 
     def set_newest(self, order: Sequence[int], stamps: Sequence[float]) -> None:
         """Every document, the most recently modified first, with its time stamp."""
-        self._newest = (self._write_array("I", order), self._write_array("d", stamps),
-                        len(order))
+        self._newest = (self._write_array("I", order), self._write_array("d", stamps), len(order))
 
     def finish(self) -> Path:
         self._end_field()
-        directory = {"version": VERSION, "byteorder": sys.byteorder, "docs": self.doc_count,
-                     "fields": self._fields, "facets": self._facets, "newest": self._newest}
+        directory = {
+            "version": VERSION,
+            "byteorder": sys.byteorder,
+            "docs": self.doc_count,
+            "fields": self._fields,
+            "facets": self._facets,
+            "newest": self._newest,
+        }
         at = self._align()
         self._out.write(marshal.dumps(directory))
         self._out.write(_TRAILER.pack(at, MAGIC))
@@ -186,7 +208,7 @@ class _Field:
     def __init__(self, data: mmap.mmap, spec: dict) -> None:
         n = spec["n"]
         blob_at, blob_len = spec["blob"]
-        blob = data[blob_at:blob_at + blob_len]
+        blob = data[blob_at : blob_at + blob_len]
         if not n:
             self.terms = []
         elif spec["separated"]:
@@ -207,7 +229,7 @@ class _Field:
 
 def _array(data, code: str, start: int, count: int) -> array:
     values = array(code)
-    values.frombytes(data[start:start + count * values.itemsize])
+    values.frombytes(data[start : start + count * values.itemsize])
     return values
 
 
@@ -220,11 +242,11 @@ class Pack:
             if size < len(MAGIC) + _TRAILER.size:
                 raise ValueError(f"{path} is too short to be a pack")
             self._data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        at, magic = _TRAILER.unpack(self._data[-_TRAILER.size:])
-        if magic != MAGIC or self._data[:len(MAGIC)] != MAGIC or at >= size:
+        at, magic = _TRAILER.unpack(self._data[-_TRAILER.size :])
+        if magic != MAGIC or self._data[: len(MAGIC)] != MAGIC or at >= size:
             raise ValueError(f"{path} is not a pack")
         try:
-            directory = marshal.loads(self._data[at:size - _TRAILER.size])
+            directory = marshal.loads(self._data[at : size - _TRAILER.size])
         except (EOFError, ValueError, TypeError) as exc:
             raise ValueError(f"{path} has a damaged directory") from exc
         if directory.get("version") != VERSION or directory.get("byteorder") != sys.byteorder:
@@ -261,9 +283,10 @@ class Pack:
             return 0
         at = field.bits[i]
         if at:
-            return int.from_bytes(self._data[at:at + (self.doc_count >> 3) + 1], "little")
-        return bits_from_ids(_array(self._data, "I", field.offsets[i], field.dfs[i]),
-                             self.doc_count)
+            return int.from_bytes(self._data[at : at + (self.doc_count >> 3) + 1], "little")
+        return bits_from_ids(
+            _array(self._data, "I", field.offsets[i], field.dfs[i]), self.doc_count
+        )
 
     def postings(self, fieldname: str, term: bytes) -> Postings | None:
         field = self._field(fieldname)
@@ -302,8 +325,10 @@ class Pack:
     def facets(self) -> dict[tuple[str, str], int]:
         """(facet, value) -> the bitset of the documents that have it."""
         if self._facets is None:
-            self._facets = {(facet, value): int.from_bytes(self._data[at:at + length], "little")
-                            for facet, value, at, length in self._facet_specs}
+            self._facets = {
+                (facet, value): int.from_bytes(self._data[at : at + length], "little")
+                for facet, value, at, length in self._facet_specs
+            }
         return self._facets
 
     def newest(self) -> list[tuple[float, int]]:
@@ -312,6 +337,11 @@ class Pack:
             if self._newest_spec is None:
                 return []
             order_at, stamps_at, n = self._newest_spec
-            self._newest = list(zip(_array(self._data, "d", stamps_at, n),
-                                    _array(self._data, "I", order_at, n), strict=True))
+            self._newest = list(
+                zip(
+                    _array(self._data, "d", stamps_at, n),
+                    _array(self._data, "I", order_at, n),
+                    strict=True,
+                )
+            )
         return self._newest

@@ -35,8 +35,19 @@ from .terms import stem
 from .terms import stem_field
 from .terms import words
 
-FIELDS = {"title", "tag", "tags", "wg", "type", "lang", "country", "author", "year", "region",
-          "folder"}
+FIELDS = {
+    "title",
+    "tag",
+    "tags",
+    "wg",
+    "type",
+    "lang",
+    "country",
+    "author",
+    "year",
+    "region",
+    "folder",
+}
 MAX_PREFIX_TERMS = 64  # a prefix expands into at most this many terms per field
 PREFIX_SCORED = 16  # of which the most frequent rank the matches (all of them match)
 TITLE_BOOST = 5.0  # a word in the title counts this many times a word in the text
@@ -144,11 +155,11 @@ def build_query(clauses: list[Clause], vocabulary: Vocabulary, lang: str | None)
     # an exact phrase of all the words ranks above the same words scattered
     plain = [w for c in clauses if not c.negated and c.kind == "word" for w in c.words()]
     if len(plain) > 1:
-        core = AndMaybe(core, phrase_query([fold(w) for w in plain], vocabulary.common,
-                                            boost=3.0))
+        core = AndMaybe(core, phrase_query([fold(w) for w in plain], vocabulary.common, boost=3.0))
     if must_not:
         core = AndNot(core, Or(tuple(must_not)))
     return core
+
 
 def _clause_query(clause: Clause, vocabulary: Vocabulary, algorithms: list[str]):
     if clause.kind == "or":
@@ -178,14 +189,17 @@ def _clause_query(clause: Clause, vocabulary: Vocabulary, algorithms: list[str])
         terms = []
         for fieldname, boost in (("title", TITLE_BOOST), ("body", 1.0), ("name_folded", 2.0)):
             expanded = vocabulary.expand(fieldname, start, MAX_PREFIX_TERMS)
-            terms += [Term(fieldname, t, boost if i < PREFIX_SCORED else 0.0)
-                      for i, t in enumerate(expanded)]
+            terms += [
+                Term(fieldname, t, boost if i < PREFIX_SCORED else 0.0)
+                for i, t in enumerate(expanded)
+            ]
         return Or(tuple(terms)) if terms else NOTHING
     found = words(clause.value)
     if not found:
         return None
     parts = [_word_query(fold(w), w, vocabulary, algorithms) for w in found]
     return And(tuple(parts)) if len(parts) > 1 else parts[0]
+
 
 def _word_query(folded: str, original: str, vocabulary: Vocabulary, algorithms: list[str]):
     # The title and the folded body hold every exact word (headings and the
@@ -197,8 +211,11 @@ def _word_query(folded: str, original: str, vocabulary: Vocabulary, algorithms: 
         options.append(Term(fieldname, stemmed, 0.8))
         if algorithm in COMPOUNDING and len(stemmed) >= STEM_PREFIX_MIN:
             # compounds: "klaszter" also finds "klaszterfinanszírozás"
-            options += [Term(fieldname, t, 0.3)
-                        for t in vocabulary.expand(fieldname, stemmed, 4) if t != stemmed]
+            options += [
+                Term(fieldname, t, 0.3)
+                for t in vocabulary.expand(fieldname, stemmed, 4)
+                if t != stemmed
+            ]
     return Or(tuple(options))
 
 
@@ -217,8 +234,13 @@ def phrase_query(folded: list[str], common: frozenset[str], boost: float = 1.0):
     if len(folded) == 2 and folded[0] in common and folded[1] in common:
         return pairs[0]
     words = tuple(folded)
-    phrase = Or((Phrase("body", words, boost), Phrase("title", words, boost * TITLE_BOOST),
-                 Phrase("headings", words, boost * 2)))
+    phrase = Or(
+        (
+            Phrase("body", words, boost),
+            Phrase("title", words, boost * TITLE_BOOST),
+            Phrase("headings", words, boost * 2),
+        )
+    )
     if all(w in common for w in folded):
         return And((*pairs, phrase))
     return phrase

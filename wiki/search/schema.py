@@ -32,6 +32,8 @@ from .terms import fold
 from .terms import stem_field
 
 SCHEMA_VERSION = 5
+
+
 class FoldFilter(Filter):
     """Whoosh filter applying `fold` (module-level so the schema pickles)."""
 
@@ -101,12 +103,16 @@ def make_schema(common: Iterable[str] = ()) -> fields.Schema:
         # the first segment of the name, casefolded: what read permissions go by
         space=fields.ID(),
         author=fields.TEXT(analyzer=folded_analyzer(), stored=True),
-        **{f: fields.KEYWORD(lowercase=True, commas=True, scorable=False)
-           for f in FILTER_FIELDS if f != "author"},
+        **{
+            f: fields.KEYWORD(lowercase=True, commas=True, scorable=False)
+            for f in FILTER_FIELDS
+            if f != "author"
+        },
     )
     for algorithm in ALGORITHMS:
-        schema.add(stem_field(algorithm), fields.TEXT(analyzer=stemming_analyzer(algorithm),
-                                                      phrase=False))
+        schema.add(
+            stem_field(algorithm), fields.TEXT(analyzer=stemming_analyzer(algorithm), phrase=False)
+        )
     return schema
 
 
@@ -160,8 +166,9 @@ def document_fields(doc: PageDoc, default_language: str) -> dict:
         "content": doc.text[:20_000],
         "meta": {k: v for k, v in meta.items() if isinstance(v, str | int | float | list)},
         "modified": doc.modified.replace(tzinfo=None),
-        "facets": json.dumps({k: v for k, v in values.items() if k in FACETS},
-                             ensure_ascii=False).encode("utf-8"),
+        "facets": json.dumps(
+            {k: v for k, v in values.items() if k in FACETS}, ensure_ascii=False
+        ).encode("utf-8"),
     }
     for key, vals in values.items():
         result[key] = ",".join(v.replace(",", " ") for v in vals)

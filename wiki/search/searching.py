@@ -66,8 +66,15 @@ class Results:
 
 
 class Searching:
-    def search(self, text: str, *, filters: dict[str, str] | None = None, sort: str = "relevance",
-               page: int = 1, restrict=None) -> Results:
+    def search(
+        self,
+        text: str,
+        *,
+        filters: dict[str, str] | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        restrict=None,
+    ) -> Results:
         """Ranked results with snippets, facet counts and a spelling suggestion.
 
         `restrict` (a query of what the user may see) limits hits, facets and suggestions.
@@ -99,21 +106,29 @@ class Searching:
             else:
                 found = snapshot.rank(q or Every(), match, limit)
             highlight = [w for c in clauses if not c.negated for w in c.words()]
-            quoted = [[fold(w) for w in c.words()] for c in clauses
-                      if c.kind == "phrase" and not c.negated]
-            shown = found[PAGE_SIZE * (page - 1):limit]
+            quoted = [
+                [fold(w) for w in c.words()]
+                for c in clauses
+                if c.kind == "phrase" and not c.negated
+            ]
+            shown = found[PAGE_SIZE * (page - 1) : limit]
             together = self._together(snapshot, clauses, [d for _s, d in shown])
             for score, docnum in shown:
                 stored = searcher.stored_fields(docnum)
-                results.hits.append(Hit(
-                    name=stored["name"],
-                    title=stored.get("title") or stored["name"],
-                    snippet=snippet(stored.get("content", ""), highlight,
-                                    phrases=quoted + together.get(docnum, [])),
-                    score=round(score, 4),
-                    meta=stored.get("meta") or {},
-                    modified=stored.get("modified"),
-                ))
+                results.hits.append(
+                    Hit(
+                        name=stored["name"],
+                        title=stored.get("title") or stored["name"],
+                        snippet=snippet(
+                            stored.get("content", ""),
+                            highlight,
+                            phrases=quoted + together.get(docnum, []),
+                        ),
+                        score=round(score, 4),
+                        meta=stored.get("meta") or {},
+                        modified=stored.get("modified"),
+                    )
+                )
             results.facets = _facet_counts(snapshot, match)
             if results.total == 0 and highlight:
                 suggestion = self._suggest_spelling(searcher, snapshot, text, clauses)
@@ -126,20 +141,21 @@ class Searching:
         return results
 
     @staticmethod
-    def _together(snapshot: Snapshot, clauses: list[Clause],
-                  docnums: list[int]) -> dict[int, list[list[str]]]:
+    def _together(
+        snapshot: Snapshot, clauses: list[Clause], docnums: list[int]
+    ) -> dict[int, list[list[str]]]:
         """For the hits that have the query's words as a phrase: that phrase (their
         snippet shows it). Checked on the packs' positions, for these hits only."""
-        plain = [fold(w) for c in clauses if c.kind == "word" and not c.negated
-                 for w in c.words()]
+        plain = [fold(w) for c in clauses if c.kind == "word" and not c.negated for w in c.words()]
         if len(plain) < 2 or not docnums:
             return {}
         hits = bits_from_ids(docnums, max(docnums) + 1)
         found = snapshot.match(phrase_query(plain, snapshot.common), hits)
         return {d: [plain] for d in docnums if found >> d & 1}
 
-    def _suggest_spelling(self, searcher, snapshot: Snapshot, text: str,
-                          clauses: list[Clause]) -> str | None:
+    def _suggest_spelling(
+        self, searcher, snapshot: Snapshot, text: str, clauses: list[Clause]
+    ) -> str | None:
         correctors = [searcher.corrector(f) for f in ("body", "title")]
         changed = False
         out = text
@@ -148,8 +164,9 @@ class Searching:
                 continue
             for word in words(clause.value):
                 folded = fold(word)
-                if len(folded) < 4 or any(snapshot.doc_frequency(f, folded)
-                                          for f in ("body", "title")):
+                if len(folded) < 4 or any(
+                    snapshot.doc_frequency(f, folded) for f in ("body", "title")
+                ):
                     continue
                 for corrector in correctors:
                     found = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
@@ -229,4 +246,3 @@ def _newest(snapshot: Snapshot, match: int, limit: int) -> list[tuple[float, int
             if len(found) >= limit:
                 break
     return found
-

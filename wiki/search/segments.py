@@ -135,8 +135,9 @@ def common_of(schema) -> frozenset[str]:
     return frozenset()
 
 
-def write_missing_packs(ix, root: Path, minimum: int,
-                        progress: Callable[[int, int], None] | None = None) -> int:
+def write_missing_packs(
+    ix, root: Path, minimum: int, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Write the pack of every segment of at least `minimum` documents that has none;
     the caller holds the lock that makes this one process at a time."""
     for stale in Path(root).glob("*" + PACK_SUFFIX + ".*.tmp"):
@@ -214,8 +215,9 @@ class LeafSegment:
                 self._lengths[fieldname] = None
             else:
                 length = self.leaf.doc_field_length
-                self._lengths[fieldname] = [length(d, fieldname, 0) or 0
-                                            for d in range(self.doc_count)]
+                self._lengths[fieldname] = [
+                    length(d, fieldname, 0) or 0 for d in range(self.doc_count)
+                ]
         return self._lengths[fieldname]
 
     def impacts(self, fieldname: str, ids: list[int], tfs: list[int]) -> list[int]:
@@ -250,8 +252,10 @@ class LeafSegment:
 
     def facets(self) -> dict[tuple[str, str], int]:
         if self._facets is None:
-            self._facets = {value: bits_from_ids(ids, self.doc_count)
-                            for value, ids in facet_postings(self.leaf).items()}
+            self._facets = {
+                value: bits_from_ids(ids, self.doc_count)
+                for value, ids in facet_postings(self.leaf).items()
+            }
         return self._facets
 
     def newest(self) -> list[tuple[float, int]]:
@@ -296,8 +300,13 @@ def newest_first(leaf) -> list[tuple[float, int]]:
     return order
 
 
-def write_pack(leaf, schema, path: Path, average: dict[str, float],
-               progress: Callable[[int, int], None] | None = None) -> Path:
+def write_pack(
+    leaf,
+    schema,
+    path: Path,
+    average: dict[str, float],
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
     """Copy a segment's posting lists, facets and date order into a pack at `path`.
     `progress(done, total)` is told after every field."""
     try:
@@ -306,12 +315,14 @@ def write_pack(leaf, schema, path: Path, average: dict[str, float],
         return _write_pack(leaf, schema, path, average, progress, wide=True)
 
 
-def _write_pack(leaf, schema, path: Path, average: dict[str, float], progress, *,
-                wide: bool) -> Path:
+def _write_pack(
+    leaf, schema, path: Path, average: dict[str, float], progress, *, wide: bool
+) -> Path:
     segment = LeafSegment(leaf, schema, average)
     writer = PackWriter(path, segment.doc_count)
-    fieldnames = [f for f in sorted(leaf.indexed_field_names())
-                  if f not in SKIPPED_FIELDS and f in schema]
+    fieldnames = [
+        f for f in sorted(leaf.indexed_field_names()) if f not in SKIPPED_FIELDS and f in schema
+    ]
     try:
         for done, fieldname in enumerate(fieldnames):
             if progress is not None:
@@ -319,8 +330,7 @@ def _write_pack(leaf, schema, path: Path, average: dict[str, float], progress, *
             field = schema[fieldname]
             positional = fieldname in PHRASE_FIELDS and field.format.supports("positions")
             limit = 1 << 16 if wide else 0
-            writer.start_field(fieldname, positional=positional, max_position=limit,
-                               max_tf=limit)
+            writer.start_field(fieldname, positional=positional, max_position=limit, max_tf=limit)
             decode = field.format.decode_positions if positional else None
             for term in leaf.lexicon(fieldname):
                 ids, tfs, values = _read_postings(leaf, field, fieldname, term)

@@ -15,8 +15,9 @@ from .schema import fold
 _TOKEN = re.compile(r"\w+")
 
 
-def snippet(text: str, words: list[str], *, phrases: list[list[str]] | None = None,
-            width: int = 240) -> Markup:
+def snippet(
+    text: str, words: list[str], *, phrases: list[list[str]] | None = None, width: int = 240
+) -> Markup:
     """An escaped excerpt with <mark> around words like the query's: around the first
     place where the words of a phrase stand together, else around the first match."""
     if not text:
@@ -40,7 +41,7 @@ def snippet(text: str, words: list[str], *, phrases: list[list[str]] | None = No
     pos = start
     for m in _TOKEN.finditer(text, start, end):
         if wanted and matches(m.group(0)):
-            out.append(str(escape(text[pos:m.start()])))
+            out.append(str(escape(text[pos : m.start()])))
             out.append("<mark>" + str(escape(m.group(0))) + "</mark>")
             pos = m.end()
     out.append(str(escape(text[pos:end])))
@@ -62,6 +63,6 @@ def _phrase_at(text: str, phrases: list[list[str]]):
     folded = [fold(m.group(0)) for m in tokens]
     for i in range(len(tokens)):
         for phrase in phrases:
-            if folded[i:i + len(phrase)] == phrase:
+            if folded[i : i + len(phrase)] == phrase:
                 return tokens[i]
     return None

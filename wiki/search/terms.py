@@ -15,22 +15,62 @@ import unicodedata
 # stemmer and Slovak the Czech one (closely related, no Snowball stemmer of
 # their own); Moldovan is Romanian. Languages without one are folded only.
 STEMMERS = {
-    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech",
-    "da": "danish", "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian",
-    "fi": "finnish", "fr": "french", "de": "german", "el": "greek", "hi": "hindi",
-    "hu": "hungarian", "id": "indonesian", "ga": "irish", "it": "italian", "lt": "lithuanian",
-    "ne": "nepali", "no": "norwegian", "nb": "norwegian", "nn": "norwegian", "fa": "persian",
-    "pl": "polish", "pt": "portuguese", "ro": "romanian", "mo": "romanian", "ru": "russian",
-    "sr": "serbian", "hr": "serbian", "bs": "serbian", "sk": "czech", "es": "spanish",
-    "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+    "ar": "arabic",
+    "hy": "armenian",
+    "eu": "basque",
+    "ca": "catalan",
+    "cs": "czech",
+    "da": "danish",
+    "nl": "dutch",
+    "en": "english",
+    "eo": "esperanto",
+    "et": "estonian",
+    "fi": "finnish",
+    "fr": "french",
+    "de": "german",
+    "el": "greek",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "id": "indonesian",
+    "ga": "irish",
+    "it": "italian",
+    "lt": "lithuanian",
+    "ne": "nepali",
+    "no": "norwegian",
+    "nb": "norwegian",
+    "nn": "norwegian",
+    "fa": "persian",
+    "pl": "polish",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "mo": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "hr": "serbian",
+    "bs": "serbian",
+    "sk": "czech",
+    "es": "spanish",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+    "yi": "yiddish",
 }
 ALGORITHMS = sorted(set(STEMMERS.values()))
 FACETS = ("wg", "type", "country", "lang", "tags", "folder")
 FILTER_FIELDS = ("wg", "type", "country", "lang", "tags", "folder", "author", "year", "region")
 STEM_PREFIX_MIN = 6  # stems this long also match longer words (compounds: klaszter...)
 # languages that write compounds as one word: a stem also matches the words it begins
-COMPOUNDING = {"hungarian", "german", "dutch", "swedish", "danish", "norwegian", "finnish",
-               "estonian", "greek"}
+COMPOUNDING = {
+    "hungarian",
+    "german",
+    "dutch",
+    "swedish",
+    "danish",
+    "norwegian",
+    "finnish",
+    "estonian",
+    "greek",
+}
 
 
 @functools.lru_cache(maxsize=262_144)  # a wiki's vocabulary: most words repeat

@@ -95,8 +95,9 @@ def create_token():
         flash(problem.message, "error")
         return _profile(400)
     expiry = f"expires={token.expires:%Y-%m-%d}" if token.expires else "expires=never"
-    get_spaces().record(user.username, "token.create", user.username,
-                        f"{token.label} scope={token.scope} {expiry}")
+    get_spaces().record(
+        user.username, "token.create", user.username, f"{token.label} scope={token.scope} {expiry}"
+    )
     # shown once, in this response only (never stored in the session or a redirect)
     return _profile(201, new_token=secret, new_token_label=token.label)
 
@@ -156,11 +157,14 @@ def register():
     except AccountError as problem:
         flash(problem.message, "error")
         return render_template("account/register.html", form=form, mode=mode), 400
-    get_spaces().record(user.username, "user.register", user.username,
-                        "pending approval" if user.pending else "open registration")
+    get_spaces().record(
+        user.username,
+        "user.register",
+        user.username,
+        "pending approval" if user.pending else "open registration",
+    )
     if user.pending:
-        flash("Thank you. An administrator will approve your account; then you can log in.",
-              "info")
+        flash("Thank you. An administrator will approve your account; then you can log in.", "info")
         return redirect("/")
     session.clear()  # a fresh session (and CSRF token), as at login: no fixation
     login_user(user)

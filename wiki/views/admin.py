@@ -175,8 +175,10 @@ def spaces(**extra):
 
 @bp.post("/spaces")
 def create_space():
-    form = {k: request.form.get(k, "").strip() for k in ("name", "title", "description",
-                                                          "read", "write")}
+    form = {
+        k: request.form.get(k, "").strip()
+        for k in ("name", "title", "description", "read", "write")
+    }
     try:
         space = get_spaces().create_space(
             form["name"],
@@ -228,8 +230,7 @@ def update_space(name: str):
 
 
 @bp.post("/spaces/<name>/members", defaults={"action": "add"}, endpoint="add_member")
-@bp.post("/spaces/<name>/members/remove", defaults={"action": "remove"},
-         endpoint="remove_member")
+@bp.post("/spaces/<name>/members/remove", defaults={"action": "remove"}, endpoint="remove_member")
 def change_members(name: str, action: str):
     kind = request.form.get("kind", "user")
     member = request.form.get("member", "").strip()
@@ -239,8 +240,11 @@ def change_members(name: str, action: str):
         change(name, member, actor=_actor(), kind=kind)
     except WikiError as problem:
         return _fail(problem, space, name=name)
-    flash(f"{'Added' if action == 'add' else 'Removed'} {member} "
-          f"{'to' if action == 'add' else 'from'} {name}.", "success")
+    flash(
+        f"{'Added' if action == 'add' else 'Removed'} {member} "
+        f"{'to' if action == 'add' else 'from'} {name}.",
+        "success",
+    )
     return redirect(url_for("admin.space", name=name))
 
 
@@ -328,9 +332,13 @@ def _mirror():
 @bp.get("/mirror")
 def mirror():
     found = _mirror()
-    return render_template("admin/mirror.html", state=found.state(),
-                           url=_without_credentials(found.url), branch=found.branch,
-                           interval=found.interval)
+    return render_template(
+        "admin/mirror.html",
+        state=found.state(),
+        url=_without_credentials(found.url),
+        branch=found.branch,
+        interval=found.interval,
+    )
 
 
 @bp.post("/mirror/sync")
@@ -342,8 +350,11 @@ def mirror_sync():
     if state.get("last_error"):
         flash("Syncing did not finish: " + state["last_error"], "error")
     elif result is not None and result.conflicts:
-        flash(f"Synced; {len(result.conflicts)} page(s) could not be merged: both versions "
-              "are kept (below).", "info")
+        flash(
+            f"Synced; {len(result.conflicts)} page(s) could not be merged: both versions "
+            "are kept (below).",
+            "info",
+        )
     else:
         flash(f"Synced with upstream ({result.how if result else 'pushed'}).", "success")
     return redirect(url_for("admin.mirror"))

@@ -66,23 +66,32 @@ def search():
 
     query, filters, sort, results = run_search()
     first = (results.page - 1) * PAGE_SIZE + 1
-    return jsonify({
-        "query": query,
-        "total": results.total,
-        "page": results.page,
-        "pages": results.pages,
-        "sort": sort,
-        "filters": filters,
-        "rebuilding": results.rebuilding,
-        # the position, not the score: scores come from word statistics that include
-        # pages the caller cannot read, and comparing them would tell what is there
-        "results": [{"name": h.name, "title": h.title, "snippet": str(h.snippet),
-                     "rank": first + i, "meta": h.meta,
-                     "modified": h.modified.isoformat() if h.modified else None}
-                    for i, h in enumerate(results.hits)],
-        "facets": results.facets,
-        "suggestion": results.suggestion,
-    })
+    return jsonify(
+        {
+            "query": query,
+            "total": results.total,
+            "page": results.page,
+            "pages": results.pages,
+            "sort": sort,
+            "filters": filters,
+            "rebuilding": results.rebuilding,
+            # the position, not the score: scores come from word statistics that include
+            # pages the caller cannot read, and comparing them would tell what is there
+            "results": [
+                {
+                    "name": h.name,
+                    "title": h.title,
+                    "snippet": str(h.snippet),
+                    "rank": first + i,
+                    "meta": h.meta,
+                    "modified": h.modified.isoformat() if h.modified else None,
+                }
+                for i, h in enumerate(results.hits)
+            ],
+            "facets": results.facets,
+            "suggestion": results.suggestion,
+        }
+    )
 
 
 @bp.get("/suggest")
@@ -165,8 +174,12 @@ def delete_page(name: str):
         raise PageNotFound(f"There is no page called '{name}'.")
     base = request.args.get("base_revision") or None
     try:
-        rev = wiki.delete_page(name, author=current_author(),
-                               message=request.args.get("message", ""), base_revision=base)
+        rev = wiki.delete_page(
+            name,
+            author=current_author(),
+            message=request.args.get("message", ""),
+            base_revision=base,
+        )
     except EditConflict as conflict:
         return jsonify(
             {
@@ -211,12 +224,16 @@ def sync():
     result = mirror.sync()
     get_wiki().after_external_change()
     state = mirror.state()
-    return jsonify({
-        "head": get_wiki().head(),
-        "result": result.how if result else "pushed",
-        "conflicts": [{"path": p, "kept_as": k} for p, k in (result.conflicts if result else [])],
-        "error": state.get("last_error"),
-    })
+    return jsonify(
+        {
+            "head": get_wiki().head(),
+            "result": result.how if result else "pushed",
+            "conflicts": [
+                {"path": p, "kept_as": k} for p, k in (result.conflicts if result else [])
+            ],
+            "error": state.get("last_error"),
+        }
+    )
 
 
 def _delivery_key() -> str | None:

@@ -22,8 +22,10 @@ from ..errors import WikiError
 
 log = logging.getLogger(__name__)
 
-SERVER_ERROR = ("Something went wrong on our side. It has been logged; please try again, and "
-                "tell an administrator if it keeps happening.")
+SERVER_ERROR = (
+    "Something went wrong on our side. It has been logged; please try again, and "
+    "tell an administrator if it keeps happening."
+)
 
 
 def _wants_json() -> bool:

@@ -31,8 +31,7 @@ PASSED_HEADERS = ("Content-Encoding", "Git-Protocol", "Accept")
 
 def _text(status: int, message: str, **headers: str) -> Response:
     # git shows a text/plain error body to the user as "remote: ..."
-    return Response(message.rstrip() + "\n", status=status, mimetype="text/plain",
-                    headers=headers)
+    return Response(message.rstrip() + "\n", status=status, mimetype="text/plain", headers=headers)
 
 
 def _challenge(message: str) -> Response:
@@ -53,30 +52,41 @@ def smart_http(call: str):
     if not snapshot.reads_everything(person):
         if not person.registered:
             return _challenge("Log in with your user name and a personal token (or password).")
-        return _text(403, "Your account may not read every space of the wiki, and git cannot "
-                          "leave the others out, so it cannot clone or fetch the whole "
-                          "repository. Ask an administrator, or use the web pages.")
+        return _text(
+            403,
+            "Your account may not read every space of the wiki, and git cannot "
+            "leave the others out, so it cannot clone or fetch the whole "
+            "repository. Ask an administrator, or use the web pages.",
+        )
     if pushing and not person.registered:
         return _challenge("Log in to push: your user name and a personal token (or password).")
     if pushing and not snapshot.may_write(person):
         return _text(403, "Your account may read but not write anywhere in the wiki.")
     if pushing and not hooks.installed(get_wiki().storage.git_dir):
         # the hook checks every pushed commit: without it no push is taken
-        return _text(503, "This wiki is not set up to receive pushes yet: an administrator "
-                          "runs `wiki init` (or `wiki serve`) once.")
+        return _text(
+            503,
+            "This wiki is not set up to receive pushes yet: an administrator "
+            "runs `wiki init` (or `wiki serve`) once.",
+        )
     if request.method == "POST" and request.mimetype != f"application/x-{service}-request":
         return _text(415, f"Expected a {service} request.")
     config = current_app.config
     try:
-        body = githttp.spool(request.environ["wsgi.input"], request.content_length,
-                             config["GIT_MAX_PUSH_BYTES"])
+        body = githttp.spool(
+            request.environ["wsgi.input"], request.content_length, config["GIT_MAX_PUSH_BYTES"]
+        )
     except githttp.PushTooLarge:
         return _text(413, f"This push is larger than {config['GIT_MAX_PUSH_BYTES'] >> 20} MiB.")
     wiki = get_wiki()
-    rules = PushRules(who=person, access=snapshot, max_page_bytes=config["MAX_PAGE_BYTES"],
-                      max_file_bytes=config["MAX_FILE_BYTES"],
-                      max_unpacked_bytes=config["GIT_MAX_UNPACKED_BYTES"],
-                      other_branches=config["GIT_OTHER_BRANCHES"])
+    rules = PushRules(
+        who=person,
+        access=snapshot,
+        max_page_bytes=config["MAX_PAGE_BYTES"],
+        max_file_bytes=config["MAX_FILE_BYTES"],
+        max_unpacked_bytes=config["GIT_MAX_UNPACKED_BYTES"],
+        other_branches=config["GIT_OTHER_BRANCHES"],
+    )
     run = dict(
         method=request.method,
         service_path=call,
@@ -90,8 +100,12 @@ def smart_http(call: str):
     )
     if not (pushing and request.method == "POST"):
         answer = githttp.run_backend(wiki.storage.git_dir, **run)
-        return Response(stream_with_context(answer.body), status=answer.status,
-                        headers=answer.headers, direct_passthrough=True)
+        return Response(
+            stream_with_context(answer.body),
+            status=answer.status,
+            headers=answer.headers,
+            direct_passthrough=True,
+        )
     # a push: under the lock web saves take, and caught up before git hears back
     with wiki.storage.write_lock():
         before = wiki.storage.head()

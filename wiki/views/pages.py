@@ -62,8 +62,13 @@ def view(name: str):
         if body is not None:
             return Response(body, mimetype="text/html")
     response = _view(wiki, name)
-    if (key is not None and isinstance(response, str) and not session.modified
-            and not g.get("uncacheable") and wiki.head() == key[0]):
+    if (
+        key is not None
+        and isinstance(response, str)
+        and not session.modified
+        and not g.get("uncacheable")
+        and wiki.head() == key[0]
+    ):
         anoncache.cache().put(key, response.encode())
     return response
 
@@ -78,8 +83,10 @@ def _view(wiki, name: str):
         return _missing(name)
     space = access().space_of(name)
     panel = None
-    if space is not None and page.is_current and name.casefold() == (
-        f"{space.name}/{names.HOME}".casefold()
+    if (
+        space is not None
+        and page.is_current
+        and name.casefold() == (f"{space.name}/{names.HOME}".casefold())
     ):
         from .spaces import space_panel
 
@@ -159,8 +166,11 @@ def edit(name: str):
         # refused, but the text comes back: nothing typed is lost
         is_new = not (can(READ, target) and wiki.exists(target))
         if not current_user.is_authenticated:
-            flash("You are not logged in (any more). Log in in another tab, then save again: "
-                  "your text is below.", "error")
+            flash(
+                "You are not logged in (any more). Log in in another tab, then save again: "
+                "your text is below.",
+                "error",
+            )
             return _edit_again(target, text, message, base, is_new, status=401)
         flash(_no_write_message(target), "error")
         return _edit_again(target, text, message, base, is_new, status=403)
@@ -224,8 +234,10 @@ def _edit_again(name, text, message, base, is_new, *, status, conflict=None):
 def _no_write_message(name: str) -> str:
     space = access().space_of(name)
     if space is None:
-        return ("Your account may not edit pages outside the working-group spaces. "
-                "Ask an administrator for the editor role.")
+        return (
+            "Your account may not edit pages outside the working-group spaces. "
+            "Ask an administrator for the editor role."
+        )
     return f"You may not write in the space {space.title} ('{space.name}')."
 
 
@@ -325,13 +337,17 @@ def restore(name: str):
     require(WRITE, name)
     revision = request.form.get("revision", "")
     try:
-        result = get_wiki().restore_page(name, revision, author=current_author(),
-                                         base_revision=request.form.get("base_revision"))
+        result = get_wiki().restore_page(
+            name, revision, author=current_author(), base_revision=request.form.get("base_revision")
+        )
     except EditConflict as conflict:
         who = ", ".join(conflict.authors) or "someone"
-        flash("The page was changed on the same lines after you opened its history, so "
-              f"revision {revision[:8]} was not restored: {who} changed it meanwhile. Look at "
-              "the newest revision, then try again.", "error")
+        flash(
+            "The page was changed on the same lines after you opened its history, so "
+            f"revision {revision[:8]} was not restored: {who} changed it meanwhile. Look at "
+            "the newest revision, then try again.",
+            "error",
+        )
         return history(name, status=409)
     if result.revision is None:
         flash("That revision is the same as the current page: nothing to restore.", "info")
@@ -365,7 +381,10 @@ def rename(name: str):
             flash(_no_write_message(names.normalize(new_name)), "error")
             return _rename_form(name, new_name, base, status=403)
         new_name = wiki.rename_page(
-            name, new_name, author=current_author(), message=request.form.get("message", ""),
+            name,
+            new_name,
+            author=current_author(),
+            message=request.form.get("message", ""),
             base_revision=base or None,
         )
     except InvalidPageName as problem:
@@ -373,16 +392,22 @@ def rename(name: str):
         return _rename_form(name, new_name, base, status=400)
     except EditConflict as conflict:
         flash(_changed_meanwhile(conflict), "error")
-        return _rename_form(name, new_name, conflict.current_revision or "", status=409,
-                            changed_from=base)
+        return _rename_form(
+            name, new_name, conflict.current_revision or "", status=409, changed_from=base
+        )
     flash(f"Renamed to '{new_name}'. The old address leads here.", "success")
     return redirect(page_url(new_name))
 
 
 def _rename_form(name, new_name, base, *, status=200, changed_from=None):
-    return render_template("pages/rename.html", name=name, new_name=new_name,
-                           base_revision=base, changed_from=changed_from,
-                           breadcrumbs=_breadcrumbs(name)), status
+    return render_template(
+        "pages/rename.html",
+        name=name,
+        new_name=new_name,
+        base_revision=base,
+        changed_from=changed_from,
+        breadcrumbs=_breadcrumbs(name),
+    ), status
 
 
 def _changed_meanwhile(conflict: EditConflict) -> str:
@@ -398,19 +423,27 @@ def delete(name: str):
         return _delete_form(name, wiki.head() or "")
     base = request.form.get("base_revision", "")
     try:
-        wiki.delete_page(name, author=current_author(), message=request.form.get("message", ""),
-                         base_revision=base or None)
+        wiki.delete_page(
+            name,
+            author=current_author(),
+            message=request.form.get("message", ""),
+            base_revision=base or None,
+        )
     except EditConflict as conflict:
         flash(_changed_meanwhile(conflict), "error")
-        return _delete_form(name, conflict.current_revision or "", status=409,
-                            changed_from=base)
+        return _delete_form(name, conflict.current_revision or "", status=409, changed_from=base)
     flash(f"Deleted '{name}'. Its history keeps every revision; restore it from there.", "success")
     return redirect(url_for("pages.history", name=name))
 
 
 def _delete_form(name, base, *, status=200, changed_from=None):
-    return render_template("pages/delete.html", name=name, base_revision=base,
-                           changed_from=changed_from, breadcrumbs=_breadcrumbs(name)), status
+    return render_template(
+        "pages/delete.html",
+        name=name,
+        base_revision=base,
+        changed_from=changed_from,
+        breadcrumbs=_breadcrumbs(name),
+    ), status
 
 
 @bp.get("/-/backlinks/<path:name>")

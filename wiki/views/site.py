@@ -34,9 +34,7 @@ def recent():
     require(READ)
     size = current_app.config["HISTORY_PAGE_SIZE"]
     page = page_number()
-    revisions = get_wiki().recent(
-        limit=size + 1, offset=(page - 1) * size, readable=read_filter()
-    )
+    revisions = get_wiki().recent(limit=size + 1, offset=(page - 1) * size, readable=read_filter())
     return render_template(
         "site/recent.html", revisions=revisions[:size], page=page, has_next=len(revisions) > size
     )
@@ -67,7 +65,8 @@ def recent_feed():
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = rev.date.isoformat()
         author = ET.SubElement(entry, f"{{{ATOM}}}author")
         ET.SubElement(author, f"{{{ATOM}}}name").text = rev.author.name + (
-            f" (@{rev.account})" if rev.account else "")
+            f" (@{rev.account})" if rev.account else ""
+        )
         if name:
             link = url_for("pages.diff", name=name, to=rev.id)
             ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=root_url + link)
@@ -95,8 +94,9 @@ def pages():
     wiki = get_wiki()
     folder, node = _index_folder()
     total = len(wiki.page_names()) if node is wiki.tree() else visible_tree(wiki.tree()).count()
-    return render_template("site/pages.html", tree=node, folder=folder, total=total,
-                           inline_limit=INDEX_INLINE_LIMIT)
+    return render_template(
+        "site/pages.html", tree=node, folder=folder, total=total, inline_limit=INDEX_INLINE_LIMIT
+    )
 
 
 @bp.get("/-/pages/part")
@@ -106,8 +106,7 @@ def pages_part():
     folder, node = _index_folder()
     if not folder:
         raise PageNotFound("There is no such folder.")
-    return render_template("site/_tree.html", node=node, depth=1,
-                           inline_limit=INDEX_INLINE_LIMIT)
+    return render_template("site/_tree.html", node=node, depth=1, inline_limit=INDEX_INLINE_LIMIT)
 
 
 def search_params() -> tuple[str, dict[str, str], str, int]:
@@ -126,8 +125,9 @@ def run_search():
     require(READ)
     query, filters, sort, page = search_params()
     index_filters = {("tags" if k == "tag" else k): v for k, v in filters.items()}
-    results = get_wiki().search(query, filters=index_filters, sort=sort, page=page,
-                                restrict=search_restriction())
+    results = get_wiki().search(
+        query, filters=index_filters, sort=sort, page=page, restrict=search_restriction()
+    )
     return query, filters, sort, results
 
 
@@ -141,12 +141,25 @@ def search():
         params.update(changes)
         return url_for("site.search", **{k: v for k, v in params.items() if v})
 
-    return render_template("site/search.html", query=query, filters=filters, sort=sort,
-                           results=results, facet_names=FACET_LABELS, search_url=search_url)
+    return render_template(
+        "site/search.html",
+        query=query,
+        filters=filters,
+        sort=sort,
+        results=results,
+        facet_names=FACET_LABELS,
+        search_url=search_url,
+    )
 
 
-FACET_LABELS = {"wg": "Working group", "type": "Page type", "country": "Country",
-                "lang": "Language", "tags": "Tags", "folder": "Folder"}
+FACET_LABELS = {
+    "wg": "Working group",
+    "type": "Page type",
+    "country": "Country",
+    "lang": "Language",
+    "tags": "Tags",
+    "folder": "Folder",
+}
 
 
 @bp.get("/-/health")
