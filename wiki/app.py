@@ -67,6 +67,7 @@ class Services:
         """Stop the mirror, then close every store (each close may be called twice)."""
         if self.mirror is not None:
             self.mirror.stop()
+        self.pages.close()
         for store in (
             self.search,
             self.links,
@@ -126,6 +127,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> WikiApp:
         render_store=render_store,
         links=links,
         index=search,
+        follow_in_background=True,
     )
     users_db = Path(app.config["USERS_DB"])
     users = UserStore(users_db, hash_method=app.config["PASSWORD_HASH_METHOD"])

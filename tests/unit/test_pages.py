@@ -220,3 +220,65 @@ def test_rendered_pages_are_stored_for_other_workers(content_repo, tmp_path):
     )
     assert "wikilink missing" not in str(second.page("Home").rendered.html)
     assert calls == [1]
+
+
+def test_case_clashes_found_in_the_tree_agree_with_the_rule_on_every_name():
+    """The catalogue walks the folder tree for a new name's case clashes (not every page);
+    it must answer what the rule over all names answers, `ignore` (a rename) included."""
+    import random
+
+    from wiki.pages import names as page_names
+    from wiki.pages.catalog import Catalog
+    from wiki.pages.catalog import _tree_with
+
+    rng = random.Random(7)
+    parts = ["WG4", "wg4", "Home", "home", "A", "a", "Notes", "NOTES", "x"]
+    for _ in range(200):
+        existing = {
+            "/".join(rng.choice(parts) for _ in range(rng.randint(1, 3)))
+            for _ in range(rng.randint(1, 8))
+        }
+        catalog = Catalog()
+        tree = _tree_with(catalog_root(), sorted(existing), ())
+        catalog.state = lambda tree=tree: type("S", (), {"tree": tree})()
+        for _ in range(10):
+            name = "/".join(rng.choice(parts) for _ in range(rng.randint(1, 3)))
+            ignore = rng.choice([None, *sorted(existing)])
+            expected = page_names.case_clash(name, existing, ignore=ignore)
+            found = catalog.case_clash(name, ignore=ignore)
+            assert (found is None) == (expected is None), (name, existing, ignore)
+
+
+def catalog_root():
+    from wiki.pages.catalog import TreeNode
+
+    return TreeNode("", "")
+
+
+def test_the_case_index_of_folders_follows_added_and_removed_pages():
+    import random
+
+    from wiki.pages.catalog import TreeNode
+    from wiki.pages.catalog import _tree_with
+
+    def nodes(node):
+        yield node
+        for child in node.children.values():
+            yield from nodes(child)
+
+    rng = random.Random(3)
+    parts = ["WG4", "wg4", "Home", "home", "A", "a", "x"]
+    for _ in range(100):
+        pages = {"/".join(rng.choice(parts) for _ in range(rng.randint(1, 3))) for _ in range(9)}
+        old = _tree_with(TreeNode("", ""), sorted(pages), ())
+        for node in nodes(old):
+            node.folded_children()  # computed, then carried over by the next tree
+        removed = rng.sample(sorted(pages), 3)
+        added = ["/".join(rng.choice(parts) for _ in range(rng.randint(1, 3))) for _ in range(3)]
+        added = [a for a in added if a not in pages]
+        new = _tree_with(old, added, removed)
+        for node in nodes(new):
+            fresh = {}
+            for part in node.children:
+                fresh.setdefault(part.casefold(), set()).add(part)
+            assert {k: set(v) for k, v in node.folded_children().items()} == fresh

@@ -6,6 +6,7 @@ No Flask imports.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -62,8 +63,13 @@ class Branch:
         :raises StorageError: (409) when it moved meanwhile.
         """
         for attempt in range(2):
-            proc = self.git.run("update-ref", REF, new, old or ZERO)
-            if proc.returncode == 0:
+            moved = self._move_here(new, old)
+            if moved is None:  # reftable, or a reflog to keep: git itself does it
+                proc = self.git.run("update-ref", REF, new, old or ZERO)
+                moved, error = proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+            else:
+                error = "the branch moved meanwhile, or its lock is held"
+            if moved:
                 return
             if attempt == 0 and self._clear_stale_lock():
                 continue
@@ -71,7 +77,34 @@ class Branch:
                 "The save could not be recorded because the repository changed at the same "
                 "moment. Please try again.",
                 status=409,
-            ) from RuntimeError(proc.stderr.decode("utf-8", "replace"))
+            ) from RuntimeError(error)
+
+    def _move_here(self, new: str, old: str | None) -> bool | None:
+        """`git update-ref` without starting git (a save's last step): git's own lock file
+        protocol on the loose ref, so git processes (a push) and other workers see one
+        order. True when moved, False when the branch moved meanwhile (or its lock is
+        held), None when git has to do it (reftable, or a reflog that must be written)."""
+        if self._reftable or (self.git_dir / "logs" / REF).exists():
+            return None
+        ref = self.git_dir / REF
+        lock = ref.with_name(ref.name + ".lock")
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # no refs/heads folder: an unusual layout
+        try:
+            with os.fdopen(fd, "w") as out:
+                if self.head() != old:
+                    lock.unlink()
+                    return False
+                out.write(new + "\n")
+            os.replace(lock, ref)
+            return True
+        except BaseException:
+            lock.unlink(missing_ok=True)
+            raise
 
     def _clear_stale_lock(self) -> bool:
         """Remove a `main.lock` left by a crashed git process (a live one is never that old)."""

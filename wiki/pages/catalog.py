@@ -23,6 +23,41 @@ class TreeNode:
     children: dict[str, TreeNode] = field(default_factory=dict)
     _sorted: list[TreeNode] | None = field(default=None, repr=False, compare=False)
     _count: int | None = field(default=None, repr=False, compare=False)
+    _folded: dict[str, tuple[str, ...]] | None = field(default=None, repr=False, compare=False)
+
+    def folded_children(self) -> dict[str, tuple[str, ...]]:
+        """The children's segments by their casefold (kept: a published tree never changes;
+        a changed copy of a node carries it over, see _tree_with)."""
+        if self._folded is None:
+            folded: dict[str, tuple[str, ...]] = {}
+            for part in self.children:
+                key = part.casefold()
+                folded[key] = (*folded.get(key, ()), part)
+            self._folded = folded
+        return self._folded
+
+    def copy(self) -> TreeNode:
+        """A copy to change (its children shared, their index copied along)."""
+        node = TreeNode(self.name, self.label, self.is_page, dict(self.children))
+        if self._folded is not None:
+            node._folded = dict(self._folded)
+        return node
+
+    def _adopt(self, part: str, child: TreeNode) -> None:
+        if self._folded is not None and part not in self.children:
+            key = part.casefold()
+            self._folded[key] = (*self._folded.get(key, ()), part)
+        self.children[part] = child
+
+    def _drop(self, part: str) -> None:
+        del self.children[part]
+        if self._folded is not None:
+            key = part.casefold()
+            rest = tuple(p for p in self._folded.get(key, ()) if p != part)
+            if rest:
+                self._folded[key] = rest
+            else:
+                self._folded.pop(key, None)
 
     def sorted_children(self) -> list[TreeNode]:
         # a tree is built once per commit and never changed, so the order is kept
@@ -89,7 +124,9 @@ class Catalog:
                 removed_paths = [p for p in changed if p in old and p not in files]
             added = [names.to_name(p) for p in added_paths if names.is_page_path(p)]
             removed = [names.to_name(p) for p in removed_paths if names.is_page_path(p)]
-            if not old or len(added) + len(removed) > len(files) // 2:
+            if old and not added and not removed:  # pages changed, none came or went
+                page_names, tree, folded = state.names, state.tree, state.folded
+            elif not old or len(added) + len(removed) > len(files) // 2:
                 page_names = frozenset(names.to_name(p) for p in files if names.is_page_path(p))
                 tree = _tree_with(TreeNode("", ""), page_names, ())
                 folded = {n.casefold(): n for n in page_names}
@@ -114,6 +151,25 @@ class Catalog:
     def canonical(self, name: str) -> str | None:
         """The existing page a name refers to ignoring letter case, if any."""
         return self.state().folded.get(name.casefold())
+
+    def case_clash(self, name: str, *, ignore: str | None = None) -> str | None:
+        """An existing page or folder whose name differs from `name` (or one of its folders)
+        only by letter case; a page `ignore` (being renamed) does not count. What
+        `names.case_clash` says, found by walking the tree instead of every name."""
+        node = self.state().tree
+        for part in name.split("/"):
+            nxt = None
+            for spelling in node.folded_children().get(part.casefold(), ()):
+                child = node.children[spelling]
+                if ignore is not None and _only_for(child, ignore):
+                    continue
+                if spelling != part:
+                    return child.name
+                nxt = child
+            if nxt is None:
+                return None
+            node = nxt
+        return None
 
     def tree(self) -> TreeNode:
         """All pages as folders (cached until the next commit)."""
@@ -148,13 +204,20 @@ class Catalog:
         return node
 
 
+def _only_for(node: TreeNode, page: str) -> bool:
+    """Whether `node` is there only because of `page` (itself, or the one page in it)."""
+    if node.name != page and not page.startswith(node.name + "/"):
+        return False
+    return node.count() + node.is_page == 1
+
+
 def _tree_with(root: TreeNode, added, removed) -> TreeNode:
     """A new tree with pages added and removed; nodes off the changed paths are shared.
 
     Trees are never changed in place, so a request still holding the old one
     (and its cached orderings) sees a consistent picture.
     """
-    new_root = TreeNode(root.name, root.label, root.is_page, dict(root.children))
+    new_root = root.copy()
     fresh = {id(new_root)}
 
     def own(parent: TreeNode, part: str, full: str) -> TreeNode:
@@ -162,11 +225,11 @@ def _tree_with(root: TreeNode, added, removed) -> TreeNode:
         if child is None:
             child = TreeNode(full, part)
         elif id(child) not in fresh:
-            child = TreeNode(child.name, child.label, child.is_page, dict(child.children))
+            child = child.copy()
         else:
             return child
         fresh.add(id(child))
-        parent.children[part] = child
+        parent._adopt(part, child)
         return child
 
     for name in removed:
@@ -185,7 +248,7 @@ def _tree_with(root: TreeNode, added, removed) -> TreeNode:
             ):
                 if child.is_page or child.children:
                     break
-                del parent.children[part]
+                parent._drop(part)
     for name in added:
         parts = name.split("/")
         node = new_root

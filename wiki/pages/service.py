@@ -81,8 +81,17 @@ class Wiki(Catalog, Backlinks, IndexSync):
         index: SearchIndex | None = None,
         links: LinkIndex | None = None,
         mirror=None,
+        follow_in_background: bool = False,
     ) -> None:
         self.storage = storage
+        # after a save: catch the search index and the link table up in a background
+        # thread (a burst of saves becomes one index commit), or at once. Readers of both
+        # (search, suggest, backlinks) catch up first either way, so what they answer
+        # includes every save that returned before they were asked.
+        self.follow_in_background = follow_in_background
+        self._follower: threading.Thread | None = None
+        self._follow_wanted = threading.Event()
+        self._closing = False
         self.links = links
         self.mirror = mirror  # a Mirror (wiki/git/mirror.py) when UPSTREAM_URL is set
         self.renderer = renderer
@@ -272,7 +281,7 @@ class Wiki(Catalog, Backlinks, IndexSync):
         name = names.normalize(name)
         if name != ignore and self.exists(name):
             return name
-        clash = names.case_clash(name, self.page_names(), ignore=ignore)
+        clash = self.case_clash(name, ignore=ignore)
         if clash is not None:
             raise InvalidPageName(
                 f"'{name}' differs only by letter case from the existing '{clash}'; such names "
@@ -409,13 +418,36 @@ class Wiki(Catalog, Backlinks, IndexSync):
     def _committed(self) -> None:
         """What follows every change made here: the search index, the link table, and
         the mirror."""
-        self.sync_index()
-        try:
-            self.sync_links()
-        except Exception:  # the save stands; the next request catches up
-            log.exception("the link table could not catch up")
+        if self.follow_in_background:
+            self._follow_wanted.set()
+            self._start_once("_follower", self._follow_loop, "follow-commits")
+        else:
+            self._follow()
         if self.mirror is not None:
             self.mirror.push_soon()
+
+    def _follow(self) -> None:
+        try:
+            self.sync_index()
+            self.sync_links()
+        except Exception:  # the save stands; the next reader catches up
+            log.exception("the search index or the link table could not catch up")
+
+    def _follow_loop(self) -> None:
+        """The background follower: one catch-up for however many commits came meanwhile;
+        ends after a quiet minute (the next save starts it again)."""
+        while not self._closing and self._follow_wanted.wait(60.0):
+            self._follow_wanted.clear()
+            if not self._closing:
+                self._follow()
+
+    def close(self) -> None:
+        """Stop the background follower (after the catch-up it is doing)."""
+        self._closing = True
+        self._follow_wanted.set()
+        follower = self._follower
+        if follower is not None:
+            follower.join(30.0)
 
     def after_external_change(self) -> None:
         """Catch up with commits that arrived from outside (a push, a pull from upstream):
