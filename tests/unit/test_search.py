@@ -529,3 +529,42 @@ def test_a_hit_with_the_words_together_shows_them_together(wiki):
     assert "<mark>smart</mark> <mark>specialisation</mark>" in hits["WG1/Mixed"]
     # scattered words: the first of them, as before
     assert hits["WG1/Scattered"].startswith("<mark>Smart</mark> people")
+
+
+@pytest.mark.slow
+def test_an_index_built_by_two_processes_answers_as_one_built_by_one(tmp_path, monkeypatch):
+    """`wiki reindex` builds large indexes with one process per core, into one segment
+    each: every search must rank, count and facet exactly as with one process."""
+    import wiki.search as search_package
+
+    monkeypatch.setattr(search_package, "PARALLEL_MIN_PAGES", 1)
+    many = dict(PAGES)
+    for i in range(60):  # enough for a batch in each process
+        many[f"WG{i % 6 + 1}/Note {i}.md"] = (
+            f"---\nwg: WG{i % 6 + 1}\ncountry: {['Italy', 'Greece', 'Austria'][i % 3]}\n---\n"
+            f"# Note {i}\n\nCluster policy note {i} on {'innovation ' * (i % 5 + 1)}and smart "
+            f"specialisation{' of clusters' * (i % 3)}.\n"
+        )
+    storage = Storage.init(tmp_path / "content")
+    storage.import_files({k: v.encode() for k, v in many.items()}, author=TEST_AUTHOR, message="s")
+    answers = []
+    for procs in (1, 2):
+        index = SearchIndex(tmp_path / f"index{procs}")
+        wiki = Wiki(storage, Renderer(), index=index)
+        wiki.rebuild_index(procs=procs)
+        segments = len(list((tmp_path / f"index{procs}").glob("*.seg")))
+        assert segments == procs
+        answer = []
+        for query in ("cluster", "innovation policy", "klaszter", "smart", "note 7"):
+            first = wiki.search(query)
+            hits = [
+                (h.name, round(h.score, 6))
+                for p in range(1, first.pages + 1)
+                for h in wiki.search(query, page=p).hits
+            ]
+            # equal scores may come in either order: compare by score, then name
+            answer.append((first.total, first.facets, sorted(hits, key=lambda h: (-h[1], h[0]))))
+        answers.append(answer)
+        index.close()
+    storage.close()
+    assert answers[0] == answers[1]

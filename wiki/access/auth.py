@@ -388,13 +388,21 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+_SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+
+
 def _security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    present = {key.lower() for key in headers.keys()}  # one pass, not one per header
+    for key, value in _SECURITY_HEADERS:
+        if key.lower() not in present:
+            headers.add(key, value)
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.path.startswith(("/-/account", "/-/admin", "/-/reset", "/-/login")):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -172,7 +173,13 @@ def _admin_hint(app) -> None:
     show_default=True,
     help="Rebuild the revision table (history, recent changes).",
 )
-def reindex(search: bool, history: bool) -> None:
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes that build the search index (default: one per core).",
+)
+def reindex(search: bool, history: bool, jobs: int | None) -> None:
     """Rebuild the search index and the revision table from git, with progress bars."""
     app = create_app()
     try:
@@ -185,7 +192,7 @@ def reindex(search: bool, history: bool) -> None:
                 count = storage.rebuild_revindex(_progress(bar))
             click.echo(f"Revision table: {count} commits.")
         if search:
-            _rebuild_search(wiki)
+            _rebuild_search(wiki, jobs)
             total = sum(1 for p in storage.list_paths() if p.endswith(".md"))
             with click.progressbar(length=total, label="Reading links", file=sys.stderr) as bar:
                 count = wiki.rebuild_links(_progress(bar))
@@ -204,7 +211,7 @@ def _progress(bar):
     return update
 
 
-def _rebuild_search(wiki) -> None:
+def _rebuild_search(wiki, jobs: int | None = None) -> None:
     total = sum(1 for p in wiki.storage.list_paths() if p.endswith(".md"))
     started = time.perf_counter()
     index_bar = click.progressbar(length=total, label="Indexing pages", file=sys.stderr)
@@ -220,10 +227,18 @@ def _rebuild_search(wiki) -> None:
         bars[-1].update(done - bars[-1].pos)
 
     with index_bar:
-        count = wiki.rebuild_index(_progress(index_bar), packing)
+        count = wiki.rebuild_index(_progress(index_bar), packing, procs=jobs or _cores())
         if len(bars) > 1:
             bars[-1].render_finish()
     size = wiki.index.size_bytes() / (1 << 20)
     click.echo(
         f"Search index: {count} pages in {time.perf_counter() - started:.1f} s ({size:.1f} MiB)."
     )
+
+
+def _cores() -> int:
+    """The processes a rebuild may use: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1

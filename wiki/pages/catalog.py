@@ -15,7 +15,7 @@ from dataclasses import field
 from . import names
 
 
-@dataclass
+@dataclass(slots=True)
 class TreeNode:
     name: str  # full name of the folder or page
     label: str

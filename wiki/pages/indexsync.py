@@ -73,14 +73,15 @@ class IndexSync:
             if old and self.storage.changed_paths(old, head) is None:
                 self.start_rebuild()  # history was rewritten
 
-    def rebuild_index(self, progress=None, packing=None) -> int:
+    def rebuild_index(self, progress=None, packing=None, procs: int = 1) -> int:
         """Index every page from scratch (the index stays usable until the new one is in).
-        `progress(pages)` and `packing(done, total)` follow the two stages."""
+        `progress(pages)` and `packing(done, total)` follow the two stages; `procs` > 1
+        forks that many indexing processes (the command line only)."""
         assert self.index is not None
         head = self.storage.head()
         paths = sorted(p for p in self.storage.files_at(head) if names.is_page_path(p))
         return self.index.rebuild(
-            head, paths, functools.partial(self.load_documents, at=head), progress, packing
+            head, paths, functools.partial(self.load_documents, at=head), progress, packing, procs
         )
 
     def start_rebuild(self) -> None:

@@ -10,6 +10,7 @@ No Flask imports.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -37,6 +38,13 @@ def normalize(name: str) -> str:
     """
     if not isinstance(name, str):
         raise InvalidPageName("A page name must be text.")
+    return _normalized(name)
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalized(name: str) -> str:
+    # every request normalizes its page name (and drawing a page its links): the rules
+    # are pure, so the answers are kept (a refused name raises again each time)
     name = unicodedata.normalize("NFC", name)
     parts = [p for p in name.strip().strip("/").split("/")]
     parts = [_WHITESPACE_RUN.sub(" ", p) if p.strip() else p for p in parts]

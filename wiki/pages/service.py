@@ -76,7 +76,7 @@ class Wiki(Catalog, Backlinks, IndexSync):
         renderer: Renderer,
         *,
         max_page_bytes: int = 1 << 20,
-        render_cache_size: int = 2048,
+        render_cache_size: int = 512,  # beyond it, the render store (SQLite) has them
         render_store: RenderCache | None = None,
         index: SearchIndex | None = None,
         links: LinkIndex | None = None,

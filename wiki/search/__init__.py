@@ -37,6 +37,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
+from whoosh.multiproc import MpWriter
 from whoosh.writing import CLEAR
 
 from ..locks import exclusive
@@ -65,6 +66,7 @@ __all__ = ["PAGE_SIZE", "Hit", "Loader", "Results", "SearchIndex"]
 log = logging.getLogger(__name__)
 
 PACK_MIN_DOCS = 200  # smaller segments are read through Whoosh (cheap, and soon merged)
+PARALLEL_MIN_PAGES = 2000  # fewer pages are indexed by one process
 COMMON_SAMPLE = 3000  # documents read to find the common words when the index is rebuilt
 
 
@@ -145,10 +147,14 @@ class SearchIndex(Searching):
         load: Loader,
         progress: Callable[[int], None] | None = None,
         packing: Callable[[int, int], None] | None = None,
+        procs: int = 1,
     ) -> int:
         """Index every page from scratch into a new folder, then swap it in.
 
         `progress(pages)` follows the indexing, `packing(done, total)` the posting packs.
+        With `procs` > 1 (`wiki reindex`: it forks, so never in a serving process with
+        threads) the pages are analysed and written by that many processes into as many
+        segments, and their posting packs written side by side.
         """
         tmp = self.root.with_name(self.root.name + ".building")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -156,7 +162,12 @@ class SearchIndex(Searching):
         documents = iter(load(paths))
         sample = list(itertools.islice(documents, COMMON_SAMPLE))
         ix = whoosh_index.create_in(str(tmp), make_schema(common_words(sample)))
-        writer = ix.writer(limitmb=256)
+        parallel = procs > 1 and len(paths) >= PARALLEL_MIN_PAGES
+        if parallel:
+            batch = max(10, min(200, len(paths) // (procs * 4)))  # every process gets batches
+            writer = MpWriter(ix, procs=procs, batchsize=batch, multisegment=True, limitmb=128)
+        else:
+            writer = ix.writer(limitmb=256)
         count = 0
         for doc in itertools.chain(sample, documents):
             writer.add_document(**document_fields(doc, self.default_language))
@@ -165,8 +176,10 @@ class SearchIndex(Searching):
                 progress(count)
         if progress is not None:
             progress(count)
-        writer.commit(mergetype=CLEAR, optimize=True)
-        self._write_packs(ix, tmp, minimum=0, progress=packing)
+        # in parallel, one segment per process (merging them would take one process as
+        # long again); the searches read any number of segments
+        writer.commit(mergetype=CLEAR, optimize=not parallel)
+        self._write_packs(ix, tmp, minimum=0, progress=packing, procs=procs if parallel else 1)
         ix.close()
         (tmp / "wiki-state.json").write_text(json.dumps({"head": head, "version": SCHEMA_VERSION}))
         # swapped under the writers' lock, so no catch-up lands in the old folder
@@ -280,6 +293,7 @@ class SearchIndex(Searching):
         minimum: int | None = None,
         progress: Callable[[int, int], None] | None = None,
         wait: float = 600.0,
+        procs: int = 1,
     ) -> int:
         """Write the posting pack of every segment of at least `minimum` documents
         (PACK_MIN_DOCS) that has none. One process at a time: one that waited `wait`
@@ -288,7 +302,7 @@ class SearchIndex(Searching):
         with self._exclusive("pack-lock", self._packing, wait) as locked:
             if not locked:
                 return 0
-            return write_missing_packs(ix, root, minimum, progress)
+            return write_missing_packs(ix, root, minimum, progress, procs)
 
     def _write_packs_soon(self, ix) -> None:
         """Write missing packs in a background thread (at most one per process)."""

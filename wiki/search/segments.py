@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import threading
 from array import array
 from collections import OrderedDict
@@ -136,26 +137,57 @@ def common_of(schema) -> frozenset[str]:
 
 
 def write_missing_packs(
-    ix, root: Path, minimum: int, progress: Callable[[int, int], None] | None = None
+    ix,
+    root: Path,
+    minimum: int,
+    progress: Callable[[int, int], None] | None = None,
+    procs: int = 1,
 ) -> int:
     """Write the pack of every segment of at least `minimum` documents that has none;
-    the caller holds the lock that makes this one process at a time."""
+    the caller holds the lock that makes this one process at a time. With `procs` > 1
+    (the command line only: it forks), segments are packed in that many processes."""
     for stale in Path(root).glob("*" + PACK_SUFFIX + ".*.tmp"):
         stale.unlink(missing_ok=True)  # left by a writer that was stopped
-    written = 0
     with ix.reader() as reader:
         leaves = [leaf for leaf, _offset in leaves_of(reader)]
         average = averages(leaves)
-        for leaf in leaves:
-            path = pack_path(root, leaf.segment().segment_id())
-            if leaf.doc_count_all() < minimum or open_pack(path) is not None:
-                continue
+        todo = [
+            leaf
+            for leaf in leaves
+            if leaf.doc_count_all() >= minimum
+            and open_pack(pack_path(root, leaf.segment().segment_id())) is None
+        ]
+        children = []
+        if procs > 1 and len(todo) > 1:
+            context = multiprocessing.get_context("fork")
+            for leaf in todo[1:]:
+                child = context.Process(
+                    target=_pack_apart, args=(ix, root, leaf.segment().segment_id(), average)
+                )
+                child.start()
+                children.append(child)
+            todo = todo[:1]  # this process packs the first, its progress shown
+        written = 0
+        for leaf in todo:
             try:
-                write_pack(leaf, ix.schema, path, average, progress)
+                write_pack(
+                    leaf, ix.schema, pack_path(root, leaf.segment().segment_id()), average, progress
+                )
                 written += 1
             except FileNotFoundError:
                 pass  # the segment was merged away meanwhile: Whoosh removed its files
+        for child in children:
+            child.join()
+            written += child.exitcode == 0
     return written
+
+
+def _pack_apart(ix, root: Path, segment_id: str, average: dict[str, float]) -> None:
+    """In a forked process: the pack of one segment, read through a reader of its own."""
+    with ix.reader() as reader:
+        for leaf, _offset in leaves_of(reader):
+            if leaf.segment().segment_id() == segment_id:
+                write_pack(leaf, ix.schema, pack_path(root, segment_id), average, None)
 
 
 def averages(leaves) -> dict[str, float]:

@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from ..app import services
 
-MAX_ENTRIES = 512
+MAX_ENTRIES = 4096  # and at most MAX_BYTES: about 1,500 pages of 11 KB
 MAX_BYTES = 16 << 20
 
 
