@@ -35,6 +35,7 @@ from .parse import parse_tree
 BLOB_MODE = 0o100644
 TREE_MODE = 0o40000
 TREES_KEPT = 256
+TREE_BYTES_KEPT = 8 << 20  # raw bytes of the kept trees (their entries take about twice)
 STORED_AS_IS = 64 << 10  # objects larger than this are written without compression
 
 Entries = dict[bytes, tuple[int, bytes]]  # name -> (mode, binary sha)
@@ -50,6 +51,7 @@ class Objects:
         self._objects = self.git_dir / "objects"
         # tree sha -> (entries, raw data): trees never change
         self._trees: OrderedDict[bytes, tuple[Entries, bytes]] = OrderedDict()
+        self._tree_bytes = 0
 
     def read(self, binsha: bytes) -> bytes:
         with self._lock:
@@ -117,9 +119,15 @@ class Objects:
 
     def _keep(self, sha: bytes, entries: Entries, data: bytes) -> None:
         with self._lock:
+            if sha in self._trees:
+                return
             self._trees[sha] = (entries, data)
-            while len(self._trees) > TREES_KEPT:
-                self._trees.popitem(last=False)
+            self._tree_bytes += len(data)
+            while len(self._trees) > TREES_KEPT or (
+                self._tree_bytes > TREE_BYTES_KEPT and len(self._trees) > 1
+            ):
+                _old, (_entries, dropped) = self._trees.popitem(last=False)
+                self._tree_bytes -= len(dropped)
 
     def commit_tree(self, commit: str) -> bytes:
         data = self.read(bytes.fromhex(commit))

@@ -86,12 +86,11 @@ class State:
     head: str | None
     files: dict[str, str]  # path -> blob sha
     names: frozenset[str]
-    folded: dict[str, str]  # casefolded name -> name
-    tree: TreeNode
+    tree: TreeNode  # its nodes index their children by casefold (canonical, case_clash)
 
 
 def empty_state() -> State:
-    return State(head="", files={}, names=frozenset(), folded={}, tree=TreeNode("", ""))
+    return State(head="", files={}, names=frozenset(), tree=TreeNode("", ""))
 
 
 class Catalog:
@@ -125,19 +124,14 @@ class Catalog:
             added = [names.to_name(p) for p in added_paths if names.is_page_path(p)]
             removed = [names.to_name(p) for p in removed_paths if names.is_page_path(p)]
             if old and not added and not removed:  # pages changed, none came or went
-                page_names, tree, folded = state.names, state.tree, state.folded
+                page_names, tree = state.names, state.tree
             elif not old or len(added) + len(removed) > len(files) // 2:
                 page_names = frozenset(names.to_name(p) for p in files if names.is_page_path(p))
                 tree = _tree_with(TreeNode("", ""), page_names, ())
-                folded = {n.casefold(): n for n in page_names}
             else:
                 page_names = (state.names - frozenset(removed)) | frozenset(added)
-                tree = _tree_with(state.tree, added, removed) if added or removed else state.tree
-                folded = dict(state.folded)
-                for name in removed:
-                    folded.pop(name.casefold(), None)
-                folded.update((name.casefold(), name) for name in added)
-            state = State(head, files, page_names, folded, tree)
+                tree = _tree_with(state.tree, added, removed)
+            state = State(head, files, page_names, tree)
             self._state = state
             return state
 
@@ -149,8 +143,9 @@ class Catalog:
         return name in self.page_names()
 
     def canonical(self, name: str) -> str | None:
-        """The existing page a name refers to ignoring letter case, if any."""
-        return self.state().folded.get(name.casefold())
+        """The existing page a name refers to ignoring letter case, if any (the spelling
+        given is preferred at every folder, where an old clash left two)."""
+        return _canonical(self.state().tree, name.split("/"))
 
     def case_clash(self, name: str, *, ignore: str | None = None) -> str | None:
         """An existing page or folder whose name differs from `name` (or one of its folders)
@@ -204,6 +199,17 @@ class Catalog:
         return node
 
 
+def _canonical(node: TreeNode, parts: list[str]) -> str | None:
+    part, rest = parts[0], parts[1:]
+    spellings = node.folded_children().get(part.casefold(), ())
+    for spelling in sorted(spellings, key=lambda s: s != part):
+        child = node.children[spelling]
+        found = _canonical(child, rest) if rest else (child.name if child.is_page else None)
+        if found is not None:
+            return found
+    return None
+
+
 def _only_for(node: TreeNode, page: str) -> bool:
     """Whether `node` is there only because of `page` (itself, or the one page in it)."""
     if node.name != page and not page.startswith(node.name + "/"):
@@ -252,7 +258,8 @@ def _tree_with(root: TreeNode, added, removed) -> TreeNode:
     for name in added:
         parts = name.split("/")
         node = new_root
-        for i, part in enumerate(parts):
+        for i, part in enumerate(parts[:-1]):
             node = own(node, part, "/".join(parts[: i + 1]))
+        node = own(node, parts[-1], name)  # the page's node shares the name's string
         node.is_page = True
     return new_root

@@ -119,7 +119,7 @@ class BitsCache:
     for as long as its segment exists.
     """
 
-    def __init__(self, size: int = 6000) -> None:
+    def __init__(self, size: int = 2000) -> None:  # a bitset of 40,000 pages is 5 KB
         self.size = size
         self._entries: OrderedDict[tuple, int] = OrderedDict()
         self._lock = threading.Lock()

@@ -15,6 +15,7 @@ No Flask, no Whoosh: segments.py feeds the writer and reads the packs.
 from __future__ import annotations
 
 import bisect
+import itertools
 import marshal
 import math
 import mmap
@@ -202,6 +203,23 @@ class PackWriter:
         self._tmp.unlink(missing_ok=True)
 
 
+class _Terms:
+    """A field's sorted terms as one bytes object and where each ends: a sequence for
+    `bisect` at about a sixth of the memory of a list of 270,000 bytes objects."""
+
+    __slots__ = ("blob", "ends", "gap")
+
+    def __init__(self, blob: bytes, ends: array, gap: int) -> None:
+        self.blob, self.ends, self.gap = blob, ends, gap  # gap: a separator after each
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, i: int) -> bytes:
+        start = self.ends[i - 1] + self.gap if i else 0
+        return self.blob[start : self.ends[i]]
+
+
 class _Field:
     __slots__ = ("terms", "offsets", "dfs", "bits", "positional", "tf", "pos")
 
@@ -210,13 +228,13 @@ class _Field:
         blob_at, blob_len = spec["blob"]
         blob = data[blob_at : blob_at + blob_len]
         if not n:
-            self.terms = []
+            self.terms = _Terms(b"", array("Q"), 0)
         elif spec["separated"]:
-            self.terms = blob.split(b"\0")
+            # each term ends where its separator is: the running sum of the lengths
+            ends = array("Q", itertools.accumulate(len(term) + 1 for term in blob.split(b"\0")))
+            self.terms = _Terms(blob, array("Q", (end - 1 for end in ends)), 1)
         else:
-            ends = _array(data, "Q", spec["ends"], n)
-            starts = [0, *ends[:-1]]
-            self.terms = [blob[a:b] for a, b in zip(starts, ends, strict=True)]
+            self.terms = _Terms(blob, _array(data, "Q", spec["ends"], n), 0)
         self.offsets = _array(data, "Q", spec["offsets"], n)
         self.dfs = _array(data, "I", spec["dfs"], n)
         self.bits = _array(data, "Q", spec["bits"], n)
