@@ -309,8 +309,10 @@ def main() -> None:
         results["page_view_hot"] = summary(
             timed(lambda: client.request("GET", "/" + hot_page), 300)
         )
+        rss_phases = results["worker_rss_by_phase"] = {"page views": worker_rss(proc.pid)}
         results["throughput_pages_per_s"] = round(throughput(port, sample), 1)
         results["throughput_cold_pages_per_s"] = round(throughput(port, names, seconds=5), 1)
+        rss_phases["throughput over all pages"] = worker_rss(proc.pid)
         results["history_first_page"] = summary(
             timed(lambda: client.request("GET", "/-/history/" + hot_page), 200)
         )
@@ -335,6 +337,7 @@ def main() -> None:
         results["backlinks"] = summary(
             timed(lambda: client.request("GET", "/-/backlinks/" + next(linked)), 200)
         )
+        rss_phases["history, tree, backlinks"] = worker_rss(proc.pid)
         results["health_throughput_per_s"] = round(throughput(port, ["-/health"], seconds=5), 1)
         results["throughput_vs_health"] = round(
             results["throughput_pages_per_s"] / results["health_throughput_per_s"], 2
@@ -365,10 +368,12 @@ def main() -> None:
         results["throughput_signed_in_pages_per_s"] = round(
             throughput(port, sample, seconds=5, cookie=client.cookie), 1
         )
+        rss_phases["signed-in throughput"] = worker_rss(proc.pid)
         save_times: list[float] = []
         for _ in range(200):
             save()
         results["save"] = summary(save_times)
+        rss_phases["200 saves"] = worker_rss(proc.pid)
         if args.big_folders:
             folder = big_folder(0) + "/"
             save_names = [n for n in names if n.startswith(folder)][:200]
@@ -428,7 +433,9 @@ def print_table(r: dict) -> None:
         f"All pages index: {r['all_pages_index_kb']} KB"
     )
     print(
-        f"worker RSS after the bench: {r['worker_rss_mib']} MiB; loose objects after the "
+        "worker RSS by phase:"
+        + "".join(f"\n  after {k}: {v} MiB" for k, v in r.get("worker_rss_by_phase", {}).items())
+        + f"\nworker RSS after the bench: {r['worker_rss_mib']} MiB; loose objects after the "
         f"saves: {r['loose_objects_after_saves']}"
     )
     print(f"cold start to first page: {r['cold_start_s']} s; restart: {r['restart_s']} s")

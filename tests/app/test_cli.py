@@ -164,7 +164,8 @@ def test_init_rebuilds_an_index_left_from_another_repository(env, monkeypatch):
 
     runner = CliRunner()
     assert "Search index: 17 pages" in runner.invoke(main, ["init"]).output
-    wiki = create_app().services.pages  # one more page: a commit only this repository has
+    app = create_app()
+    wiki = app.services.pages  # one more page: a commit only this repository has
     wiki.save_page(
         "Extra",
         "# Extra\n\nOnly here.\n",
@@ -172,8 +173,7 @@ def test_init_rebuilds_an_index_left_from_another_repository(env, monkeypatch):
         message="",
         base_revision=wiki.head(),
     )
-    wiki.storage.close()
-    wiki.index.close()
+    app.close()  # the index follows the save before the app closes
     # a new content repository (another instance) with the same index folder
     monkeypatch.setenv("WIKI_INSTANCE", str(env / "other"))
     result = runner.invoke(main, ["init"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -35,6 +36,8 @@ from .render import Renderer
 from .rendercache import RenderCache
 
 log = logging.getLogger(__name__)
+FOLLOW_QUIET = 0.2  # seconds without a save before the follower catches up
+FOLLOW_DELAY = 2.0  # at most this long after a save
 
 
 @dataclass(frozen=True)
@@ -434,15 +437,25 @@ class Wiki(Catalog, Backlinks, IndexSync):
             log.exception("the search index or the link table could not catch up")
 
     def _follow_loop(self) -> None:
-        """The background follower: one catch-up for however many commits came meanwhile;
-        ends after a quiet minute (the next save starts it again)."""
-        while not self._closing and self._follow_wanted.wait(60.0):
+        """The background follower: one catch-up for however many commits came meanwhile,
+        once saves paused for FOLLOW_QUIET seconds (at most FOLLOW_DELAY after the first),
+        so that it does not take the processor from a burst of saves; ends after a quiet
+        minute (the next save starts it again), or after a last catch-up on close()."""
+        while self._follow_wanted.wait(60.0):
             self._follow_wanted.clear()
-            if not self._closing:
-                self._follow()
+            until = time.monotonic() + FOLLOW_DELAY
+            while (
+                not self._closing
+                and time.monotonic() < until
+                and self._follow_wanted.wait(FOLLOW_QUIET)
+            ):
+                self._follow_wanted.clear()
+            self._follow()
+            if self._closing:
+                return
 
     def close(self) -> None:
-        """Stop the background follower (after the catch-up it is doing)."""
+        """Stop the background follower, after it caught up with this process's saves."""
         self._closing = True
         self._follow_wanted.set()
         follower = self._follower
