@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .pages.linkindex import LinkIndex
     from .pages.rendercache import RenderCache
     from .pages.service import Wiki
+    from .records.service import Records
     from .search import SearchIndex
 
 
@@ -49,6 +50,7 @@ class Services:
     throttle: LoginThrottle
     render_store: RenderCache
     links: LinkIndex
+    records: Records
     mirror: Mirror | None = None
     # per-process caches of drawn HTML (views/__init__.py, views/anoncache.py)
     sidebar: dict = field(default_factory=dict)
@@ -111,6 +113,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> WikiApp:
     from .pages.render import Renderer
     from .pages.rendercache import RenderCache
     from .pages.service import Wiki
+    from .records.service import Records
     from .search import SearchIndex
 
     app = configured_app(config)
@@ -129,6 +132,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> WikiApp:
         index=search,
         follow_in_background=True,
     )
+    records = Records(pages)
+    pages.validators.append(records.validate)
     users_db = Path(app.config["USERS_DB"])
     users = UserStore(users_db, hash_method=app.config["PASSWORD_HASH_METHOD"])
     app.services = Services(
@@ -147,6 +152,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> WikiApp:
         ),
         render_store=render_store,
         links=links,
+        records=records,
     )
     app.session_interface = SessionInterface()
     if app.config["TRUSTED_PROXIES"]:

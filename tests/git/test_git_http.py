@@ -118,6 +118,31 @@ def test_a_push_touching_another_space_is_refused_with_its_reason(served, clone)
     assert api(served, "/-/health")["head"] == head_before  # nothing of it landed
 
 
+def test_a_pushed_record_with_a_value_of_the_wrong_kind_is_refused(served, clone):
+    """Records are checked against their type (Types/ of the pushed commit) on a push
+    too: a value outside its list refuses the push naming the field; a record that only
+    lacks required fields lands (drafts)."""
+    repo = clone()
+    write(
+        repo,
+        "WG4/Bad practice.md",
+        "---\ntype: best-practice\nwg: WG4\ncountry: Atlantis\nreview_state: done\n---\n"
+        "# Bad practice\n",
+    )
+    git("add", "-A", cwd=repo)
+    git("commit", "-m", "bad record", cwd=repo)
+    r = git("push", "origin", "main", cwd=repo, check=False)
+    assert r.returncode != 0
+    assert "WG4/Bad practice.md" in r.stderr and "Country: 'Atlantis'" in r.stderr
+    assert "Review state" in r.stderr and "(line 5)" in r.stderr
+    write(
+        repo, "WG4/Bad practice.md", "---\ntype: best-practice\nwg: WG4\n---\n# A draft practice\n"
+    )
+    git("add", "-A", cwd=repo)
+    git("commit", "-m", "a draft record", cwd=repo)
+    assert "main -> main" in git("push", "origin", "main", cwd=repo).stderr
+
+
 def test_force_push_delete_and_other_branches_are_refused(served, clone):
     repo = clone()
     write(repo, "WG4/Forced.md", "# Forced\n")

@@ -22,6 +22,10 @@ from ..errors import InvalidContent
 from ..errors import InvalidPageName
 from ..pages import frontmatter
 from ..pages import names
+from ..records import validate as record_checks
+from ..records.types import TYPES_FOLDER
+from ..records.types import parse_type
+from ..records.validate import problems_message
 from .parse import ZERO
 from .parse import parse_raw_diff
 from .runner import Git
@@ -171,7 +175,7 @@ def _check_commits(git: Git, old: str, new: str, rules: PushRules) -> list[str]:
     for path in landed:
         _check_right(rights, path, new, rules, "would change")
     reasons.extend(rights.values())
-    reasons.extend(_check_blobs(git, blobs, rules))
+    reasons.extend(_check_blobs(git, blobs, rules, new))
     if added:
         reasons.extend(_case_clashes(git, new, added))
     # one reason per path is enough
@@ -280,7 +284,9 @@ def _check_path(path: str, mode: str, commit: str, rules: PushRules) -> list[str
     return reasons
 
 
-def _check_blobs(git: Git, blobs: dict[str, tuple[str, str, str]], rules: PushRules) -> list[str]:
+def _check_blobs(
+    git: Git, blobs: dict[str, tuple[str, str, str]], rules: PushRules, tip: str
+) -> list[str]:
     """Sizes of every new file, and the text and front matter of every new page."""
     if not blobs:
         return []
@@ -300,6 +306,7 @@ def _check_blobs(git: Git, blobs: dict[str, tuple[str, str, str]], rules: PushRu
     )
     reasons = []
     pages = []
+    record_types = None  # read when a pushed page names a type
     for (path, sha, commit), size in zip(items, sizes, strict=True):
         is_page = path.endswith(names.SUFFIX)
         limit = rules.max_page_bytes if is_page else rules.max_file_bytes
@@ -321,11 +328,44 @@ def _check_blobs(git: Git, blobs: dict[str, tuple[str, str, str]], rules: PushRu
         if "\x00" in text:
             reasons.append(f"{commit[:8]} {path}: a page cannot contain NUL characters.")
             continue
+        text = text.replace("\r\n", "\n")
         try:
-            frontmatter.parse(text.replace("\r\n", "\n"), strict=True)
+            meta = frontmatter.parse(text, strict=True).meta
         except InvalidContent as problem:
             reasons.append(f"{commit[:8]} {path}: {problem.message}")
+            continue
+        if isinstance(meta.get("type"), str):
+            if record_types is None:
+                record_types = _record_types(git, tip)
+            record_type = record_types.get(meta["type"])
+            errors = (
+                record_checks.check(record_type, meta, [], frontmatter.split(text)[0]).errors
+                if record_type is not None
+                else ()
+            )
+            if errors:
+                reasons.append(f"{commit[:8]} {path}: {problems_message(record_type, errors)}")
     return reasons
+
+
+def _record_types(git: Git, tip: str) -> dict:
+    """The record types the pushed tip declares (its pages in Types/), by id."""
+    proc = git.run("ls-tree", "-z", tip, "--", TYPES_FOLDER + "/")
+    found: dict = {}
+    if proc.returncode != 0:
+        return found
+    entries = []
+    for record in proc.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        meta_part, _, path = record.partition("\t")
+        fields = meta_part.split()
+        if len(fields) == 3 and fields[1] == "blob" and path.endswith(names.SUFFIX):
+            entries.append((path, fields[2]))
+    contents = _read_blobs(git, [sha for _, sha in entries])
+    for path, sha in sorted(entries):
+        parsed = parse_type(names.to_name(path), contents[sha].decode("utf-8", "replace"))
+        if parsed is not None and parsed.id not in found:
+            found[parsed.id] = parsed
+    return found
 
 
 def _read_blobs(git: Git, shas: list[str]) -> dict[str, bytes]:

@@ -1,16 +1,22 @@
-"""The link table: which page links to which, kept in step with `main` at each commit.
+"""The page table: which page links to which, and each page's front matter and headings,
+kept in step with `main` at each commit.
 
 No Flask imports. Backlinks are a lookup here instead of a grep through every
-page. The table belongs to one commit (its `head`); the pages layer brings it
-forward with the pages a commit changed, like the revision table, and builds
-it from scratch when it is missing or reflects another history. Shared by
-every process through SQLite (WAL); moving the head is a compare-and-swap, so
-two workers catching up at once cannot interleave their changes.
+page; collections of typed records (wiki/records/) are a query of the front
+matter kept here instead of reading every file. The table belongs to one
+commit (its `head`); the pages layer brings it forward with the pages a commit
+changed, like the revision table, and builds it from scratch when it is
+missing, of another version, or reflects another history. Shared by every
+process through SQLite (WAL); moving the head is a compare-and-swap, so two
+workers catching up at once cannot interleave their changes.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 from ..sqlite import Database
@@ -23,7 +29,34 @@ CREATE TABLE IF NOT EXISTS links (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS links_by_source ON links (source);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS facts (
+    name TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    headings TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS facts_by_type ON facts (type);
 """
+VERSION = "2"  # a table of another version is built again (it may lack what is kept now)
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What the table keeps of a page: its links, front matter and headings."""
+
+    links: tuple[str, ...] = ()
+    meta: dict = field(default_factory=dict)
+    headings: tuple[str, ...] = ()
+
+
+def _row(name: str, facts: PageFacts) -> tuple[str, str, str, str]:
+    kind = facts.meta.get("type")
+    return (
+        name,
+        kind if isinstance(kind, str) else "",
+        json.dumps(facts.meta, default=str, ensure_ascii=False),
+        json.dumps(list(facts.headings), ensure_ascii=False),
+    )
 
 
 class LinkIndex:
@@ -40,6 +73,19 @@ class LinkIndex:
     def head(self) -> str | None:
         return self._head(self._connect())
 
+    def records(self, kind: str) -> list[tuple[str, dict, list[str]]]:
+        """(name, front matter, headings) of every page whose front matter says `type: kind`."""
+        rows = self._connect().execute(
+            "SELECT name, meta, headings FROM facts WHERE type = ? ORDER BY name", (kind,)
+        )
+        return [(name, json.loads(meta), json.loads(headings)) for name, meta, headings in rows]
+
+    def type_counts(self) -> dict[str, int]:
+        rows = self._connect().execute(
+            "SELECT type, COUNT(*) FROM facts WHERE type != '' GROUP BY type"
+        )
+        return dict(rows)
+
     def sources(self, target: str) -> list[str]:
         """The pages that link to `target` (an exact, normalized page name)."""
         rows = self._connect().execute(
@@ -47,21 +93,25 @@ class LinkIndex:
         )
         return [row[0] for row in rows]
 
-    def update(self, old: str, new: str, pages: dict[str, Iterable[str]]) -> bool:
-        """Replace the links of these pages (none for a deleted page) and move the head
-        from `old` to `new`; False, changing nothing, when the head is no longer `old`."""
+    def update(self, old: str, new: str, pages: dict[str, PageFacts | None]) -> bool:
+        """Replace what is kept of these pages (None: the page was deleted) and move the
+        head from `old` to `new`; False, changing nothing, when the head is no longer `old`."""
         db = self._connect()
         db.execute("BEGIN IMMEDIATE")
         try:
             if self._head(db) != old:
                 db.execute("ROLLBACK")
                 return False
-            for source, targets in pages.items():
+            for source, facts in pages.items():
                 db.execute("DELETE FROM links WHERE source = ?", (source,))
+                db.execute("DELETE FROM facts WHERE name = ?", (source,))
+                if facts is None:
+                    continue
                 db.executemany(
                     "INSERT OR IGNORE INTO links VALUES (?, ?)",
-                    ((target, source) for target in targets),
+                    ((target, source) for target in facts.links),
                 )
+                db.execute("INSERT INTO facts VALUES (?, ?, ?, ?)", _row(source, facts))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('head', ?)", (new,))
             db.execute("COMMIT")
             return True
@@ -69,23 +119,26 @@ class LinkIndex:
             db.execute("ROLLBACK")
             raise
 
-    def replace_all(self, head: str, pages: Iterable[tuple[str, Iterable[str]]]) -> int:
+    def replace_all(self, head: str, pages: Iterable[tuple[str, PageFacts]]) -> int:
         """Build the table anew for commit `head`; the old one serves until this commits.
         Returns the number of pages read."""
-        pages = [(source, tuple(targets)) for source, targets in pages]  # read before locking
+        pages = list(pages)  # read before locking
         db = self._connect()
         count = 0
         db.execute("BEGIN IMMEDIATE")
         try:
             db.execute("DELETE FROM links")
-            db.execute("DELETE FROM meta WHERE key='head'")
-            for source, targets in pages:
+            db.execute("DELETE FROM facts")
+            db.execute("DELETE FROM meta WHERE key IN ('head', 'version')")
+            for source, facts in pages:
                 db.executemany(
                     "INSERT OR IGNORE INTO links VALUES (?, ?)",
-                    ((target, source) for target in targets),
+                    ((target, source) for target in facts.links),
                 )
+                db.execute("INSERT INTO facts VALUES (?, ?, ?, ?)", _row(source, facts))
                 count += 1
             db.execute("INSERT INTO meta VALUES ('head', ?)", (head,))
+            db.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -94,5 +147,6 @@ class LinkIndex:
 
     @staticmethod
     def _head(db) -> str | None:
-        row = db.execute("SELECT value FROM meta WHERE key='head'").fetchone()
-        return row[0] if row else None
+        """The commit the table reflects (None: none, or a table of another version)."""
+        rows = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('head', 'version')"))
+        return rows.get("head") if rows.get("version") == VERSION else None

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from ..locks import exclusive
 from . import names
+from .linkindex import PageFacts
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,17 @@ class Backlinks:
             return sorted(self.links.sources(name), key=str.casefold)
         return self._backlinks_by_grep(name, head)
 
-    def _links_of(self, path: str, files: dict[str, str]) -> tuple[str, ...]:
+    def _facts_of(self, path: str, files: dict[str, str]) -> PageFacts | None:
+        """What the page table keeps of a page (None: there is no such page)."""
         if path not in files:
-            return ()
+            return None
         text = self.storage.read_blob(files[path])
-        return tuple(self.render_cached(text, names.to_name(path), key=files[path]).links)
+        rendered = self.render_cached(text, names.to_name(path), key=files[path])
+        return PageFacts(
+            links=tuple(rendered.links),
+            meta=rendered.meta,
+            headings=tuple(h.text for h in rendered.toc),
+        )
 
     def sync_links(self, head: str | None = None) -> bool:
         """Bring the link table to HEAD from the pages changed since its commit; True when
@@ -59,7 +66,7 @@ class Backlinks:
             return False
         files = self.storage.files_at(head)
         pages = {
-            names.to_name(p): self._links_of(p, files) for p in changed if names.is_page_path(p)
+            names.to_name(p): self._facts_of(p, files) for p in changed if names.is_page_path(p)
         }
         return self.links.update(old, head, pages) or self.links.head() == head
 
@@ -74,7 +81,9 @@ class Backlinks:
 
         def read():
             for done, path in enumerate(paths, 1):
-                yield names.to_name(path), self._links_of(path, files)
+                facts = self._facts_of(path, files)
+                if facts is not None:
+                    yield names.to_name(path), facts
                 if progress is not None and done % 200 == 0:
                     progress(done)
             if progress is not None:
@@ -116,6 +125,7 @@ class Backlinks:
             other = names.to_name(path)
             if other == name or path not in files:
                 continue
-            if name in self._links_of(path, files):
+            facts = self._facts_of(path, files)
+            if facts is not None and name in facts.links:
                 found.append(other)
         return sorted(found, key=str.casefold)

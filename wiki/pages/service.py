@@ -92,6 +92,9 @@ class Wiki(Catalog, Backlinks, IndexSync):
         # (search, suggest, backlinks) catch up first either way, so what they answer
         # includes every save that returned before they were asked.
         self.follow_in_background = follow_in_background
+        # further checks of a page's text before it is saved: (name or None, text) ->
+        # raises InvalidContent (the record types of wiki/records/ add theirs)
+        self.validators: list = []
         self._follower: threading.Thread | None = None
         self._follow_wanted = threading.Event()
         self._closing = False
@@ -292,8 +295,9 @@ class Wiki(Catalog, Backlinks, IndexSync):
             )
         return name
 
-    def check_text(self, text: str) -> None:
-        """Refuse text that cannot be saved (too large, bad front matter).
+    def check_text(self, text: str, name: str | None = None) -> None:
+        """Refuse text that cannot be saved (too large, bad front matter, a record field
+        of the wrong kind).
 
         :raises InvalidContent: naming the problem (and the line for YAML errors).
         """
@@ -306,6 +310,8 @@ class Wiki(Catalog, Backlinks, IndexSync):
         if "\x00" in text:
             raise InvalidContent("The text contains a NUL character, which a page cannot hold.")
         frontmatter.parse(text, strict=True)
+        for validator in self.validators:
+            validator(name, text)
 
     def save_page(
         self, name: str, text: str, *, author: Author, message: str, base_revision: str | None
@@ -315,7 +321,7 @@ class Wiki(Catalog, Backlinks, IndexSync):
         :raises InvalidPageName, InvalidContent, EditConflict:
         """
         name = self.check_new_name(name)
-        self.check_text(text)
+        self.check_text(text, name)
         if text.strip() == "":
             raise InvalidContent("The page is empty. To remove a page, delete it instead.")
         message = message.strip() or (f"Update {name}" if self.exists(name) else f"Create {name}")

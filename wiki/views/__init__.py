@@ -112,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     from . import errors
     from . import git
     from . import pages
+    from . import records
     from . import site
     from . import spaces
 
@@ -122,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(site.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(git.bp)
+    app.register_blueprint(records.bp)
     app.register_blueprint(pages.bp)  # last: its /<name> catches everything else
     errors.init_app(app)
 

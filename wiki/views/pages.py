@@ -22,6 +22,7 @@ from ..access.auth import current_author
 from ..access.auth import read_filter
 from ..access.auth import readable
 from ..access.auth import require
+from ..app import services
 from ..errors import EditConflict
 from ..errors import InvalidContent
 from ..errors import InvalidPageName
@@ -92,6 +93,7 @@ def _view(wiki, name: str):
 
         panel = space_panel(space)
         g.uncacheable = True  # the panel shows accounts, which are not in the cache key
+    record = services().records.info(page.meta, [h.text for h in page.rendered.toc])
     return render_template(
         "pages/view.html",
         page=page,
@@ -99,6 +101,7 @@ def _view(wiki, name: str):
         breadcrumbs=_breadcrumbs(name),
         space=space,
         panel=panel,
+        record=record,
     )
 
 
@@ -257,7 +260,7 @@ def preview():
     require(WRITE, name or None)
     text = request.form.get("content", "")
     try:
-        get_wiki().check_text(text)
+        get_wiki().check_text(text, name or None)
         # links to pages the writer may not read look the same whether they exist or not
         rendered = get_wiki().render(text, name, strict=True, visible=read_filter())
     except InvalidContent as problem:

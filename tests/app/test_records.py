@@ -1,0 +1,174 @@
+"""Typed records: types from Types/ pages, checks on save, the information box, collections
+(filters, sorting, CSV and JSON) through the read gate, and the types API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.conftest import TEST_AUTHOR
+from tests.conftest import AuthActions
+from tests.conftest import make_app
+from wiki.git.storage import Storage
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+BEST = (
+    "---\ntype: best-practice\ncountry: {country}\npartner: {partner}\nwg: {wg}\n"
+    "activity: {activity}\nresults: Forty firms joined.\nreview_state: {state}\n---\n"
+    "# {title}\n\n## Summary\n\nText.\n\n## How it works\n\nText.\n"
+)
+
+
+def best(
+    title,
+    country="Hungary",
+    partner="Pannon Business Network Association",
+    wg="WG4",
+    activity="Cluster voucher",
+    state="approved",
+):
+    return BEST.format(
+        title=title, country=country, partner=partner, wg=wg, activity=activity, state=state
+    )
+
+
+@pytest.fixture
+def records_app(tmp_path):
+    files = {f"Types/{p.name}": p.read_bytes() for p in (CONTENT / "Types").glob("*.md")}
+    files["Partners/Pannon Business Network Association.md"] = (
+        CONTENT / "Partners" / "Pannon Business Network Association.md"
+    ).read_bytes()
+    files["Home.md"] = b"# Home\n"
+    files["Best practices/Voucher scheme.md"] = best("Voucher scheme").encode()
+    files["Best practices/Green loans.md"] = best(
+        "Green loans", country="Austria", partner="ecoplus", wg="WG2", activity="=1+1 loans"
+    ).encode()
+    files["WG4/Closed practice.md"] = best("Closed practice", country="Greece").encode()
+    storage = Storage.init(tmp_path / "content")
+    storage.import_files(files, author=TEST_AUTHOR, message="seed")
+    app = make_app(tmp_path, storage)
+    app.services.spaces.create_space("WG4", actor="test", read="members", write="members")
+    app.services.spaces.add_member("WG4", "editor", actor="test")
+    yield app
+    storage.close()
+
+
+def client_as(app, user):
+    client = app.test_client()
+    if user:
+        AuthActions(client).login(user, PASSWORD)
+    return client
+
+
+def test_a_record_page_shows_its_fields_by_label_with_readable_values(records_app):
+    html = (
+        client_as(records_app, "reader")
+        .get("/Best%20practices/Voucher%20scheme")
+        .get_data(as_text=True)
+    )
+    box = html[html.index('class="metabox record"') : html.index("</aside>")]
+    assert "Best practice" in box and "Working group" in box and "Partner institution" in box
+    # a working group by its title and home page, a page reference as a link into Partners/
+    assert "WG4 Improving the financial framework" in box and 'href="/WG4/Home"' in box
+    assert 'href="/Partners/Pannon%20Business%20Network%20Association"' in box
+    assert "review_state" not in box and "incomplete" not in box
+
+
+def _edit(client, name, text):
+    page = client.get("/-/edit/" + quote(name)).get_data(as_text=True)
+    base = re.search(r'name="base_revision" value="([0-9a-f]*)"', page)[1]
+    return AuthActions(client).post(
+        "/-/edit/" + quote(name), {"content": text, "message": "", "base_revision": base}
+    )
+
+
+def test_a_value_of_the_wrong_kind_is_refused_naming_the_field_and_line(records_app):
+    client = client_as(records_app, "editor")
+    text = best("Atlantis practice", country="Atlantis", state="done")
+    r = _edit(client, "Best practices/Atlantis practice", text)
+    assert r.status_code == 400
+    body = r.get_data(as_text=True)
+    assert "Country: &#39;Atlantis&#39; is not a country" in body and "(line 3)" in body
+    assert "Review state" in body and "(line 8)" in body
+    assert "Atlantis practice" in body and "review_state: done" in body  # the text is kept
+    assert client.get("/Best%20practices/Atlantis%20practice").status_code == 404
+
+
+def test_a_record_missing_required_fields_is_saved_and_marked_incomplete(records_app):
+    client = client_as(records_app, "editor")
+    r = _edit(client, "Best practices/Draft", "---\ntype: best-practice\nwg: WG1\n---\n# Draft\n")
+    assert r.status_code == 302
+    page = client.get("/Best%20practices/Draft").get_data(as_text=True)
+    assert "incomplete" in page and "Still missing:" in page and "Country" in page
+    listed = client.get("/-/types/best-practice?incomplete=1").get_data(as_text=True)
+    assert "Draft" in listed and "Voucher scheme" not in listed
+
+
+def test_the_api_refuses_a_bad_record_value_with_the_field_label(records_app):
+    import base64
+
+    auth = {"Authorization": "Basic " + base64.b64encode(f"editor:{PASSWORD}".encode()).decode()}
+    r = records_app.test_client().put(
+        "/-/api/v1/pages/Best practices/Bad",
+        json={"content": best("Bad", wg="WG9")},
+        headers=auth,
+    )
+    assert r.status_code == 400 and "Working group" in r.get_json()["error"]
+
+
+def test_a_collection_filters_sorts_and_exports_what_is_shown(records_app):
+    client = client_as(records_app, "editor")
+    page = client.get("/-/types/best-practice").get_data(as_text=True)
+    assert page.index("Closed practice") < page.index("Green loans") < page.index("Voucher")
+    page = client.get("/-/types/best-practice?country=hungary").get_data(as_text=True)
+    assert "Voucher scheme" in page and "Green loans" not in page
+    page = client.get("/-/types/best-practice?sort=-country").get_data(as_text=True)
+    assert page.index("Voucher scheme") < page.index("Closed practice") < page.index("Green")
+    raw = client.get("/-/types/best-practice?wg=WG4&format=csv").get_data(as_text=True)
+    assert raw.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(raw.lstrip("\ufeff"))))
+    assert [r["title"] for r in rows] == ["Closed practice", "Voucher scheme"]
+    assert rows[0]["country"] == "Greece" and rows[0]["review_state"] == "approved"
+    every = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get("/-/types/best-practice?format=csv")
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            )
+        )
+    )
+    assert {r["activity"] for r in every} >= {"'=1+1 loans"}  # not a spreadsheet formula
+    data = client.get("/-/types/best-practice?wg=WG4&format=json").get_json()
+    assert [r["title"] for r in data["records"]] == ["Closed practice", "Voucher scheme"]
+
+
+def test_collections_show_only_what_the_reader_may_read(records_app):
+    for user, expected in (("editor", 3), ("reader", 2), (None, 2)):
+        client = client_as(records_app, user)
+        data = client.get("/-/types/best-practice?format=json").get_json()
+        assert len(data["records"]) == expected, user
+        raw = client.get("/-/types/best-practice?format=csv").get_data(as_text=True)
+        assert ("Closed practice" in raw) == (expected == 3)
+        listing = client.get("/-/types").get_data(as_text=True)
+        assert re.search(rf"Best practice</a></td>\s*<td>{expected}</td>", listing), user
+
+
+def test_the_types_api_lists_every_type_with_its_fields(records_app):
+    types = {t["id"]: t for t in records_app.test_client().get("/-/api/v1/types").get_json()}
+    assert {"best-practice", "study-trip", "swot", "policy", "institution"} <= set(types)
+    fields = {f["name"]: f for f in types["best-practice"]["fields"]}
+    assert fields["review_state"]["values"] == ["draft", "in review", "approved"]
+    assert fields["wg"]["kind"] == "working-group" and fields["country"]["required"]
+    assert fields["partner"]["folder"] == "Partners"
+    assert types["study-trip"]["sections"][0] == "1. Purpose"
+
+
+def test_an_unknown_type_is_a_404_like_a_missing_page(records_app):
+    assert records_app.test_client().get("/-/types/no-such-type").status_code == 404

@@ -1,0 +1,1 @@
+"""Typed records: types declared by pages in Types/, validation, collections."""

@@ -1,0 +1,148 @@
+"""Records of a wiki: its types (the pages of `Types/` at HEAD), checking a record when it
+is saved, and collections of the records of a type (from the page table, never by
+reading every file). Plain Python, no Flask: it reads through the `Wiki` it is given.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InvalidContent
+from ..pages import frontmatter
+from ..pages import names
+from .types import TYPES_FOLDER
+from .types import RecordType
+from .types import parse_type
+from .validate import Check
+from .validate import check
+from .validate import display
+from .validate import plain
+from .validate import problems_message
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    title: str
+    meta: dict[str, Any]
+    check: Check
+
+    def value(self, field: str) -> str:
+        if field == "title":
+            return self.title
+        return plain(self.meta.get(field))
+
+
+class Records:
+    """The record types and records of one wiki."""
+
+    def __init__(self, wiki) -> None:
+        self.wiki = wiki
+        self._lock = threading.Lock()
+        self._types: tuple[tuple, dict[str, RecordType]] = ((), {})
+
+    # -- types -----------------------------------------------------------------------
+
+    def types(self, head: str | None = None) -> dict[str, RecordType]:
+        """The record types at HEAD (or at commit `head`) by id, read again only when a
+        page of Types/ changed."""
+        state = self.wiki.state(head) if head is not None else self.wiki.state()
+        node = state.tree.children.get(TYPES_FOLDER)
+        pages = []
+        if node is not None:
+            for child in node.children.values():
+                path = names.to_path(child.name)
+                if child.is_page and path in state.files:
+                    pages.append((child.name, state.files[path]))
+        key = tuple(sorted(pages))
+        with self._lock:
+            if self._types[0] == key:
+                return self._types[1]
+        found: dict[str, RecordType] = {}
+        for name, blob in key:
+            parsed = parse_type(name, self.wiki.storage.read_blob(blob))
+            if parsed is not None and parsed.id not in found:
+                found[parsed.id] = parsed
+        with self._lock:
+            self._types = (key, found)
+        return found
+
+    def type_of(self, meta: dict[str, Any]) -> RecordType | None:
+        kind = meta.get("type")
+        return self.types().get(kind) if isinstance(kind, str) else None
+
+    # -- checking --------------------------------------------------------------------
+
+    def validate(self, name: str | None, text: str) -> None:
+        """The check every save makes (a `Wiki` validator): a value of the wrong kind or
+        outside its list refuses the save, naming the field and its line.
+
+        :raises InvalidContent:
+        """
+        raw, _body, _line = frontmatter.split(text)
+        if raw is None:
+            return
+        meta = frontmatter.parse(text).meta
+        record_type = self.type_of(meta)
+        if record_type is None:
+            return
+        errors = check(record_type, meta, [], raw).errors
+        if errors:
+            raise InvalidContent(problems_message(record_type, errors))
+
+    def check(self, meta: dict[str, Any], headings: list[str]) -> Check | None:
+        record_type = self.type_of(meta)
+        return check(record_type, meta, headings) if record_type is not None else None
+
+    def info(self, meta: dict[str, Any], headings: list[str]):
+        """What a record's information box shows: (type, [(label, [(text, page)])], check),
+        or None for a page that is not a record."""
+        record_type = self.type_of(meta)
+        if record_type is None:
+            return None
+        shown = []
+        for item in record_type.fields:
+            parts = display(item, meta.get(item.name))
+            if item.kind == "page" and item.folder:
+                parts = [
+                    (text, target if "/" in target else f"{item.folder}/{target}")
+                    for text, target in parts
+                    if target is not None
+                ]
+            if parts:
+                shown.append((item.label(), parts))
+        return record_type, shown, check(record_type, meta, headings)
+
+    # -- collections -----------------------------------------------------------------
+
+    def rows(self, record_type: RecordType, *, visible=None) -> list[Row]:
+        """Every record of a type that `visible(name)` allows, by name; from the page table
+        at HEAD.
+
+        :raises LookupError: while the page table is being built.
+        """
+        wiki = self.wiki
+        head = wiki.head()
+        if head is not None and not wiki.sync_links(head):
+            thread = wiki._links_thread
+            if thread is not None:
+                thread.join(10.0)  # a small wiki's table is built in a moment
+            if not wiki.sync_links(head):
+                raise LookupError("The table of records is being built.")
+        found = []
+        for name, meta, headings in wiki.links.records(record_type.id) if wiki.links else []:
+            if visible is not None and not visible(name):
+                continue
+            title = (
+                str(meta.get("title") or "").strip()
+                or _first_heading(headings)
+                or (names.leaf(name))
+            )
+            found.append(Row(name, title, meta, check(record_type, meta, headings)))
+        return found
+
+
+def _first_heading(headings: list[str]) -> str:
+    return headings[0] if headings else ""

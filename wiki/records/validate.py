@@ -1,0 +1,215 @@
+"""Checking a record against its type, and showing its values readably.
+
+Two kinds of findings: a value of the wrong kind or outside the allowed list is
+an error (the save is refused with the field's label and line, on the web, the
+API and a push); a missing required field or section only makes the record
+incomplete (drafts must be saveable). Pure Python: no Flask, no git.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..pages import names
+from .types import Field
+from .types import RecordType
+
+# the partnership's countries first; the others of Europe for study trips and events
+COUNTRIES = (
+    "Albania", "Austria", "Bulgaria", "Croatia", "Greece", "Hungary", "Italy", "Moldova",
+    "Romania", "Serbia", "Slovakia", "Slovenia",
+    "Belgium", "Bosnia and Herzegovina", "Cyprus", "Czech Republic", "Denmark", "Estonia",
+    "Finland", "France", "Germany", "Iceland", "Ireland", "Kosovo", "Latvia", "Liechtenstein",
+    "Lithuania", "Luxembourg", "Malta", "Montenegro", "Netherlands", "North Macedonia",
+    "Norway", "Poland", "Portugal", "Spain", "Sweden", "Switzerland", "Turkey", "Ukraine",
+    "United Kingdom",
+)  # fmt: skip
+# the six thematic working groups (their home pages, content/WG*/Home.md, say more)
+WORKING_GROUPS = {
+    "WG1": "WG1 Innovation and R&D-driven cluster development",
+    "WG2": "WG2 Sustainability through cluster development (eco-innovation)",
+    "WG3": "WG3 International cluster cooperation and networking",
+    "WG4": "WG4 Improving the financial framework (cluster financing)",
+    "WG5": "WG5 Clusters and regional specialisation (smart specialisation)",
+    "WG6": "WG6 New skills and job creation",
+}
+LANGUAGES = {
+    "en": "English", "it": "Italiano", "hu": "Magyar", "sl": "Slovenščina",
+    "bg": "Български", "el": "Ελληνικά", "de": "Deutsch", "ro": "Română",
+    "sk": "Slovenčina", "hr": "Hrvatski", "sq": "Shqip", "sr": "Srpski", "fr": "Français",
+}  # fmt: skip
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
+_FOLDED_COUNTRIES = {c.casefold(): c for c in COUNTRIES}
+
+
+@dataclass(frozen=True)
+class Finding:
+    field: str  # the field's name ("" for a section)
+    label: str  # what the user reads
+    message: str
+    line: int | None = None  # in the file, for errors in the front matter
+
+
+@dataclass(frozen=True)
+class Check:
+    errors: tuple[Finding, ...] = ()  # refuse the save
+    missing: tuple[Finding, ...] = ()  # save, but the record is incomplete
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.missing)
+
+
+def check(
+    record_type: RecordType,
+    meta: dict[str, Any],
+    headings: list[str],
+    raw_front_matter: str | None = None,
+    *,
+    language: str = "en",
+) -> Check:
+    """What is wrong with a record (its front matter `meta`, its body's `headings`)."""
+    errors: list[Finding] = []
+    missing: list[Finding] = []
+    for item in record_type.fields:
+        label = item.label(language)
+        value = meta.get(item.name)
+        if _empty(value):
+            if item.required:
+                missing.append(Finding(item.name, label, f"{label} is not filled in yet."))
+            continue
+        problem = _problem(item, value)
+        if problem is not None:
+            line = _line_of(raw_front_matter, item.name)
+            errors.append(Finding(item.name, label, f"{label}: {problem}", line))
+    present = {h.strip().casefold() for h in headings}
+    for section in record_type.sections:
+        if section.casefold() not in present:
+            missing.append(Finding("", section, f"The section '{section}' is missing."))
+    return Check(tuple(errors), tuple(missing))
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _problem(item: Field, value: Any) -> str | None:
+    kind = item.kind
+    if kind == "multi":
+        values = value if isinstance(value, list) else [value]
+        wrong = [str(v) for v in values if str(v) not in item.values]
+        if wrong:
+            return f"{', '.join(wrong)} is not one of: {', '.join(item.values)}."
+        return None
+    if isinstance(value, (list, dict)) and kind not in ("page",):
+        return "expected one value, not a list."
+    text = str(value).strip()
+    if kind in ("text", "long-text"):
+        return None
+    if kind == "date":
+        if isinstance(value, _dt.date):
+            return None
+        try:
+            _dt.date.fromisoformat(text)
+        except ValueError:
+            return f"'{text}' is not a date (write it as 2024-05-14)."
+        return None
+    if kind == "number":
+        if isinstance(value, bool):
+            return f"'{text}' is not a number."
+        try:
+            float(text.replace(",", "."))
+        except ValueError:
+            return f"'{text}' is not a number."
+        return None
+    if kind == "choice":
+        return (
+            None if text in item.values else (f"'{text}' is not one of: {', '.join(item.values)}.")
+        )
+    if kind == "url":
+        return None if _URL.match(text) else f"'{text}' is not a web address (https://...)."
+    if kind == "email":
+        return None if _EMAIL.match(text) else f"'{text}' is not an e-mail address."
+    if kind == "country":
+        return (
+            None
+            if text.casefold() in _FOLDED_COUNTRIES
+            else (f"'{text}' is not a country the wiki knows (for example Hungary).")
+        )
+    if kind == "working-group":
+        return (
+            None
+            if text.upper() in WORKING_GROUPS
+            else (f"'{text}' is not a working group (WG1 to WG6).")
+        )
+    if kind == "language":
+        return (
+            None
+            if text.lower() in LANGUAGES
+            else (f"'{text}' is not a language code (for example hu, de, el).")
+        )
+    if kind == "page":
+        targets = value if isinstance(value, list) else [value]
+        for target in targets:
+            try:
+                names.normalize(str(target).strip().strip("[]"))
+            except Exception:
+                return f"'{target}' is not a page name."
+        return None
+    return None
+
+
+def _line_of(raw: str | None, key: str) -> int | None:
+    """The file line of `key:` in the front matter (line 1 is the opening ---)."""
+    if not raw:
+        return None
+    for i, line in enumerate(raw.split("\n")):
+        if line.startswith(key + ":"):
+            return i + 2
+    return None
+
+
+def display(item: Field, value: Any, *, language: str = "en") -> list[tuple[str, str | None]]:
+    """A value as (text, page to link or None) parts: a country's name, a working group's
+    title, a link for a page reference, a date as written."""
+    values = value if isinstance(value, list) else [value]
+    parts: list[tuple[str, str | None]] = []
+    for one in values:
+        if _empty(one):
+            continue
+        text = str(one).strip()
+        if item.kind == "page":
+            target = text.strip("[]")
+            parts.append((target.rpartition("/")[2], target))
+        elif item.kind == "working-group":
+            code = text.upper()
+            home = f"{code}/Home" if code in WORKING_GROUPS else None
+            parts.append((WORKING_GROUPS.get(code, text), home))
+        elif item.kind == "country":
+            parts.append((_FOLDED_COUNTRIES.get(text.casefold(), text), None))
+        elif item.kind == "language":
+            parts.append((LANGUAGES.get(text.lower(), text), None))
+        elif isinstance(one, _dt.date):
+            parts.append((one.isoformat(), None))
+        else:
+            parts.append((text, None))
+    return parts
+
+
+def plain(value: Any) -> str:
+    """A value as one line of text (tables, CSV)."""
+    if isinstance(value, list):
+        return "; ".join(plain(v) for v in value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value).strip()
+
+
+def problems_message(record_type: RecordType, errors) -> str:
+    """The message of a refused save: the type, then each field's problem and line."""
+    where = [f"{e.message}" + (f" (line {e.line})" if e.line else "") for e in errors]
+    return f"This {record_type.title.lower()} cannot be saved: " + " ".join(where)

@@ -1,0 +1,198 @@
+"""Collections of typed records: `/-/types`, `/-/types/<id>` (table, filters, sorting,
+CSV and JSON export) and `/-/api/v1/types`. Every row passes the reader's read gate."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+
+from flask import Blueprint
+from flask import Response
+from flask import jsonify
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from ..access.auth import read_filter
+from ..app import services
+from ..errors import PageNotFound
+from ..errors import WikiError
+from ..records.types import RecordType
+from . import page_number
+
+bp = Blueprint("records", __name__)
+PAGE_SIZE = 50
+RESERVED = {"page", "sort", "format", "incomplete"}  # parameters that are not field filters
+
+
+class TableNotReady(WikiError):
+    status = 503
+
+
+def _visible_types() -> dict[str, RecordType]:
+    """The types whose page the reader may read (the others are not there for them)."""
+    allowed = read_filter()
+    found = services().records.types()
+    return {k: t for k, t in found.items() if allowed is None or allowed(t.page)}
+
+
+def _type(type_id: str) -> RecordType:
+    record_type = _visible_types().get(type_id)
+    if record_type is None:
+        raise PageNotFound(f"There is no record type '{type_id}'.")
+    return record_type
+
+
+def _rows(record_type: RecordType):
+    try:
+        rows = services().records.rows(record_type, visible=read_filter())
+    except LookupError:
+        raise TableNotReady(
+            "The table of records is being built after an update; try again in a minute."
+        ) from None
+    columns = [("title", "Title")] + [(f.name, f.label()) for f in record_type.fields]
+    known = {name for name, _ in columns}
+    filters = {
+        key: value.strip()
+        for key, value in request.args.items()
+        if key in known and key not in RESERVED and value.strip()
+    }
+    for key, wanted in filters.items():
+        wanted_folded = wanted.casefold()
+        rows = [
+            r
+            for r in rows
+            if _matches(r.meta.get(key) if key != "title" else r.title, wanted_folded)
+        ]
+    if request.args.get("incomplete") == "1":
+        rows = [r for r in rows if r.check.incomplete]
+    sort = request.args.get("sort", "title")
+    key = sort.lstrip("-")
+    if key not in known:
+        key, sort = "title", "title"
+    rows.sort(
+        key=lambda r: (r.value(key) == "", r.value(key).casefold(), r.name.casefold()),
+        reverse=sort.startswith("-"),
+    )
+    return columns, filters, sort, rows
+
+
+def _matches(value, wanted_folded: str) -> bool:
+    values = value if isinstance(value, list) else [value]
+    return any(str(v).strip().casefold() == wanted_folded for v in values if v is not None)
+
+
+@bp.get("/-/types")
+def types():
+    record_types = sorted(_visible_types().values(), key=lambda t: t.title.casefold())
+    counts = {}
+    allowed = read_filter()
+    for record_type in record_types:
+        try:
+            counts[record_type.id] = len(services().records.rows(record_type, visible=allowed))
+        except LookupError:
+            counts[record_type.id] = None
+    return render_template("records/types.html", types=record_types, counts=counts)
+
+
+@bp.get("/-/types/<type_id>")
+def collection(type_id: str):
+    record_type = _type(type_id)
+    columns, filters, sort, rows = _rows(record_type)
+    wanted = request.args.get("format", "")
+    if wanted == "csv":
+        return _csv(record_type, columns, rows)
+    if wanted == "json":
+        return jsonify(
+            type=record_type.id,
+            records=[
+                {
+                    "name": r.name,
+                    "title": r.title,
+                    "incomplete": r.check.incomplete,
+                    **{name: r.meta.get(name) for name, _ in columns[1:]},
+                }
+                for r in rows
+            ],
+        )
+    page = page_number()
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    choices = {f.name: f.values if f.values else None for f in record_type.fields}
+    return render_template(
+        "records/collection.html",
+        record_type=record_type,
+        columns=columns,
+        filters=filters,
+        sort=sort,
+        rows=shown,
+        total=len(rows),
+        page=page,
+        pages=pages,
+        choices=choices,
+        incomplete=request.args.get("incomplete") == "1",
+        link_for=functools.partial(_link, record_type.id),
+    )
+
+
+def _link(type_id: str, **changes) -> str:
+    """This collection's address with some parameters changed (None: removed)."""
+    params = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return url_for("records.collection", type_id=type_id, **params)
+
+
+def _csv(record_type: RecordType, columns, rows) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["name", *[name for name, _ in columns], "incomplete"])
+    for row in rows:
+        writer.writerow(
+            [
+                row.name,
+                *[_cell(row.value(name)) for name, _ in columns],
+                "yes" if row.check.incomplete else "",
+            ]
+        )
+    return Response(
+        "\ufeff" + out.getvalue(),  # a BOM, so that spreadsheets read UTF-8
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{record_type.id}.csv"'},
+    )
+
+
+def _cell(value: str) -> str:
+    # a cell that a spreadsheet would run as a formula is kept as text
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+@bp.get("/-/api/v1/types")
+def api_types():
+    return jsonify(
+        [
+            {
+                "id": t.id,
+                "title": t.title,
+                "page": t.page,
+                "folder": t.folder,
+                "sections": list(t.sections),
+                "fields": [
+                    {
+                        "name": f.name,
+                        "label": f.labels,
+                        "kind": f.kind,
+                        "required": f.required,
+                        "values": list(f.values),
+                        **({"folder": f.folder} if f.folder else {}),
+                    }
+                    for f in t.fields
+                ],
+            }
+            for t in sorted(_visible_types().values(), key=lambda t: t.id)
+        ]
+    )
