@@ -172,3 +172,27 @@ def test_the_types_api_lists_every_type_with_its_fields(records_app):
 
 def test_an_unknown_type_is_a_404_like_a_missing_page(records_app):
     assert records_app.test_client().get("/-/types/no-such-type").status_code == 404
+
+
+def test_a_new_record_starts_from_its_type_and_saves_as_an_incomplete_draft(records_app):
+    client = client_as(records_app, "editor")
+    r = client.get("/-/types/best-practice/new?title=Innovation+vouchers")
+    assert r.status_code == 302
+    assert r.headers["Location"] == (
+        "/-/edit/Best%20practices/Innovation%20vouchers?type=best-practice"
+    )
+    form = client.get(r.headers["Location"]).get_data(as_text=True)
+    text = re.search(r"<textarea[^>]*>(.*?)</textarea>", form, re.S)[1]
+    text = text.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+    assert text.startswith("---\ntype: best-practice\ncountry:")
+    assert "review_state:  # one of: draft, in review, approved" in text
+    assert "# Innovation vouchers\n\n## Summary\n\n\n## How it works" in text
+    r = _edit(client, "Best practices/Innovation vouchers", text)
+    assert r.status_code == 302
+    listed = client.get("/-/types/best-practice?incomplete=1").get_data(as_text=True)
+    assert "Innovation vouchers" in listed
+    # a reader may not write there: the form is refused, not opened
+    assert (
+        client_as(records_app, "reader").get("/-/types/best-practice/new?title=X").status_code
+        == 403
+    )

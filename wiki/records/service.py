@@ -115,6 +115,20 @@ class Records:
                 shown.append((item.label(), parts))
         return record_type, shown, check(record_type, meta, headings)
 
+    def template(self, record_type: RecordType, title: str) -> str:
+        """The text a new record starts from: its type and every field in the front matter
+        (empty, or the first allowed value's list left to choose), then its title and the
+        type's sections as headings."""
+        lines = ["---", f"type: {record_type.id}"]
+        for item in record_type.fields:
+            empty = " []" if item.kind == "multi" else ""
+            hint = f"  # one of: {', '.join(item.values)}" if item.values else ""
+            lines.append(f"{item.name}:{empty}{hint}")
+        lines += ["---", f"# {title}", ""]
+        for section in record_type.sections:
+            lines += [f"## {section}", "", ""]
+        return "\n".join(lines).rstrip("\n") + "\n"
+
     # -- collections -----------------------------------------------------------------
 
     def rows(self, record_type: RecordType, *, visible=None) -> list[Row]:

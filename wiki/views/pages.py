@@ -144,7 +144,7 @@ def edit(name: str):
         is_new = text is None
         if is_new:
             wiki.check_new_name(name)
-            text = _template_for(name)
+            text = _template_for(name, request.args.get("type", ""))
         return render_template(
             "pages/edit.html",
             name=name,
@@ -244,8 +244,12 @@ def _no_write_message(name: str) -> str:
     return f"You may not write in the space {space.title} ('{space.name}')."
 
 
-def _template_for(name: str) -> str:
+def _template_for(name: str, type_id: str = "") -> str:
+    """What a new page starts with: its title, or a record type's fields and sections."""
     title = names.leaf(name)
+    record_type = services().records.types().get(type_id) if type_id else None
+    if record_type is not None:
+        return services().records.template(record_type, title)
     return f"# {title}\n\n"
 
 

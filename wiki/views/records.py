@@ -9,17 +9,25 @@ import io
 
 from flask import Blueprint
 from flask import Response
+from flask import flash
 from flask import jsonify
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
 
+from ..access.auth import WRITE
 from ..access.auth import read_filter
+from ..access.auth import require
 from ..app import services
+from ..errors import InvalidPageName
 from ..errors import PageNotFound
 from ..errors import WikiError
+from ..pages import names
 from ..records.types import RecordType
+from . import get_wiki
 from . import page_number
+from . import page_url
 
 bp = Blueprint("records", __name__)
 PAGE_SIZE = 50
@@ -169,6 +177,28 @@ def _csv(record_type: RecordType, columns, rows) -> Response:
 def _cell(value: str) -> str:
     # a cell that a spreadsheet would run as a formula is kept as text
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+@bp.get("/-/types/<type_id>/new")
+def new_record(type_id: str):
+    """Ask for a title (the form on the collection), then open the editor with the type's
+    fields and sections, in the folder given or the type's own."""
+    record_type = _type(type_id)
+    title = " ".join(request.args.get("title", "").split())
+    folder = request.args.get("folder", "").strip().strip("/") or record_type.folder
+    if not title:
+        return redirect(url_for("records.collection", type_id=type_id))
+    name = f"{folder}/{title}" if folder else title
+    try:
+        name = names.normalize(name)
+    except InvalidPageName as problem:
+        flash(problem.message, "error")
+        return redirect(url_for("records.collection", type_id=type_id))
+    require(WRITE, name)
+    if get_wiki().exists(name):
+        flash(f"'{name}' exists already: here it is.", "error")
+        return redirect(page_url(name))
+    return redirect(url_for("pages.edit", name=name, type=type_id))
 
 
 @bp.get("/-/api/v1/types")
