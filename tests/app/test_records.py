@@ -196,3 +196,45 @@ def test_a_new_record_starts_from_its_type_and_saves_as_an_incomplete_draft(reco
         client_as(records_app, "reader").get("/-/types/best-practice/new?title=X").status_code
         == 403
     )
+
+
+def test_compare_lines_up_fields_and_sections_of_records_of_one_type(records_app):
+    client = client_as(records_app, "editor")
+    r = client.get("/-/compare?page=Best practices/Voucher scheme&page=Best practices/Green loans")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    # fields as rows: one row per label, a cell per record
+    country = re.search(r"<th scope=\"row\">Country</th>(.*?)</tr>", html, re.S)[1]
+    assert country.index("Hungary") < country.index("Austria")
+    # sections aligned by heading: one row "Summary" with both records' text
+    summary = re.search(r"<th scope=\"row\">Summary</th>(.*?)</tr>", html, re.S)[1]
+    assert summary.count("<p>Text.</p>") == 2
+    assert client.get("/-/compare?page=Best practices/Voucher scheme").status_code == 400
+    mixed = client.get("/-/compare?page=Best practices/Voucher scheme&page=Home")
+    assert mixed.status_code == 400
+    # a record the reader may not read cannot be compared (the same 404 as a view)
+    reader = client_as(records_app, "reader")
+    assert reader.get(
+        "/-/compare?page=Best practices/Voucher scheme&page=WG4/Closed practice"
+    ).status_code in (403, 404)
+
+
+def test_the_matrix_counts_records_by_working_group_and_type(records_app):
+    for user, wg4 in (("editor", 2), ("reader", 1)):
+        html = client_as(records_app, user).get("/-/matrix").get_data(as_text=True)
+        row = re.search(r"WG4 Improving the financial framework.*?</tr>", html, re.S)[0]
+        assert f'href="/-/types/best-practice?wg=WG4">{wg4}</a>' in row, user
+
+
+def test_tags_are_listed_with_counts_and_link_to_their_pages(records_app):
+    client = client_as(records_app, "editor")
+    _edit(client, "WG4/Tagged", "---\ntags: [financing, vouchers]\n---\n# Tagged\n")
+    _edit(client, "Public note", "---\ntags: [financing]\n---\n# Public note\n")
+    html = client.get("/-/tags").get_data(as_text=True)
+    assert re.search(r"financing <span class=\"muted\">2</span>", html)
+    assert 'href="/-/tags/financing"' in client.get("/WG4/Tagged").get_data(as_text=True)
+    listed = client.get("/-/tags/financing").get_data(as_text=True)
+    assert "WG4/Tagged" in listed and "Public note" in listed
+    reader = client_as(records_app, "reader")
+    assert "WG4/Tagged" not in reader.get("/-/tags/financing").get_data(as_text=True)
+    assert reader.get("/-/tags/vouchers").status_code == 404

@@ -80,6 +80,22 @@ class LinkIndex:
         )
         return [(name, json.loads(meta), json.loads(headings)) for name, meta, headings in rows]
 
+    def tagged(self) -> list[tuple[str, list[str]]]:
+        """(name, tags) of every page whose front matter has tags."""
+        rows = self._connect().execute(
+            "SELECT name, json_extract(meta, '$.tags') FROM facts "
+            "WHERE json_extract(meta, '$.tags') IS NOT NULL"
+        )
+        found = []
+        for name, raw in rows:
+            try:
+                value = json.loads(raw)
+            except (TypeError, ValueError):
+                value = raw  # a single tag as plain text
+            tags = value if isinstance(value, list) else [value]
+            found.append((name, [str(tag).strip() for tag in tags if str(tag).strip()]))
+        return found
+
     def type_counts(self) -> dict[str, int]:
         rows = self._connect().execute(
             "SELECT type, COUNT(*) FROM facts WHERE type != '' GROUP BY type"

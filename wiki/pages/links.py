@@ -70,6 +70,16 @@ class Backlinks:
         }
         return self.links.update(old, head, pages) or self.links.head() == head
 
+    def page_table_ready(self, head: str, wait: float = 10.0) -> bool:
+        """Bring the page table to `head`, waiting up to `wait` seconds for a rebuild (a
+        small wiki's takes a moment); False when it is still being built."""
+        if self.sync_links(head):
+            return True
+        thread = self._links_thread
+        if thread is not None:
+            thread.join(wait)
+        return self.sync_links(head)
+
     def rebuild_links(self, progress=None) -> int:
         """Read the links of every page of HEAD into a new link table. `progress(pages)`."""
         assert self.links is not None

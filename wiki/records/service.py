@@ -139,12 +139,8 @@ class Records:
         """
         wiki = self.wiki
         head = wiki.head()
-        if head is not None and not wiki.sync_links(head):
-            thread = wiki._links_thread
-            if thread is not None:
-                thread.join(10.0)  # a small wiki's table is built in a moment
-            if not wiki.sync_links(head):
-                raise LookupError("The table of records is being built.")
+        if head is not None and not wiki.page_table_ready(head):
+            raise LookupError("The table of records is being built.")
         found = []
         for name, meta, headings in wiki.links.records(record_type.id) if wiki.links else []:
             if visible is not None and not visible(name):
@@ -160,3 +156,27 @@ class Records:
 
 def _first_heading(headings: list[str]) -> str:
     return headings[0] if headings else ""
+
+
+def sections_of(text: str) -> list[tuple[str, str]]:
+    """A page's body as (level-2 heading, its Markdown) in order; the text before the
+    first such heading (after the title) comes as ("", ...)."""
+    _raw, body, _line = frontmatter.split(text)
+    found: list[tuple[str, list[str]]] = [("", [])]
+    fence = None
+    for line in body.split("\n"):
+        stripped = line.lstrip()
+        if stripped.startswith(("```", "~~~")):
+            marker = stripped[:3]
+            fence = None if fence == marker else (fence or marker)
+        if fence is None and line.startswith("## "):
+            found.append((line[3:].strip().strip("#").strip(), []))
+            continue
+        if fence is None and line.startswith("# ") and not found[0][1] and len(found) == 1:
+            continue  # the title
+        found[-1][1].append(line)
+    return [
+        (heading, "\n".join(lines).strip())
+        for heading, lines in found
+        if heading or "\n".join(lines).strip()
+    ]
