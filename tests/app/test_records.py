@@ -238,3 +238,23 @@ def test_tags_are_listed_with_counts_and_link_to_their_pages(records_app):
     reader = client_as(records_app, "reader")
     assert "WG4/Tagged" not in reader.get("/-/tags/financing").get_data(as_text=True)
     assert reader.get("/-/tags/vouchers").status_code == 404
+
+
+def test_a_query_block_draws_a_live_table_for_each_reader(records_app):
+    editor = client_as(records_app, "editor")
+    block = (
+        "```query\ntype: best-practice\ncountry: [Hungary, Greece]\ncolumns: [title, country]\n```"
+    )
+    _edit(editor, "Overview", f"# Overview\n\n{block}\n")
+    html = editor.get("/Overview").get_data(as_text=True)
+    table = html[html.index('class="query-result"') :]
+    assert "Closed practice" in table and "Voucher scheme" in table and "Green loans" not in table
+    assert '<th scope="col">Country</th>' in table
+    reader = client_as(records_app, "reader").get("/Overview").get_data(as_text=True)
+    assert "Voucher scheme" in reader and "Closed practice" not in reader
+    # never stale: a new record shows without touching the page; the source keeps the query
+    _edit(editor, "Best practices/Bulgarian fund", best("Bulgarian fund", country="Greece"))
+    assert "Bulgarian fund" in editor.get("/Overview").get_data(as_text=True)
+    assert block in editor.get("/-/raw/Overview").get_data(as_text=True)
+    _edit(editor, "Broken", "# Broken\n\n```query\ncountry: Greece\n```\n")
+    assert "A query needs at least" in editor.get("/Broken").get_data(as_text=True)

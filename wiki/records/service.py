@@ -154,6 +154,73 @@ class Records:
         return found
 
 
+@dataclass(frozen=True)
+class QueryTable:
+    record_type: RecordType | None
+    columns: list[tuple[str, str]]  # (field, label)
+    rows: list[Row]
+    problem: str = ""  # why the query cannot run (shown in its place)
+    total: int = 0
+
+
+QUERY_LIMIT = 200
+
+
+def run_query(records: Records, spec_text: str, *, visible=None) -> QueryTable:
+    """A query block (`type:`, field filters, `columns:`, `sort:`, `limit:`) as the table
+    the viewer may see, from the records at HEAD."""
+    import yaml
+
+    try:
+        spec = yaml.safe_load(spec_text) if len(spec_text) < 4000 else None
+    except yaml.YAMLError:
+        spec = None
+    if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
+        return QueryTable(None, [], [], "A query needs at least 'type: <record type id>'.")
+    record_type = records.types().get(spec["type"].strip())
+    if record_type is None:
+        return QueryTable(None, [], [], f"There is no record type '{spec['type']}'.")
+    known = {"title": "Title", **{f.name: f.label() for f in record_type.fields}}
+    wanted = spec.get("columns") or ["title", *[f.name for f in record_type.fields[:3]]]
+    if not isinstance(wanted, list):
+        wanted = [wanted]
+    columns = [(str(c), known[str(c)]) for c in wanted if str(c) in known]
+    try:
+        rows = records.rows(record_type, visible=visible)
+    except LookupError:
+        return QueryTable(record_type, columns, [], "The table of records is being built.")
+    for key, value in spec.items():
+        if key in known and key != "title" and value not in (None, ""):
+            want = {
+                str(v).strip().casefold() for v in (value if isinstance(value, list) else [value])
+            }
+            rows = [r for r in rows if _any_value(r.meta.get(key)) & want]
+    sort = str(spec.get("sort") or "title")
+    key = sort.lstrip("-")
+    if key == "modified":
+        when = {}
+        for row in rows[:2000]:
+            last = records.wiki.storage.last_change(names.to_path(row.name))
+            when[row.name] = last.date.timestamp() if last else 0.0
+        rows.sort(key=lambda r: when.get(r.name, 0.0), reverse=sort.startswith("-"))
+    else:
+        key = key if key in known else "title"
+        rows.sort(
+            key=lambda r: (r.value(key) == "", r.value(key).casefold()),
+            reverse=sort.startswith("-"),
+        )
+    try:
+        limit = max(1, min(QUERY_LIMIT, int(spec.get("limit") or 50)))
+    except (TypeError, ValueError):
+        limit = 50
+    return QueryTable(record_type, columns, rows[:limit], total=len(rows))
+
+
+def _any_value(value) -> set[str]:
+    values = value if isinstance(value, list) else [value]
+    return {str(v).strip().casefold() for v in values if v is not None}
+
+
 def _first_heading(headings: list[str]) -> str:
     return headings[0] if headings else ""
 

@@ -35,6 +35,7 @@ from . import anoncache
 from . import get_wiki
 from . import page_number
 from . import page_url
+from .records import expand_queries
 
 bp = Blueprint("pages", __name__)
 
@@ -102,6 +103,7 @@ def _view(wiki, name: str):
         space=space,
         panel=panel,
         record=record,
+        body_html=expand_queries(page.rendered.html),
     )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import functools
+import html as htmllib
 import io
+import re
 
 from flask import Blueprint
 from flask import Response
@@ -15,6 +17,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from markupsafe import Markup
 
 from ..access.auth import READ
 from ..access.auth import WRITE
@@ -26,6 +29,7 @@ from ..errors import InvalidPageName
 from ..errors import PageNotFound
 from ..errors import WikiError
 from ..pages import names
+from ..records.service import run_query
 from ..records.types import RecordType
 from . import get_wiki
 from . import page_number
@@ -349,3 +353,22 @@ def api_types():
             for t in sorted(_visible_types().values(), key=lambda t: t.id)
         ]
     )
+
+
+_QUERY_BLOCK = re.compile(r'<pre><code class="language-query">(.*?)</code></pre>', re.S)
+
+
+def expand_queries(html: Markup) -> Markup:
+    """A page's HTML with each `query` block drawn as the live table of records it asks
+    for, as the current reader may see them. The rendered page (and its cache) keeps the
+    block itself, so a result is never stale and a clone keeps the question."""
+    if 'class="language-query"' not in html:
+        return html
+    records, allowed = services().records, read_filter()
+
+    def table(match: re.Match) -> str:
+        spec = htmllib.unescape(match.group(1))
+        result = run_query(records, spec, visible=allowed)
+        return render_template("records/_query.html", result=result)
+
+    return Markup(_QUERY_BLOCK.sub(table, str(html), count=20))
