@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint bench bench-search venv clean
+.PHONY: run test test-fast lint bench bench-search bench-records venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench: $(VENV)/.installed
 
 bench-search: $(VENV)/.installed
 	$(BIN)/python bench/search.py
+
+bench-records: $(VENV)/.installed
+	$(BIN)/python bench/records.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

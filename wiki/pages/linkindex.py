@@ -73,11 +73,25 @@ class LinkIndex:
     def head(self) -> str | None:
         return self._head(self._connect())
 
-    def records(self, kind: str) -> list[tuple[str, dict, list[str]]]:
-        """(name, front matter, headings) of every page whose front matter says `type: kind`."""
-        rows = self._connect().execute(
-            "SELECT name, meta, headings FROM facts WHERE type = ? ORDER BY name", (kind,)
-        )
+    def records(
+        self, kind: str, where: dict[str, set[str]] | None = None
+    ) -> list[tuple[str, dict, list[str]]]:
+        """(name, front matter, headings) of every page whose front matter says `type: kind`;
+        with `where` (field -> lower-case ASCII values), only pages whose field has one of
+        them (itself or in its list). Callers check the values again: this narrows."""
+        sql = "SELECT name, meta, headings FROM facts WHERE type = ?"
+        params: list = [kind]
+        for key, values in (where or {}).items():
+            if not key.isidentifier() or not values:
+                continue
+            marks = ", ".join("?" * len(values))
+            path = f"$.{key}"
+            sql += (
+                f" AND (lower(json_extract(meta, ?)) IN ({marks}) OR EXISTS (SELECT 1 FROM "
+                f"json_each(meta, ?) WHERE lower(json_each.value) IN ({marks})))"
+            )
+            params += [path, *sorted(values), path, *sorted(values)]
+        rows = self._connect().execute(sql, params)
         return [(name, json.loads(meta), json.loads(headings)) for name, meta, headings in rows]
 
     def tagged(self) -> list[tuple[str, list[str]]]:

@@ -22,12 +22,28 @@ from .validate import plain
 from .validate import problems_message
 
 
-@dataclass(frozen=True)
 class Row:
-    name: str
-    title: str
-    meta: dict[str, Any]
-    check: Check
+    """A record in a collection; its check is made only when asked (a page of 50 rows
+    shown out of thousands)."""
+
+    __slots__ = ("name", "title", "meta", "_type", "_headings", "_check")
+
+    def __init__(
+        self,
+        name: str,
+        title: str,
+        meta: dict[str, Any],
+        record_type: RecordType,
+        headings: list[str],
+    ) -> None:
+        self.name, self.title, self.meta = name, title, meta
+        self._type, self._headings, self._check = record_type, headings, None
+
+    @property
+    def check(self) -> Check:
+        if self._check is None:
+            self._check = check(self._type, self.meta, self._headings)
+        return self._check
 
     def value(self, field: str) -> str:
         if field == "title":
@@ -131,9 +147,12 @@ class Records:
 
     # -- collections -----------------------------------------------------------------
 
-    def rows(self, record_type: RecordType, *, visible=None) -> list[Row]:
+    def rows(
+        self, record_type: RecordType, *, visible=None, narrow: dict[str, str] | None = None
+    ) -> list[Row]:
         """Every record of a type that `visible(name)` allows, by name; from the page table
-        at HEAD.
+        at HEAD. `narrow` (field -> value) lets the table leave out most records that do not
+        have those values (the caller still filters exactly).
 
         :raises LookupError: while the page table is being built.
         """
@@ -142,7 +161,13 @@ class Records:
         if head is not None and not wiki.page_table_ready(head):
             raise LookupError("The table of records is being built.")
         found = []
-        for name, meta, headings in wiki.links.records(record_type.id) if wiki.links else []:
+        where = {
+            key: {value.strip().lower()}
+            for key, value in (narrow or {}).items()
+            if value.strip().isascii() and record_type.field(key) is not None
+        }
+        table = wiki.links.records(record_type.id, where) if wiki.links else []
+        for name, meta, headings in table:
             if visible is not None and not visible(name):
                 continue
             title = (
@@ -150,7 +175,7 @@ class Records:
                 or _first_heading(headings)
                 or (names.leaf(name))
             )
-            found.append(Row(name, title, meta, check(record_type, meta, headings)))
+            found.append(Row(name, title, meta, record_type, headings))
         return found
 
 

@@ -59,12 +59,6 @@ def _type(type_id: str) -> RecordType:
 
 
 def _rows(record_type: RecordType):
-    try:
-        rows = services().records.rows(record_type, visible=read_filter())
-    except LookupError:
-        raise TableNotReady(
-            "The table of records is being built after an update; try again in a minute."
-        ) from None
     columns = [("title", "Title")] + [(f.name, f.label()) for f in record_type.fields]
     known = {name for name, _ in columns}
     filters = {
@@ -72,6 +66,12 @@ def _rows(record_type: RecordType):
         for key, value in request.args.items()
         if key in known and key not in RESERVED and value.strip()
     }
+    try:
+        rows = services().records.rows(record_type, visible=read_filter(), narrow=filters)
+    except LookupError:
+        raise TableNotReady(
+            "The table of records is being built after an update; try again in a minute."
+        ) from None
     for key, wanted in filters.items():
         wanted_folded = wanted.casefold()
         rows = [
