@@ -134,6 +134,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> WikiApp:
     )
     records = Records(pages)
     pages.validators.append(records.validate)
+    pages.reference_finders.append(records.references)
     users_db = Path(app.config["USERS_DB"])
     users = UserStore(users_db, hash_method=app.config["PASSWORD_HASH_METHOD"])
     app.services = Services(

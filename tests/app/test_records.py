@@ -258,3 +258,42 @@ def test_a_query_block_draws_a_live_table_for_each_reader(records_app):
     assert block in editor.get("/-/raw/Overview").get_data(as_text=True)
     _edit(editor, "Broken", "# Broken\n\n```query\ncountry: Greece\n```\n")
     assert "A query needs at least" in editor.get("/Broken").get_data(as_text=True)
+
+
+def test_a_rename_rewrites_links_and_page_references_it_may_write_in_one_commit(records_app):
+    editor = client_as(records_app, "editor")
+    _edit(
+        editor,
+        "Public note",
+        "# Note\n\nSee [[Partners/Pannon Business Network Association"
+        "|PBN]] and [[Partners/Pannon Business Network Association]].\n",
+    )
+    old = "Partners/Pannon Business Network Association"
+    # editor2 is not a member of WG4: WG4/Closed practice is not rewritten, nor counted
+    other = client_as(records_app, "editor2")
+    form = other.get("/-/rename/" + quote(old)).get_data(as_text=True)
+    assert "Rewrite the 3 links and page references to it in 2 pages" in form
+    head = records_app.services.pages.head()
+    r = AuthActions(other).post(
+        "/-/rename/" + quote(old),
+        {"new_name": "Partners/Pannon Network", "base_revision": head, "rewrite_links": "1"},
+    )
+    assert r.status_code == 302
+    wiki = records_app.services.pages
+    assert "[[Partners/Pannon Network|PBN]] and [[Partners/Pannon Network]]" in (
+        wiki.page("Public note").text
+    )
+    assert "partner: Pannon Network\n" in wiki.page("Best practices/Voucher scheme").text
+    assert (
+        "partner: Pannon Business Network Association\n" in wiki.page("WG4/Closed practice").text
+    )  # not the renamer's to change
+    history = wiki.storage.history(names_path("Best practices/Voucher scheme"))
+    renamed = wiki.storage.history(names_path("Partners/Pannon Network"))
+    assert history[0].id == renamed[0].id  # one commit moved the page and its links
+    assert len(renamed) == 2  # the rename, and the seed before it under the old name
+    box = editor.get("/Best%20practices/Voucher%20scheme").get_data(as_text=True)
+    assert 'href="/Partners/Pannon%20Network"' in box
+
+
+def names_path(name):
+    return name + ".md"

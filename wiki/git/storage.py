@@ -17,6 +17,8 @@ import dataclasses
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
@@ -266,9 +268,19 @@ class Storage(History):
             return dataclasses.replace(rev, merged_with=merged_with) if merged_with else rev
 
     def rename(
-        self, old: str, new: str, *, author: Author, message: str, base_revision: str | None = None
+        self,
+        old: str,
+        new: str,
+        *,
+        author: Author,
+        message: str,
+        base_revision: str | None = None,
+        rewrite: Callable[[str, str], str] | None = None,
+        rewrite_paths: Iterable[str] = (),
     ) -> Revision:
-        """Move a file in one commit.
+        """Move a file in one commit; with `rewrite(path, text) -> text`, the files at
+        `rewrite_paths` change in the same commit (the links to the moved page), read
+        from the same HEAD under the same lock.
 
         With `base_revision` (the commit the user saw the page at), a page changed since
         then is not moved: the user has not seen that change.
@@ -280,9 +292,21 @@ class Storage(History):
         with self._changing(old, base_revision, "renamed") as (head, blob):
             if self.objects.blob(head, new) is not None:
                 raise StorageError(f"'{new}' exists already.", status=409)
-            return self._commit(
-                head, {old: None, new: (BLOB_MODE, blob)}, author=author, message=message
-            )
+            changes: dict[str, tuple[int, bytes] | None] = {old: None}
+            moved = self.objects.text(blob)
+            for path in rewrite_paths if rewrite is not None else ():
+                current = moved if path == old else self.objects.text_at(head, check_path(path))
+                if current is None:
+                    continue
+                rewritten = rewrite(path, current)
+                if rewritten != current:
+                    data = rewritten.encode("utf-8")
+                    if path == old:
+                        moved, blob = rewritten, self.objects.store(b"blob", data)
+                    else:
+                        changes[path] = (BLOB_MODE, self.objects.store(b"blob", data))
+            changes[new] = (BLOB_MODE, blob)
+            return self._commit(head, changes, author=author, message=message, renamed=(old, new))
 
     def delete(
         self, path: str, *, author: Author, message: str, base_revision: str | None = None
@@ -372,6 +396,7 @@ class Storage(History):
         author: Author,
         message: str,
         other_parents: tuple[str, ...] = (),
+        renamed: tuple[str, str] | None = None,
     ) -> Revision:
         """Write a commit on top of `head` and move the branch (caller holds the lock);
         `other_parents` make it a merge."""
@@ -401,17 +426,24 @@ class Storage(History):
                     files[path] = value[1].hex()
             self._tree_cache = (sha, files)
         rev = Revision(id=sha, author=author, date=now, message=message)
-        self._record(rev, head, changes)
+        self._record(rev, head, changes, renamed)
         self.packer.commit_made()
         return rev
 
     def _record(
-        self, rev: Revision, parent: str | None, changed: dict[str, tuple[int, bytes] | None]
+        self,
+        rev: Revision,
+        parent: str | None,
+        changed: dict[str, tuple[int, bytes] | None],
+        renamed: tuple[str, str] | None = None,
     ) -> None:
         """Keep the revision table in step; fall back to reading git if it lagged."""
         gone = [p for p, v in changed.items() if v is None]
         came = [p for p, v in changed.items() if v is not None]
-        if len(gone) == 1 and len(came) == 1:
+        if renamed is not None:  # a move, and the files whose links follow it
+            changes = [Change(status="R", path=renamed[1], old_path=renamed[0])]
+            changes += [Change("M", p) for p in came if p != renamed[1]]
+        elif len(gone) == 1 and len(came) == 1:
             changes = [Change(status="R", path=came[0], old_path=gone[0])]
         else:
             existed = {p for p in came if parent and self.objects.blob(parent, p) is not None}

@@ -145,6 +145,30 @@ class Records:
             lines += [f"## {section}", "", ""]
         return "\n".join(lines).rstrip("\n") + "\n"
 
+    def references(self, name: str) -> dict[str, dict[str, str]]:
+        """The records whose page reference fields name page `name` (fully, or within the
+        field's folder): record -> {field: folder} (a `Wiki.reference_finders` entry)."""
+        wiki = self.wiki
+        head = wiki.head()
+        if wiki.links is None or head is None or not wiki.page_table_ready(head):
+            return {}
+        found: dict[str, dict[str, str]] = {}
+        for record_type in self.types().values():
+            for item in record_type.fields:
+                if item.kind != "page":
+                    continue
+                forms = {name}
+                if item.folder and name.startswith(item.folder + "/"):
+                    forms.add(name[len(item.folder) + 1 :])
+                where = {f.lower() for f in forms if f.isascii()}
+                narrow = {item.name: where} if len(where) == len(forms) else None
+                for page, meta, _headings in wiki.links.records(record_type.id, narrow):
+                    values = meta.get(item.name)
+                    values = values if isinstance(values, list) else [values]
+                    if any(str(v).strip().strip("[]") in forms for v in values if v):
+                        found.setdefault(page, {})[item.name] = item.folder
+        return found
+
     # -- collections -----------------------------------------------------------------
 
     def rows(

@@ -395,6 +395,8 @@ def rename(name: str):
             author=current_author(),
             message=request.form.get("message", ""),
             base_revision=base or None,
+            rewrite_links=request.form.get("rewrite_links") == "1",
+            writable=lambda page: can(WRITE, page),  # never a page the user may not change
         )
     except InvalidPageName as problem:
         flash(problem.message, "error")
@@ -409,6 +411,7 @@ def rename(name: str):
 
 
 def _rename_form(name, new_name, base, *, status=200, changed_from=None):
+    pages, links = get_wiki().count_links_to(name, lambda page: can(WRITE, page))
     return render_template(
         "pages/rename.html",
         name=name,
@@ -416,6 +419,8 @@ def _rename_form(name, new_name, base, *, status=200, changed_from=None):
         base_revision=base,
         changed_from=changed_from,
         breadcrumbs=_breadcrumbs(name),
+        linking_pages=pages,
+        linking_links=links,
     ), status
 
 
