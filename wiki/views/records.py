@@ -324,6 +324,43 @@ def compare():
     )
 
 
+@bp.app_context_processor
+def _editor_globals() -> dict:
+    return {"record_form_data": record_form_data}
+
+
+def record_form_data() -> dict:
+    """What the editor's record form needs (records.js): the types by id, with their fields,
+    and the lists of countries, working groups and languages."""
+    from ..records.validate import COUNTRIES
+    from ..records.validate import LANGUAGES
+    from ..records.validate import WORKING_GROUPS
+
+    return {
+        "types": {
+            t.id: {
+                "id": t.id,
+                "title": t.title,
+                "fields": [
+                    {
+                        "name": f.name,
+                        "label": f.label(),
+                        "kind": f.kind,
+                        "required": f.required,
+                        "values": list(f.values),
+                        "folder": f.folder,
+                    }
+                    for f in t.fields
+                ],
+            }
+            for t in services().records.types().values()
+        },
+        "countries": list(COUNTRIES),
+        "working_groups": [[code, title] for code, title in WORKING_GROUPS.items()],
+        "languages": [[code, name] for code, name in LANGUAGES.items()],
+    }
+
+
 def _title(meta: dict, name: str) -> str:
     return str(meta.get("title") or "").strip() or names.leaf(name)
 
