@@ -297,3 +297,35 @@ def test_a_rename_rewrites_links_and_page_references_it_may_write_in_one_commit(
 
 def names_path(name):
     return name + ".md"
+
+
+def test_an_administrator_renames_a_field_in_the_type_and_every_record_at_once(records_app):
+    admin = client_as(records_app, "admin")
+    wiki = records_app.services.pages
+    head = wiki.head()
+    form = admin.get("/-/types/best-practice").get_data(as_text=True)
+    assert "Rename in the type and its 3 records" in form
+    assert "Rename a field" not in client_as(records_app, "editor").get(
+        "/-/types/best-practice"
+    ).get_data(as_text=True)
+    refused = AuthActions(client_as(records_app, "editor")).post(
+        "/-/types/best-practice/rename-field", {"field": "activity", "new_name": "measure"}
+    )
+    assert refused.status_code == 403
+    r = AuthActions(admin).post(
+        "/-/types/best-practice/rename-field",
+        {"field": "activity", "new_name": "measure", "base_revision": head},
+    )
+    assert r.status_code == 302
+    assert "  - name: measure\n" in wiki.page("Types/Best practice").text
+    for name in ("Best practices/Voucher scheme", "WG4/Closed practice"):
+        text = wiki.page(name).text
+        assert "measure: Cluster voucher\n" in text and "activity:" not in text
+    assert len(wiki.storage.history(limit=5)) >= 1
+    assert wiki.storage.history(limit=1)[0].message.startswith("Rename the field activity")
+    rows = (
+        client_as(records_app, "admin")
+        .get("/-/types/best-practice?measure=Cluster voucher&format=json")
+        .get_json()["records"]
+    )
+    assert {r["title"] for r in rows} == {"Voucher scheme", "Closed practice"}

@@ -292,21 +292,60 @@ class Storage(History):
         with self._changing(old, base_revision, "renamed") as (head, blob):
             if self.objects.blob(head, new) is not None:
                 raise StorageError(f"'{new}' exists already.", status=409)
-            changes: dict[str, tuple[int, bytes] | None] = {old: None}
-            moved = self.objects.text(blob)
-            for path in rewrite_paths if rewrite is not None else ():
-                current = moved if path == old else self.objects.text_at(head, check_path(path))
-                if current is None:
-                    continue
-                rewritten = rewrite(path, current)
-                if rewritten != current:
-                    data = rewritten.encode("utf-8")
-                    if path == old:
-                        moved, blob = rewritten, self.objects.store(b"blob", data)
-                    else:
-                        changes[path] = (BLOB_MODE, self.objects.store(b"blob", data))
-            changes[new] = (BLOB_MODE, blob)
+            changes = self._rewritten(head, rewrite_paths, rewrite) if rewrite else {}
+            moved = changes.pop(old, None)  # the page's own links changed: its new text
+            changes[old] = None
+            changes[new] = moved or (BLOB_MODE, blob)
             return self._commit(head, changes, author=author, message=message, renamed=(old, new))
+
+    def rewrite(
+        self,
+        paths: Iterable[str],
+        rewrite: Callable[[str, str], str],
+        *,
+        author: Author,
+        message: str,
+        base_revision: str | None = None,
+    ) -> Revision | None:
+        """Change several files in one commit: `rewrite(path, text) -> text` for each, read
+        at HEAD under the write lock (None: nothing changed).
+
+        :raises EditConflict: when one of them changed after `base_revision`.
+        """
+        paths = [check_path(p) for p in paths]
+        base = self.resolve(base_revision) if base_revision else None
+        with self._write_lock():
+            head = self.head()
+            if head is None:
+                return None
+            if base is not None:
+                for path in paths:
+                    if self.objects.blob(base, path) != self.objects.blob(head, path):
+                        raise EditConflict(
+                            f"'{path}' was changed after you opened this form. Look at the "
+                            "change, then try again.",
+                            current_text=self.objects.text_at(head, path) or "",
+                            current_revision=head,
+                            authors=self.authors_between(base, head, path),
+                        )
+            changes = self._rewritten(head, paths, rewrite)
+            if not changes:
+                return None
+            return self._commit(head, changes, author=author, message=message)
+
+    def _rewritten(
+        self, head: str, paths: Iterable[str], rewrite: Callable[[str, str], str]
+    ) -> dict[str, tuple[int, bytes] | None]:
+        """The new blobs of the files `rewrite` changes (caller holds the lock)."""
+        changes: dict[str, tuple[int, bytes] | None] = {}
+        for path in paths:
+            current = self.objects.text_at(head, check_path(path))
+            if current is None:
+                continue
+            rewritten = rewrite(path, current)
+            if rewritten != current:
+                changes[path] = (BLOB_MODE, self.objects.store(b"blob", rewritten.encode()))
+        return changes
 
     def delete(
         self, path: str, *, author: Author, message: str, base_revision: str | None = None

@@ -5,6 +5,7 @@ reading every file). Plain Python, no Flask: it reads through the `Wiki` it is g
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,8 @@ from typing import Any
 from ..errors import InvalidContent
 from ..pages import frontmatter
 from ..pages import names
+from .types import COMMON_KEYS
+from .types import FIELD_NAME
 from .types import TYPES_FOLDER
 from .types import RecordType
 from .types import parse_type
@@ -144,6 +147,55 @@ class Records:
         for section in record_type.sections:
             lines += [f"## {section}", "", ""]
         return "\n".join(lines).rstrip("\n") + "\n"
+
+    def rename_field(
+        self,
+        record_type: RecordType,
+        old: str,
+        new: str,
+        *,
+        author,
+        base_revision: str | None = None,
+    ):
+        """Rename a field of a type and, in the same commit, its key in every record of the
+        type (every record: the caller may change them all). Returns the revision (None:
+        nothing to change).
+
+        :raises InvalidContent: for an unknown field or a name that is taken or malformed.
+        """
+        if record_type.field(old) is None:
+            raise InvalidContent(f"The type {record_type.title} has no field '{old}'.")
+        if not FIELD_NAME.match(new) or new in COMMON_KEYS:
+            raise InvalidContent(f"'{new}' cannot be a field name (lower-case letters, digits, _).")
+        if record_type.field(new) is not None:
+            raise InvalidContent(f"The type {record_type.title} has a field '{new}' already.")
+        records = [name for name, _meta, _h in self.wiki.links.records(record_type.id)]
+        type_path = names.to_path(record_type.page)
+        key = re.compile(rf"^{re.escape(old)}(\s*):", re.M)
+        field_line = re.compile(rf"^(\s*-?\s*name:\s*)([\"']?){re.escape(old)}\2(\s*)$", re.M)
+
+        def rewrite(path: str, text: str) -> str:
+            raw, _body, body_line = frontmatter.split(text)
+            if raw is None:
+                return text
+            lines = text.split("\n")
+            head, rest = "\n".join(lines[: body_line - 1]), "\n".join(lines[body_line - 1 :])
+            if path == type_path:
+                head = field_line.sub(lambda m: f"{m.group(1)}{new}{m.group(3)}", head, count=1)
+            elif not re.search(rf"^{re.escape(new)}\s*:", head, re.M):
+                head = key.sub(lambda m: f"{new}{m.group(1)}:", head, count=1)
+            return head + "\n" + rest
+
+        revision = self.wiki.storage.rewrite(
+            [type_path, *(names.to_path(r) for r in records)],
+            rewrite,
+            author=author,
+            message=f"Rename the field {old} of {record_type.title} to {new} "
+            f"(and in its {len(records)} records)",
+            base_revision=base_revision,
+        )
+        self.wiki._committed()
+        return revision
 
     def references(self, name: str) -> dict[str, dict[str, str]]:
         """The records whose page reference fields name page `name` (fully, or within the

@@ -32,7 +32,7 @@ KINDS = (
     "language",
 )
 _ID = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
-_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 # keys every page may have; a type's fields come after them in a record
 COMMON_KEYS = ("type", "title", "lang", "tags", "translation_of")
 
@@ -119,7 +119,7 @@ def _parse_field(raw: Any) -> Field:
     if not isinstance(raw, dict):
         raise TypeError_("a field is a mapping with at least a name")
     name = str(raw.get("name") or "").strip()
-    if not _FIELD.match(name):
+    if not FIELD_NAME.match(name):
         raise TypeError_(f"'{name}' is not a field name (lower-case letters, digits, _)")
     kind = str(raw.get("kind") or "text").strip()
     if kind not in KINDS:

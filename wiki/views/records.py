@@ -17,16 +17,19 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_login import current_user
 from markupsafe import Markup
 
 from ..access.auth import READ
 from ..access.auth import WRITE
+from ..access.auth import current_author
 from ..access.auth import read_filter
 from ..access.auth import require
 from ..app import services
 from ..errors import InvalidContent
 from ..errors import InvalidPageName
 from ..errors import PageNotFound
+from ..errors import PermissionDenied
 from ..errors import WikiError
 from ..pages import names
 from ..records.service import run_query
@@ -142,12 +145,19 @@ def collection(type_id: str):
         sort=sort,
         rows=shown,
         total=len(rows),
+        # only administrators see the field renaming form (and its count of every record)
+        total_all=len(services().records.rows(record_type)) if _is_admin() else 0,
+        head=get_wiki().head() or "",
         page=page,
         pages=pages,
         choices=choices,
         incomplete=request.args.get("incomplete") == "1",
         link_for=functools.partial(_link, record_type.id),
     )
+
+
+def _is_admin() -> bool:
+    return bool(current_user.is_authenticated and current_user.role == "admin")
 
 
 def _link(type_id: str, **changes) -> str:
@@ -363,6 +373,31 @@ def record_form_data() -> dict:
 
 def _title(meta: dict, name: str) -> str:
     return str(meta.get("title") or "").strip() or names.leaf(name)
+
+
+@bp.post("/-/types/<type_id>/rename-field")
+def rename_field(type_id: str):
+    """An administrator renames a field of a type and its key in every record, one commit."""
+    record_type = _type(type_id)
+    require(WRITE, record_type.page)
+    if not _is_admin():
+        raise PermissionDenied("Only administrators rename the fields of a type.")
+    old = request.form.get("field", "")
+    new = request.form.get("new_name", "").strip()
+    try:
+        revision = services().records.rename_field(
+            record_type,
+            old,
+            new,
+            author=current_author(),
+            base_revision=request.form.get("base_revision") or None,
+        )
+    except InvalidContent as problem:
+        flash(problem.message, "error")
+        return redirect(url_for("records.collection", type_id=type_id)), 303
+    if revision is not None:
+        flash(f"Renamed the field {old} to {new} in the type and its records.", "success")
+    return redirect(url_for("records.collection", type_id=type_id))
 
 
 @bp.get("/-/api/v1/types")
