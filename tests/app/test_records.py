@@ -329,3 +329,16 @@ def test_an_administrator_renames_a_field_in_the_type_and_every_record_at_once(r
         .get_json()["records"]
     )
     assert {r["title"] for r in rows} == {"Voucher scheme", "Closed practice"}
+
+
+def test_new_record_from_the_folder_the_user_is_in(records_app):
+    client = client_as(records_app, "editor")
+    page = client.get("/WG4/Closed%20practice").get_data(as_text=True)
+    assert 'href="/-/new-record?folder=WG4"' in page
+    form = client.get("/-/new-record?folder=WG4").get_data(as_text=True)
+    assert 'value="WG4"' in form and '<option value="swot"' in form
+    r = client.get("/-/new-record?type=swot&title=Hungary+SWOT&folder=WG4")
+    assert r.headers["Location"] == "/-/edit/WG4/Hungary%20SWOT?type=swot"
+    text = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "## Strengths" in text and "type: swot" in text
+    assert client_as(records_app, None).get("/-/new-record").status_code in (302, 401, 403)

@@ -195,6 +195,21 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
+@bp.get("/-/new-record")
+def new_any():
+    """New → a record of any type: its title, its type, the folder (the one the user was
+    in, else the type's own)."""
+    require(WRITE)
+    if request.args.get("title", "").strip() and request.args.get("type"):
+        return new_record(request.args["type"])  # the form below, sent
+    return render_template(
+        "records/new.html",
+        types=sorted(_visible_types().values(), key=lambda t: t.title.casefold()),
+        folder=request.args.get("folder", "").strip().strip("/"),
+        chosen=request.args.get("type", ""),
+    )
+
+
 @bp.get("/-/types/<type_id>/new")
 def new_record(type_id: str):
     """Ask for a title (the form on the collection), then open the editor with the type's
@@ -203,7 +218,7 @@ def new_record(type_id: str):
     title = " ".join(request.args.get("title", "").split())
     folder = request.args.get("folder", "").strip().strip("/") or record_type.folder
     if not title:
-        return redirect(url_for("records.collection", type_id=type_id))
+        return redirect(url_for("records.new_any", type=type_id, folder=folder))
     name = f"{folder}/{title}" if folder else title
     try:
         name = names.normalize(name)
