@@ -26,12 +26,12 @@ from ..model import Revision
 from ..search import SearchIndex
 from . import frontmatter
 from . import names
-from . import rewrite
 from .catalog import Catalog
 from .catalog import empty_state
 from .indexsync import IndexSync
 from .linkindex import LinkIndex
 from .links import Backlinks
+from .renames import Renames
 from .render import Rendered
 from .render import Renderer
 from .rendercache import RenderCache
@@ -70,7 +70,7 @@ class SaveResult:
         return self.revision.merged_with if self.revision else ()
 
 
-class Wiki(Catalog, Backlinks, IndexSync):
+class Wiki(Catalog, Backlinks, IndexSync, Renames):
     """Pages by name over a git content repository. What exists (Catalog), backlinks
     (Backlinks) and the search index (IndexSync) are parts of it in their own modules."""
 
@@ -338,85 +338,6 @@ class Wiki(Catalog, Backlinks, IndexSync):
         )
         self._committed()
         return SaveResult(rev, name)
-
-    def rename_page(
-        self,
-        name: str,
-        new_name: str,
-        *,
-        author: Author,
-        message: str = "",
-        base_revision: str | None = None,
-        rewrite_links: bool = False,
-        writable=None,
-    ) -> str:
-        """Rename a page in one commit and return the new name (refused when it changed
-        after `base_revision`, the commit the user saw it at). With `rewrite_links`, the
-        links and page references to it (`links_to`) follow in the same commit, in the
-        pages `writable(name)` allows (all when None).
-
-        :raises PageNotFound, InvalidPageName, EditConflict:
-        """
-        name = names.normalize(name)
-        if not self.exists(name):
-            raise PageNotFound(f"There is no page called '{name}'.")
-        new_name = self.check_new_name(new_name, ignore=name)
-        if new_name == name:
-            raise InvalidPageName("The new name is the same as the old one.")
-        if self.exists(new_name) and new_name.casefold() != name.casefold():
-            raise InvalidPageName(f"A page called '{new_name}' exists already.")
-        linking = self.links_to(name, writable) if rewrite_links else {}
-        default = f"Rename {name} to {new_name}" + (
-            f" (and the links in {len(linking)} page{'s' if len(linking) != 1 else ''})"
-            if linking
-            else ""
-        )
-        self.storage.rename(
-            names.to_path(name),
-            names.to_path(new_name),
-            author=author,
-            message=message.strip() or default,
-            base_revision=base_revision or None,
-            rewrite=self._link_rewriter(name, new_name, linking),
-            rewrite_paths=[names.to_path(page) for page in linking],
-        )
-        self._committed()
-        return new_name
-
-    def links_to(self, name: str, writable=None) -> dict[str, dict[str, str]]:
-        """The pages (that `writable(page)` allows) whose links or page reference fields
-        point to `name`: page -> its page reference fields (field -> the folder their
-        values are relative to)."""
-        found: dict[str, dict[str, str]] = {page: {} for page in self.backlinks(name)}
-        for finder in self.reference_finders:
-            for page, fields in finder(name).items():
-                found.setdefault(page, {}).update(fields)
-        if writable is not None:
-            found = {page: fields for page, fields in found.items() if writable(page)}
-        return found
-
-    def count_links_to(self, name: str, writable=None) -> tuple[int, int]:
-        """(pages, links) a rename of `name` would rewrite (in the pages `writable` allows)."""
-        linking = self.links_to(name, writable)
-        exists = self.page_names().__contains__
-        links = 0
-        for page, fields in linking.items():
-            try:
-                text = self.storage.read(names.to_path(page))
-            except PageNotFound:
-                continue
-            links += rewrite.rewrite_links(text, page, name, name + "\0", exists, fields)[1]
-        return len(linking), links
-
-    def _link_rewriter(self, old: str, new: str, linking: dict[str, dict[str, str]]):
-        exists = self.page_names().__contains__  # as the links resolve before the move
-
-        def rewritten(path: str, text: str) -> str:
-            page = names.to_name(path)
-            # links resolve from where they were written (the moved page: its old place)
-            return rewrite.rewrite_links(text, page, old, new, exists, linking.get(page, {}))[0]
-
-        return rewritten
 
     def delete_page(
         self, name: str, *, author: Author, message: str = "", base_revision: str | None = None

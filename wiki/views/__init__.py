@@ -111,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from . import auth
     from . import errors
     from . import git
+    from . import overview
     from . import pages
     from . import records
     from . import site
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(git.bp)
     app.register_blueprint(records.bp)
+    app.register_blueprint(overview.bp)
     app.register_blueprint(pages.bp)  # last: its /<name> catches everything else
     errors.init_app(app)
 

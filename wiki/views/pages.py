@@ -11,7 +11,6 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import session
-from flask import url_for
 from flask_login import current_user
 
 from ..access.auth import READ
@@ -377,89 +376,6 @@ def _writable_page(name: str) -> str:
     return name
 
 
-@bp.route("/-/rename/<path:name>", methods=["GET", "POST"])
-def rename(name: str):
-    wiki = get_wiki()
-    name = _writable_page(name)
-    if request.method == "GET":
-        return _rename_form(name, name, wiki.head() or "")
-    new_name = request.form.get("new_name", "")
-    base = request.form.get("base_revision", "")
-    try:
-        if not can(WRITE, names.normalize(new_name)):
-            flash(_no_write_message(names.normalize(new_name)), "error")
-            return _rename_form(name, new_name, base, status=403)
-        new_name = wiki.rename_page(
-            name,
-            new_name,
-            author=current_author(),
-            message=request.form.get("message", ""),
-            base_revision=base or None,
-            rewrite_links=request.form.get("rewrite_links") == "1",
-            writable=lambda page: can(WRITE, page),  # never a page the user may not change
-        )
-    except InvalidPageName as problem:
-        flash(problem.message, "error")
-        return _rename_form(name, new_name, base, status=400)
-    except EditConflict as conflict:
-        flash(_changed_meanwhile(conflict), "error")
-        return _rename_form(
-            name, new_name, conflict.current_revision or "", status=409, changed_from=base
-        )
-    flash(f"Renamed to '{new_name}'. The old address leads here.", "success")
-    return redirect(page_url(new_name))
-
-
-def _rename_form(name, new_name, base, *, status=200, changed_from=None):
-    pages, links = get_wiki().count_links_to(name, lambda page: can(WRITE, page))
-    return render_template(
-        "pages/rename.html",
-        name=name,
-        new_name=new_name,
-        base_revision=base,
-        changed_from=changed_from,
-        breadcrumbs=_breadcrumbs(name),
-        linking_pages=pages,
-        linking_links=links,
-    ), status
-
-
-def _changed_meanwhile(conflict: EditConflict) -> str:
-    who = ", ".join(conflict.authors) or "Someone"
-    return f"{who} changed this page after you opened this form. {conflict.message}"
-
-
-@bp.route("/-/delete/<path:name>", methods=["GET", "POST"])
-def delete(name: str):
-    wiki = get_wiki()
-    name = _writable_page(name)
-    if request.method == "GET":
-        return _delete_form(name, wiki.head() or "")
-    base = request.form.get("base_revision", "")
-    try:
-        wiki.delete_page(
-            name,
-            author=current_author(),
-            message=request.form.get("message", ""),
-            base_revision=base or None,
-        )
-    except EditConflict as conflict:
-        flash(_changed_meanwhile(conflict), "error")
-        return _delete_form(name, conflict.current_revision or "", status=409, changed_from=base)
-    flash(f"Deleted '{name}'. Its history keeps every revision; restore it from there.", "success")
-    return redirect(url_for("pages.history", name=name))
-
-
-def _delete_form(name, base, *, status=200, changed_from=None):
-    return render_template(
-        "pages/delete.html",
-        name=name,
-        base_revision=base,
-        changed_from=changed_from,
-        breadcrumbs=_breadcrumbs(name),
-    ), status
-
-
 @bp.get("/-/backlinks/<path:name>")
 def backlinks(name: str):
     name = _name(name)
@@ -473,3 +389,11 @@ def backlinks(name: str):
         pages=readable(wiki.backlinks(name)),
         breadcrumbs=_breadcrumbs(name),
     )
+
+
+# renaming and deleting live in views/moves.py, on this blueprint
+from .moves import delete  # noqa: E402
+from .moves import rename  # noqa: E402
+
+bp.add_url_rule("/-/rename/<path:name>", view_func=rename, methods=["GET", "POST"])
+bp.add_url_rule("/-/delete/<path:name>", view_func=delete, methods=["GET", "POST"])
