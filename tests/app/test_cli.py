@@ -124,6 +124,7 @@ def test_init_sets_up_the_starter_spaces_once(env):
     listing = runner.invoke(main, ["space", "list"]).output
     assert "Public\tread=anonymous\twrite=editors" in listing
     assert "WG4\tread=registered\twrite=members" in listing
+    assert "Types\tread=anonymous\twrite=members" in listing  # only administrators edit types
     runner.invoke(main, ["space", "delete", "WG6"])
     again = runner.invoke(main, ["init"])
     assert "Set up" not in again.output

@@ -342,3 +342,13 @@ def test_new_record_from_the_folder_the_user_is_in(records_app):
     text = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "## Strengths" in text and "type: swot" in text
     assert client_as(records_app, None).get("/-/new-record").status_code in (302, 401, 403)
+
+
+def test_a_query_block_is_read_as_safely_as_front_matter(records_app):
+    editor = client_as(records_app, "editor")
+    bomb = "```query\ntype: &a [x, x, x]\nb: [*a, *a, *a]\n```"
+    _edit(editor, "Bomb", f"# Bomb\n\n{bomb}\n")
+    page = editor.get("/Bomb")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "The query could not be read" in body
+    assert "anchors and aliases" in body
