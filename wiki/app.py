@@ -179,7 +179,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> WikiApp:
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
-    # a request body larger than a page plus its form fields is refused with 413
+    # a request body larger than a page plus its form fields is refused with 413 (the
+    # files API raises the limit for its own requests to MAX_FILE_BYTES)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_PAGE_BYTES"] * 4 + (1 << 16)
     app.config["SESSION_COOKIE_NAME"] = "wiki_session"
     themes.init_app(app)

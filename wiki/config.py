@@ -57,8 +57,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_WINDOW": 300,
     # Failed log-ins allowed per client address (across accounts) within LOGIN_WINDOW.
     "LOGIN_ATTEMPTS_PER_ADDRESS": 100,
-    # Largest file other than a page (attachments) a push may add, in bytes.
-    "MAX_FILE_BYTES": 20 << 20,
+    # Largest file other than a page (attachments) an upload or a push may add, in bytes.
+    "MAX_FILE_BYTES": 50 << 20,
     # Largest push over HTTP, in bytes.
     "GIT_MAX_PUSH_BYTES": 256 << 20,
     # Largest total size of the objects one push brings, uncompressed, in bytes.

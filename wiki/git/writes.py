@@ -83,6 +83,19 @@ class Writes:
             rev = self._commit(head, {path: (BLOB_MODE, blob)}, author=author, message=message)
             return dataclasses.replace(rev, merged_with=merged_with) if merged_with else rev
 
+    def write_bytes(
+        self, path: str, data: bytes, *, author: Author, message: str
+    ) -> Revision | None:
+        """Store a file (an upload: the new version replaces the old) as one commit; None
+        when it is unchanged."""
+        check_path(path)
+        blob = self.objects.store(b"blob", data)
+        with self._write_lock():
+            head = self.head()
+            if head is not None and self.objects.blob(head, path) == blob:
+                return None
+            return self._commit(head, {path: (BLOB_MODE, blob)}, author=author, message=message)
+
     def rename(
         self,
         old: str,

@@ -339,6 +339,26 @@ class Wiki(Catalog, Backlinks, IndexSync, Renames):
         self._committed()
         return SaveResult(rev, name)
 
+    def save_file(self, path: str, data: bytes, *, author: Author, message: str = ""):
+        """Store a file beside the pages (a new version when it exists) in one commit."""
+        verb = "Replace" if self.storage.exists(path) else "Add"
+        rev = self.storage.write_bytes(
+            path, data, author=author, message=message.strip() or f"{verb} {path}"
+        )
+        if rev is not None:
+            self._committed()
+        return rev
+
+    def delete_file(self, path: str, *, author: Author, base_revision: str | None = None):
+        """Remove a file in one commit (it stays in history)."""
+        if path.endswith(names.SUFFIX) or not self.storage.exists(path):
+            raise PageNotFound(f"There is no file '{path}'.")
+        rev = self.storage.delete(
+            path, author=author, message=f"Delete {path}", base_revision=base_revision
+        )
+        self._committed()
+        return rev
+
     def delete_page(
         self, name: str, *, author: Author, message: str = "", base_revision: str | None = None
     ) -> Revision:

@@ -110,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from . import api
     from . import auth
     from . import errors
+    from . import files
     from . import git
     from . import overview
     from . import pages
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(git.bp)
     app.register_blueprint(records.bp)
+    app.register_blueprint(files.bp)
     app.register_blueprint(overview.bp)
     app.register_blueprint(pages.bp)  # last: its /<name> catches everything else
     errors.init_app(app)

@@ -34,6 +34,8 @@ from . import anoncache
 from . import get_wiki
 from . import page_number
 from . import page_url
+from .files import file_path
+from .files import serve as serve_file
 from .records import expand_queries
 
 bp = Blueprint("pages", __name__)
@@ -52,6 +54,9 @@ def home():
 @bp.get("/<path:name>")
 def view(name: str):
     wiki = get_wiki()
+    path = file_path(name)  # a file beside the pages (an image, a PDF) is served as is
+    if path is not None:
+        return serve_file(path)
     try:
         name = _name(name)
     except InvalidPageName:

@@ -1,0 +1,170 @@
+"""Files beside the pages: served with their space's rights, typed safely (nothing runs
+in the wiki's origin), old versions and history, and the files API."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.conftest import TEST_AUTHOR
+from tests.conftest import AuthActions
+from tests.conftest import make_app
+from wiki.git.storage import Storage
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+@pytest.fixture
+def files_app(tmp_path):
+    storage = Storage.init(tmp_path / "content")
+    storage.import_files(
+        {
+            "Home.md": b"# Home\n",
+            "WG4/Home.md": b"# WG4\n\n![logo](logo.png) and [the plan](plan.pdf).\n",
+            "WG4/logo.png": PNG,
+            "WG4/plan.pdf": b"%PDF-1.4\n% a tiny pdf\n",
+            "WG4/notes.txt": "Jegyzetek – notes\n".encode(),
+            "Public/evil.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "Public/fake.png": b"<html><script>alert(document.cookie)</script></html>",
+            "Public/page.html": b"<p>hi</p>",
+            "Private/secret.pdf": b"%PDF-1.4\nsecret\n",
+            "Private/Home.md": b"# Private\n",
+        },
+        author=TEST_AUTHOR,
+        message="seed",
+    )
+    # small enough that the test client keeps request bodies in memory
+    app = make_app(tmp_path, storage, MAX_FILE_BYTES=64 << 10)
+    app.services.spaces.create_space("Private", actor="t", read="members", write="members")
+    app.services.spaces.add_member("Private", "editor", actor="t")
+    TOKENS["app"] = app
+    yield app
+    storage.close()
+
+
+def as_user(app, user):
+    client = app.test_client()
+    if user:
+        AuthActions(client).login(user, PASSWORD)
+    return client
+
+
+TOKENS: dict = {}
+
+
+def basic(user="editor"):
+    """A personal token (scripts use tokens; a POST with a password also needs the CSRF
+    token, since browsers resend remembered passwords)."""
+    app = TOKENS["app"]
+    secret, _ = app.services.users.create_token(user, "test upload")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_images_pdfs_and_text_are_served_inline_with_their_type(files_app):
+    client = as_user(files_app, None)
+    r = client.get("/WG4/logo.png")
+    assert r.status_code == 200 and r.mimetype == "image/png" and r.data == PNG
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert "attachment" not in r.headers.get("Content-Disposition", "")
+    assert client.get("/WG4/plan.pdf").mimetype == "application/pdf"
+    text = client.get("/WG4/notes.txt")
+    assert text.mimetype == "text/plain" and "Jegyzetek" in text.get_data(as_text=True)
+    page = client.get("/WG4/Home").get_data(as_text=True)
+    assert 'src="logo.png"' in page  # relative: /WG4/logo.png, as in a clone
+
+
+@pytest.mark.parametrize("path", ["Public/evil.svg", "Public/fake.png", "Public/page.html"])
+def test_markup_is_never_shown_inline_and_runs_nothing(files_app, path):
+    r = as_user(files_app, None).get("/" + path)
+    assert r.status_code == 200
+    assert r.headers["Content-Disposition"].startswith("attachment")
+    assert "sandbox" in r.headers["Content-Security-Policy"]
+    assert r.mimetype != "image/png"  # HTML named .png is not sent as an image
+
+
+def test_a_file_of_a_space_the_reader_may_not_read_is_the_same_404_as_a_missing_one(files_app):
+    reader = as_user(files_app, "reader")
+    reader.get("/Home")  # (shows the welcome message once)
+    hidden = reader.get("/Private/secret.pdf")
+    missing = reader.get("/Private/nothing.pdf")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.get_data(as_text=True) == missing.get_data(as_text=True)
+    assert as_user(files_app, "editor").get("/Private/secret.pdf").status_code == 200
+    assert reader.get("/-/api/v1/files/Private/secret.pdf").status_code == 404
+
+
+def test_versions_history_etag_and_ranges(files_app):
+    client = as_user(files_app, "editor")
+    first = files_app.services.pages.head()
+    r = client.post(
+        "/-/api/v1/files/WG4/notes.txt",
+        headers=basic(),
+        data={"file": (io.BytesIO(b"second version\n"), "notes.txt")},
+    )
+    assert r.status_code == 200 and r.get_json()["changed"]
+    assert client.get("/WG4/notes.txt").data == b"second version\n"
+    assert "Jegyzetek" in client.get(f"/WG4/notes.txt?rev={first}").get_data(as_text=True)
+    history = client.get("/-/files/history/WG4/notes.txt").get_data(as_text=True)
+    assert history.count("<tr>") == 3 and f"rev={first}" in history  # header + 2 versions
+    etag = client.get("/WG4/logo.png").headers["ETag"]
+    assert client.get("/WG4/logo.png", headers={"If-None-Match": etag}).status_code == 304
+    part = client.get("/WG4/plan.pdf", headers={"Range": "bytes=0-3"})
+    assert part.status_code == 206 and part.data == b"%PDF"
+
+
+def test_the_files_api_uploads_reads_and_deletes_with_page_rights(files_app):
+    client = files_app.test_client()
+    r = client.post(
+        "/-/api/v1/files/WG4/chart.png",
+        headers=basic(),
+        data={"file": (io.BytesIO(PNG), "chart.png")},
+    )
+    assert r.status_code == 201 and r.get_json()["path"] == "WG4/chart.png"
+    assert client.get("/-/api/v1/files/WG4/chart.png", headers=basic()).data == PNG
+    big = io.BytesIO(b"x" * ((64 << 10) + 1))
+    r = client.post("/-/api/v1/files/WG4/big.bin", headers=basic(), data={"file": (big, "b")})
+    assert r.status_code == 413 and "64 KB" in r.get_json()["error"]
+    r = client.post(
+        "/-/api/v1/files/WG4/x.md", headers=basic(), data={"file": (io.BytesIO(b"# x"), "x.md")}
+    )
+    assert r.status_code == 400
+    r = client.post(
+        "/-/api/v1/files/Private/x.png",
+        headers=basic("editor2"),
+        data={"file": (io.BytesIO(PNG), "x.png")},
+    )
+    assert r.status_code in (403, 404)
+    assert (
+        client.post(
+            "/-/api/v1/files/WG4/y.png", data={"file": (io.BytesIO(PNG), "y.png")}
+        ).status_code
+        == 401
+    )
+    r = client.delete("/-/api/v1/files/WG4/chart.png", headers=basic())
+    assert r.status_code == 200 and r.get_json()["deleted"]
+    assert client.get("/WG4/chart.png").status_code == 404
+
+
+def test_an_upload_may_be_larger_than_a_page_form(tmp_path):
+    """The app refuses request bodies much larger than a page; the files API alone takes
+    up to MAX_FILE_BYTES."""
+    storage = Storage.init(tmp_path / "content")
+    storage.import_files({"Home.md": b"# Home\n"}, author=TEST_AUTHOR, message="seed")
+    app = make_app(tmp_path, storage, MAX_PAGE_BYTES=4096, MAX_FILE_BYTES=300 << 10)
+    TOKENS["app"] = app
+    data = PNG + b"\0" * (100 << 10)
+    client = app.test_client()
+    r = client.post(
+        "/-/api/v1/files/big.png", headers=basic(), data={"file": (io.BytesIO(data), "big.png")}
+    )
+    assert r.status_code == 201
+    assert client.get("/big.png").data == data
+    AuthActions(client).login("editor", PASSWORD)
+    form = AuthActions(client).post("/-/edit/Home", {"content": "x" * (100 << 10)})
+    assert form.status_code == 413
+    storage.close()

@@ -1,0 +1,1 @@
+"""Files beside the pages: serving them safely, uploads through the API."""

@@ -1,0 +1,127 @@
+"""Files of the repository served at their own paths (the read gate of their space, the
+same 404 as a missing file), old versions with `?rev=`, their history, and the files API
+(`/-/api/v1/files/<path>`: upload, read, delete)."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+from flask import render_template
+from flask import request
+from flask import send_file
+
+from ..access.auth import READ
+from ..access.auth import WRITE
+from ..access.auth import current_author
+from ..access.auth import require
+from ..errors import InvalidContent
+from ..errors import PageNotFound
+from ..files.serving import kind_of
+from ..pages import names
+from . import get_wiki
+
+bp = Blueprint("files", __name__)
+SANDBOX = "sandbox; default-src 'none'"  # a download opened anyway runs nothing
+INLINE = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'"
+
+
+def file_path(raw: str) -> str | None:
+    """The repository path of a non-page file a URL names, when it exists at HEAD."""
+    wiki = get_wiki()
+    try:
+        path = names.normalize(raw)
+    except Exception:
+        return None
+    if path.endswith(names.SUFFIX) or path not in wiki.state().files:
+        return None
+    return path
+
+
+def serve(path: str):
+    """A file's bytes (HEAD, or `?rev=`), typed and inline only when safe (files.serving)."""
+    require(READ, path)
+    wiki = get_wiki()
+    rev = request.args.get("rev") or None
+    head = wiki.head()
+    data = wiki.storage.read_bytes(path, rev)
+    mimetype, inline = kind_of(path, data)
+    tag = (rev or head or "") + ":" + path
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=mimetype,
+        as_attachment=not inline,
+        download_name=names.leaf(path),
+        conditional=True,
+        etag=wiki.storage.files_at(head).get(path, tag) if rev is None else tag,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-cache"  # rights may change: revalidate
+    if not inline:
+        response.headers["Content-Security-Policy"] = SANDBOX
+    elif mimetype != "application/pdf":
+        response.headers["Content-Security-Policy"] = INLINE
+    return response
+
+
+@bp.get("/-/files/history/<path:path>")
+def history(path: str):
+    try:
+        path = names.normalize(path)
+    except Exception:
+        raise PageNotFound("There is no such file.") from None
+    require(READ, path)
+    wiki = get_wiki()
+    revisions = wiki.storage.history(path, limit=200, upto=wiki.head())
+    if not revisions or path.endswith(names.SUFFIX):
+        raise PageNotFound(f"There is no history for '{path}'.")
+    return render_template(
+        "files/history.html", path=path, revisions=revisions, exists=path in wiki.state().files
+    )
+
+
+@bp.route("/-/api/v1/files/<path:path>", methods=["GET", "POST", "DELETE"])
+def api_file(path: str):
+    try:
+        path = names.normalize(path)
+    except Exception as problem:
+        raise InvalidContent(f"That is not a file name: {problem}") from None
+    if path.endswith(names.SUFFIX):
+        raise InvalidContent("A .md file is a page: use the pages API for it.")
+    if request.method == "GET":
+        if file_path(path) is None:
+            require(READ, path)
+            raise PageNotFound(f"There is no file '{path}'.")
+        return serve(path)
+    require(WRITE, path)
+    wiki = get_wiki()
+    if request.method == "DELETE":
+        rev = wiki.delete_file(
+            path, author=current_author(), base_revision=request.args.get("base_revision") or None
+        )
+        return jsonify(path=path, revision=rev.id, deleted=True)
+    # this request alone may carry a file (the app's limit is sized for pages)
+    request.max_content_length = current_app.config["MAX_FILE_BYTES"] + (1 << 16)
+    upload = request.files.get("file")
+    if upload is None:
+        raise InvalidContent('Send the file as multipart form data in the field "file".')
+    limit = current_app.config["MAX_FILE_BYTES"]
+    try:
+        data = upload.stream.read(limit + 1)
+    finally:
+        upload.close()  # a large upload was spooled to a temporary file
+    if len(data) > limit:
+        return jsonify(error=f"The file is larger than {_words(limit)}."), 413
+    existed = wiki.storage.exists(path)
+    rev = wiki.save_file(
+        path, data, author=current_author(), message=request.form.get("message", "")
+    )
+    return jsonify(path=path, revision=rev.id if rev else None, changed=rev is not None), (
+        200 if existed else 201
+    )
+
+
+def _words(size: int) -> str:
+    return f"{size / (1 << 20):.0f} MB" if size >= 1 << 20 else f"{size // 1024} KB"
