@@ -168,3 +168,34 @@ def test_an_upload_may_be_larger_than_a_page_form(tmp_path):
     form = AuthActions(client).post("/-/edit/Home", {"content": "x" * (100 << 10)})
     assert form.status_code == 413
     storage.close()
+
+
+def test_the_files_panel_lists_uploads_renames_and_deletes_beside_the_page(files_app):
+    editor = as_user(files_app, "editor")
+    page = editor.get("/WG4/Home").get_data(as_text=True)
+    panel = page[page.index('class="files-panel"') : page.index("</details>")]
+    assert "logo.png" in panel and "plan.pdf" in panel and "notes.txt" in panel
+    assert "secret.pdf" not in panel and "evil.svg" not in panel  # only this folder's files
+    actions = AuthActions(editor)
+    r = actions.post(
+        "/-/files/upload",
+        {"folder": "WG4", "next": "/WG4/Home", "file": (io.BytesIO(PNG), "photo.png")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 302 and r.headers["Location"] == "/WG4/Home"
+    assert editor.get("/WG4/photo.png").data == PNG
+    r = actions.post(
+        "/-/files/rename/WG4/photo.png", {"new_name": "team photo.png", "next": "/WG4/Home"}
+    )
+    assert r.status_code == 302 and editor.get("/WG4/team%20photo.png").status_code == 200
+    assert editor.get("/WG4/photo.png").status_code == 404
+    r = actions.post("/-/files/delete/WG4/team photo.png", {"next": "/WG4/Home"})
+    assert r.status_code == 302 and editor.get("/WG4/team%20photo.png").status_code == 404
+    history = editor.get("/-/files/history/WG4/team photo.png").get_data(as_text=True)
+    assert "Delete WG4/team photo.png" in history
+    # a reader sees the list, not the buttons, and cannot post them
+    reader = as_user(files_app, "reader")
+    listed = reader.get("/WG4/Home").get_data(as_text=True)
+    assert "logo.png" in listed and "Upload" not in listed
+    refused = AuthActions(reader).post("/-/files/delete/WG4/logo.png", {"next": "/"})
+    assert refused.status_code == 403 and editor.get("/WG4/logo.png").status_code == 200

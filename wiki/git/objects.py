@@ -82,6 +82,11 @@ class Objects:
             raise
         return sha
 
+    def size(self, sha: str) -> int:
+        """The size in bytes of an object (a file's blob)."""
+        with self._lock:
+            return self.repo.odb.info(bytes.fromhex(sha)).size
+
     def is_commit(self, sha: str) -> bool:
         with self._lock:
             try:

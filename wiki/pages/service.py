@@ -26,6 +26,7 @@ from ..model import Revision
 from ..search import SearchIndex
 from . import frontmatter
 from . import names
+from .attachments import Attachments
 from .catalog import Catalog
 from .catalog import empty_state
 from .indexsync import IndexSync
@@ -70,7 +71,7 @@ class SaveResult:
         return self.revision.merged_with if self.revision else ()
 
 
-class Wiki(Catalog, Backlinks, IndexSync, Renames):
+class Wiki(Catalog, Backlinks, IndexSync, Renames, Attachments):
     """Pages by name over a git content repository. What exists (Catalog), backlinks
     (Backlinks) and the search index (IndexSync) are parts of it in their own modules."""
 
@@ -338,26 +339,6 @@ class Wiki(Catalog, Backlinks, IndexSync, Renames):
         )
         self._committed()
         return SaveResult(rev, name)
-
-    def save_file(self, path: str, data: bytes, *, author: Author, message: str = ""):
-        """Store a file beside the pages (a new version when it exists) in one commit."""
-        verb = "Replace" if self.storage.exists(path) else "Add"
-        rev = self.storage.write_bytes(
-            path, data, author=author, message=message.strip() or f"{verb} {path}"
-        )
-        if rev is not None:
-            self._committed()
-        return rev
-
-    def delete_file(self, path: str, *, author: Author, base_revision: str | None = None):
-        """Remove a file in one commit (it stays in history)."""
-        if path.endswith(names.SUFFIX) or not self.storage.exists(path):
-            raise PageNotFound(f"There is no file '{path}'.")
-        rev = self.storage.delete(
-            path, author=author, message=f"Delete {path}", base_revision=base_revision
-        )
-        self._committed()
-        return rev
 
     def delete_page(
         self, name: str, *, author: Author, message: str = "", base_revision: str | None = None

@@ -8,7 +8,9 @@ import io
 
 from flask import Blueprint
 from flask import current_app
+from flask import flash
 from flask import jsonify
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import send_file
@@ -16,8 +18,10 @@ from flask import send_file
 from ..access.auth import READ
 from ..access.auth import WRITE
 from ..access.auth import current_author
+from ..access.auth import is_safe_next
 from ..access.auth import require
 from ..errors import InvalidContent
+from ..errors import InvalidPageName
 from ..errors import PageNotFound
 from ..files.serving import kind_of
 from ..pages import names
@@ -80,6 +84,80 @@ def history(path: str):
     return render_template(
         "files/history.html", path=path, revisions=revisions, exists=path in wiki.state().files
     )
+
+
+@bp.post("/-/files/upload")
+def upload_form():
+    """The Files panel's upload: one or more files into a folder (a new version when the
+    name exists), one commit each, then back to the page."""
+    folder = request.form.get("folder", "").strip().strip("/")
+    back = request.form.get("next") or "/"
+    request.max_content_length = current_app.config["MAX_FILE_BYTES"] + (1 << 16)
+    uploads = [f for f in request.files.getlist("file") if f.filename]
+    wiki = get_wiki()
+    try:
+        for upload in uploads:
+            name = upload.filename.replace("\\", "/").rpartition("/")[2].strip()
+            path = names.normalize(f"{folder}/{name}" if folder else name)
+            if path.endswith(names.SUFFIX):
+                raise InvalidContent(f"'{name}' is a page file: write pages in the editor.")
+            require(WRITE, path)
+            data = upload.stream.read(current_app.config["MAX_FILE_BYTES"] + 1)
+            if len(data) > current_app.config["MAX_FILE_BYTES"]:
+                raise InvalidContent(
+                    f"'{name}' is larger than {_words(current_app.config['MAX_FILE_BYTES'])}."
+                )
+            wiki.save_file(path, data, author=current_author())
+    except (InvalidContent, InvalidPageName) as problem:
+        flash(problem.message, "error")
+        return redirect(_local(back))
+    finally:
+        for upload in uploads:
+            upload.close()
+    if uploads:
+        flash(f"Uploaded {len(uploads)} file{'s' if len(uploads) != 1 else ''}.", "success")
+    return redirect(_local(back))
+
+
+@bp.post("/-/files/delete/<path:path>")
+def delete_form(path: str):
+    path = names.normalize(path)
+    require(WRITE, path)
+    get_wiki().delete_file(
+        path, author=current_author(), base_revision=request.form.get("base_revision") or None
+    )
+    flash(f"Deleted {names.leaf(path)} (it stays in the history).", "success")
+    return redirect(_local(request.form.get("next") or "/"))
+
+
+@bp.post("/-/files/rename/<path:path>")
+def rename_form(path: str):
+    path = names.normalize(path)
+    require(WRITE, path)
+    folder = names.folder(path)
+    new_leaf = request.form.get("new_name", "").strip()
+    try:
+        new = names.normalize(f"{folder}/{new_leaf}" if folder else new_leaf)
+        if new.endswith(names.SUFFIX) or get_wiki().storage.exists(new):
+            raise InvalidContent(f"'{new_leaf}' cannot be used: it is a page name or exists.")
+        require(WRITE, new)
+        get_wiki().storage.rename(
+            path,
+            new,
+            author=current_author(),
+            message=f"Rename {path} to {new}",
+            base_revision=request.form.get("base_revision") or None,
+        )
+        get_wiki()._committed()
+    except (InvalidContent, InvalidPageName) as problem:
+        flash(problem.message, "error")
+    else:
+        flash(f"Renamed to {names.leaf(new)}.", "success")
+    return redirect(_local(request.form.get("next") or "/"))
+
+
+def _local(target: str) -> str:
+    return target if is_safe_next(target) else "/"
 
 
 @bp.route("/-/api/v1/files/<path:path>", methods=["GET", "POST", "DELETE"])

@@ -108,6 +108,7 @@ def _view(wiki, name: str):
         panel=panel,
         record=record,
         body_html=expand_queries(page.rendered.html),
+        files=wiki.files_in(names.folder(name), page.revision) if page.is_current else [],
     )
 
 
