@@ -199,3 +199,12 @@ def test_the_files_panel_lists_uploads_renames_and_deletes_beside_the_page(files
     assert "logo.png" in listed and "Upload" not in listed
     refused = AuthActions(reader).post("/-/files/delete/WG4/logo.png", {"next": "/"})
     assert refused.status_code == 403 and editor.get("/WG4/logo.png").status_code == 200
+
+
+def test_the_library_lists_the_files_each_reader_may_read(files_app):
+    editor = as_user(files_app, "editor").get("/-/library").get_data(as_text=True)
+    assert "secret.pdf" in editor and "logo.png" in editor and "Home.md" not in editor
+    reader = as_user(files_app, "reader").get("/-/library").get_data(as_text=True)
+    assert "secret.pdf" not in reader and "plan.pdf" in reader
+    pdfs = as_user(files_app, "editor").get("/-/library?type=pdf&space=WG4").get_data(as_text=True)
+    assert "plan.pdf" in pdfs and "secret.pdf" not in pdfs and "logo.png" not in pdfs

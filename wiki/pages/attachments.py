@@ -37,6 +37,16 @@ class Attachments:
         ]
         return sorted(found, key=lambda f: f.path.casefold())
 
+    def all_files(self, visible=None) -> list[FileInfo]:
+        """Every file that is not a page at HEAD (that `visible(path)` allows)."""
+        head = self.head()
+        return [
+            FileInfo(path, self.storage.objects.size(sha), self.storage.last_change(path))
+            for entries in self._files_by_folder(head).values()
+            for path, sha in entries
+            if visible is None or visible(path)
+        ]
+
     def _files_by_folder(self, head: str | None) -> dict[str, list[tuple[str, str]]]:
         """Every file that is not a page, by folder: read once per commit (a page view
         asks for its folder's files; the 40,000 paths of a large wiki are not scanned

@@ -19,6 +19,7 @@ from ..access.auth import READ
 from ..access.auth import WRITE
 from ..access.auth import current_author
 from ..access.auth import is_safe_next
+from ..access.auth import read_filter
 from ..access.auth import require
 from ..errors import InvalidContent
 from ..errors import InvalidPageName
@@ -68,6 +69,44 @@ def serve(path: str):
     elif mimetype != "application/pdf":
         response.headers["Content-Security-Policy"] = INLINE
     return response
+
+
+@bp.get("/-/library")
+def library():
+    """The document library: every file the reader may read, filtered by space, type and
+    year, sorted by name, date or size."""
+    files = get_wiki().all_files(read_filter())
+    space = request.args.get("space", "")
+    kind = request.args.get("type", "").lower()
+    year = request.args.get("year", "")
+
+    def ext(f) -> str:
+        return f.name.rpartition(".")[2].lower() if "." in f.name else ""
+
+    spaces = sorted({f.path.split("/", 1)[0] for f in files if "/" in f.path}, key=str.casefold)
+    kinds = sorted({ext(f) for f in files if ext(f)})
+    years = sorted({str(f.last_change.date.year) for f in files if f.last_change}, reverse=True)
+    if space:
+        files = [f for f in files if f.path.split("/", 1)[0] == space and "/" in f.path]
+    if kind:
+        files = [f for f in files if ext(f) == kind]
+    if year:
+        files = [f for f in files if f.last_change and str(f.last_change.date.year) == year]
+    sort = request.args.get("sort", "name")
+    keys = {
+        "name": lambda f: f.name.casefold(),
+        "date": lambda f: f.last_change.date.timestamp() if f.last_change else 0,
+        "size": lambda f: f.size,
+    }
+    files.sort(key=keys.get(sort, keys["name"]), reverse=sort in ("date", "size"))
+    return render_template(
+        "files/library.html",
+        files=files,
+        spaces=spaces,
+        kinds=kinds,
+        years=years,
+        chosen={"space": space, "type": kind, "year": year, "sort": sort},
+    )
 
 
 @bp.get("/-/files/history/<path:path>")
