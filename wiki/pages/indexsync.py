@@ -14,6 +14,8 @@ import logging
 from datetime import UTC
 from datetime import datetime
 
+from ..files.extract import extractable
+from ..files.extract import text_of
 from ..locks import exclusive
 from ..search import PageDoc
 from ..search import Results
@@ -79,7 +81,9 @@ class IndexSync:
         forks that many indexing processes (the command line only)."""
         assert self.index is not None
         head = self.storage.head()
-        paths = sorted(p for p in self.storage.files_at(head) if names.is_page_path(p))
+        paths = sorted(
+            p for p in self.storage.files_at(head) if names.is_page_path(p) or extractable(p)
+        )
         return self.index.rebuild(
             head, paths, functools.partial(self.load_documents, at=head), progress, packing, procs
         )
@@ -125,6 +129,9 @@ class IndexSync:
         at = self.storage.head() if at is None else at
         files = self.storage.files_at(at)
         for path in paths:
+            if path in files and not path.endswith(names.SUFFIX) and extractable(path):
+                yield self._file_document(path, files[path], at)
+                continue
             if not names.is_page_path(path) or path not in files:
                 continue
             name = names.to_name(path)
@@ -141,3 +148,30 @@ class IndexSync:
                 modified=last.date if last else datetime.now(UTC),
                 language=str(rendered.meta.get("lang") or ""),
             )
+
+    def _file_document(self, path: str, blob: str, at: str | None) -> PageDoc:
+        """A file (PDF, DOCX, ...) as a search document: its name, and its words when they
+        can be read (in a limited child process: wiki/files/extract.py)."""
+        data = self.storage.objects.read(bytes.fromhex(blob))
+        text = text_of(path, data)
+        last = self.storage.last_change(path, upto=at)
+        kind = path.rpartition(".")[2].upper()
+        size = (
+            f"{len(data) / (1 << 20):.1f} MB"
+            if len(data) >= 1 << 20
+            else (f"{max(1, len(data) // 1024)} KB")
+        )
+        return PageDoc(
+            name=path,
+            title=names.leaf(path),
+            text=text or "",
+            headings=[],
+            meta={
+                "type": "file",
+                "file": f"{kind} · {size}",
+                **({} if text is not None else {"unreadable": 1}),
+            },
+            author=last.author.name if last else "",
+            modified=last.date if last else datetime.now(UTC),
+            language="",
+        )

@@ -230,9 +230,8 @@ class SearchIndex(Searching):
             try:
                 found = {doc.name: doc for doc in load(paths)}
                 for path in paths:
-                    name = path[:-3] if path.endswith(".md") else None
-                    if name is None:
-                        continue
+                    # a page is indexed by its name, a file (PDF, ...) by its path
+                    name = path[:-3] if path.endswith(".md") else path
                     doc = found.get(name)
                     if doc is None:
                         writer.delete_by_term("name", name)

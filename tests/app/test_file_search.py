@@ -1,0 +1,111 @@
+"""Words inside files find them: PDF and DOCX text is indexed (read in a limited child
+process), labelled with the kind and size, and only for readers of the file's space."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.conftest import TEST_AUTHOR
+from tests.conftest import AuthActions
+from tests.conftest import make_app
+from wiki.files.extract import text_of
+from wiki.git.storage import Storage
+
+
+def pdf_with(words: str) -> bytes:
+    """A one-page PDF whose text is `words` (ASCII), written by hand."""
+    stream = f"BT /F1 18 Tf 72 720 Td ({words}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
+    return out.getvalue()
+
+
+def docx_with(*paragraphs: str) -> bytes:
+    from docx import Document
+
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_text_is_read_from_pdf_and_docx_and_a_broken_file_gives_none():
+    assert "zygomorphic" in text_of("a.pdf", pdf_with("a zygomorphic cluster fund"))
+    text = text_of("b.docx", docx_with("Kunststoffcluster Niederösterreich", "συστάδες"))
+    assert "Kunststoffcluster" in text and "συστάδες" in text
+    assert text_of("c.pdf", b"%PDF-1.4 not really a pdf") in (None, "")
+
+
+@pytest.fixture
+def app_with_files(tmp_path):
+    storage = Storage.init(tmp_path / "content")
+    storage.import_files(
+        {
+            "Home.md": b"# Home\n",
+            "WG4/plan.pdf": pdf_with("zygomorphic guarantee scheme"),
+            "Private/minutes.docx": docx_with("quarantined minutes of the board"),
+        },
+        author=TEST_AUTHOR,
+        message="seed",
+    )
+    app = make_app(tmp_path, storage)
+    app.services.spaces.create_space("Private", actor="t", read="members", write="members")
+    app.services.spaces.add_member("Private", "editor", actor="t")
+    yield app
+    storage.close()
+
+
+def test_a_word_inside_a_file_finds_it_labelled_and_only_for_its_readers(app_with_files):
+    editor = app_with_files.test_client()
+    AuthActions(editor).login("editor", PASSWORD)
+    found = editor.get("/-/api/v1/search?q=zygomorphic").get_json()
+    assert [r["name"] for r in found["results"]] == ["WG4/plan.pdf"]
+    assert found["results"][0]["meta"]["file"].startswith("PDF · ")
+    page = editor.get("/-/search?q=zygomorphic").get_data(as_text=True)
+    assert 'href="/WG4/plan.pdf"' in page and "PDF · " in page
+    assert [
+        r["name"] for r in editor.get("/-/api/v1/search?q=quarantined").get_json()["results"]
+    ] == ["Private/minutes.docx"]
+    reader = app_with_files.test_client()
+    AuthActions(reader).login("reader", PASSWORD)
+    assert reader.get("/-/api/v1/search?q=quarantined").get_json()["total"] == 0
+
+
+def test_an_uploaded_file_is_found_by_its_words_and_forgotten_when_deleted(app_with_files):
+    client = app_with_files.test_client()
+    secret, _ = app_with_files.services.users.create_token("editor", "t")
+    auth = {"Authorization": f"Bearer {secret}"}
+    r = client.post(
+        "/-/api/v1/files/WG4/study.docx",
+        headers=auth,
+        data={"file": (io.BytesIO(docx_with("the xylophonic benchmark")), "study.docx")},
+    )
+    assert r.status_code == 201
+    hits = client.get("/-/api/v1/search?q=xylophonic", headers=auth).get_json()["results"]
+    assert [h["name"] for h in hits] == ["WG4/study.docx"]
+    client.delete("/-/api/v1/files/WG4/study.docx", headers=auth)
+    assert client.get("/-/api/v1/search?q=xylophonic", headers=auth).get_json()["total"] == 0
