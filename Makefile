@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint bench bench-search bench-records venv clean
+.PHONY: run test test-fast lint bench bench-search bench-records bench-files venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ bench-search: $(VENV)/.installed
 
 bench-records: $(VENV)/.installed
 	$(BIN)/python bench/records.py
+
+bench-files: $(VENV)/.installed
+	$(BIN)/python bench/files.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

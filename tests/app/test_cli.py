@@ -188,3 +188,17 @@ def test_init_rebuilds_an_index_left_from_another_repository(env, monkeypatch):
     assert f"Search index: {STARTER_PAGES} pages" in result.output, result.output
     again = runner.invoke(main, ["init"])
     assert "Search index" not in again.output  # in step: nothing to do
+
+
+def test_reindex_names_the_files_whose_text_could_not_be_read(env, tmp_path):
+    source = tmp_path / "source"
+    (source / "WG4").mkdir(parents=True)
+    (source / "Home.md").write_text("# Home\n")
+    (source / "WG4" / "broken.pdf").write_bytes(b"%PDF-1.4 this is not a pdf at all")
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", "--source", str(source)]).exit_code == 0
+    result = runner.invoke(main, ["reindex", "--no-history"])
+    assert result.exit_code == 0
+    assert "Could not read the text of 1 file(s), found by name only: WG4/broken.pdf" in (
+        result.output
+    )

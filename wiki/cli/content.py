@@ -230,6 +230,14 @@ def _rebuild_search(wiki, jobs: int | None = None) -> None:
         count = wiki.rebuild_index(_progress(index_bar), packing, procs=jobs or _cores())
         if len(bars) > 1:
             bars[-1].render_finish()
+    if wiki.unreadable_files:
+        listed = ", ".join(sorted(wiki.unreadable_files)[:20])
+        more = len(wiki.unreadable_files) - 20
+        click.echo(
+            f"Could not read the text of {len(wiki.unreadable_files)} file(s), found by name "
+            f"only: {listed}" + (f" and {more} more" if more > 0 else ""),
+            err=True,
+        )
     size = wiki.index.size_bytes() / (1 << 20)
     click.echo(
         f"Search index: {count} pages in {time.perf_counter() - started:.1f} s ({size:.1f} MiB)."

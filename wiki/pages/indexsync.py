@@ -154,6 +154,10 @@ class IndexSync:
         can be read (in a limited child process: wiki/files/extract.py)."""
         data = self.storage.objects.read(bytes.fromhex(blob))
         text = text_of(path, data)
+        if text is None:
+            self.unreadable_files.add(path)  # `wiki reindex` names them
+        else:
+            self.unreadable_files.discard(path)
         last = self.storage.last_change(path, upto=at)
         kind = path.rpartition(".")[2].upper()
         size = (

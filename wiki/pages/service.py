@@ -109,6 +109,7 @@ class Wiki(Catalog, Backlinks, IndexSync, Renames, Attachments):
         self.render_store = render_store
         self.index = index
         self._rebuild_thread: threading.Thread | None = None
+        self.unreadable_files: set[str] = set()  # files whose text could not be read
         self._links_thread: threading.Thread | None = None
         self.max_page_bytes = max_page_bytes
         self._lock = threading.Lock()
