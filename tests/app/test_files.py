@@ -208,3 +208,8 @@ def test_the_library_lists_the_files_each_reader_may_read(files_app):
     assert "secret.pdf" not in reader and "plan.pdf" in reader
     pdfs = as_user(files_app, "editor").get("/-/library?type=pdf&space=WG4").get_data(as_text=True)
     assert "plan.pdf" in pdfs and "secret.pdf" not in pdfs and "logo.png" not in pdfs
+
+
+def test_images_on_pages_get_their_width_and_height(files_app):
+    html = as_user(files_app, None).get("/WG4/Home").get_data(as_text=True)
+    assert '<img src="logo.png" width="1" height="1"' in html

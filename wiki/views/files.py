@@ -4,7 +4,11 @@ same 404 as a missing file), old versions with `?rev=`, their history, and the f
 
 from __future__ import annotations
 
+import html as htmllib
 import io
+import posixpath
+import re
+from urllib.parse import unquote
 
 from flask import Blueprint
 from flask import current_app
@@ -14,6 +18,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import send_file
+from markupsafe import Markup
 
 from ..access.auth import READ
 from ..access.auth import WRITE
@@ -24,6 +29,8 @@ from ..access.auth import require
 from ..errors import InvalidContent
 from ..errors import InvalidPageName
 from ..errors import PageNotFound
+from ..files.images import HEADER_BYTES
+from ..files.images import dimensions
 from ..files.serving import kind_of
 from ..pages import names
 from . import get_wiki
@@ -242,3 +249,40 @@ def api_file(path: str):
 
 def _words(size: int) -> str:
     return f"{size / (1 << 20):.0f} MB" if size >= 1 << 20 else f"{size // 1024} KB"
+
+
+_IMG = re.compile(r'<img src="(?P<src>[^"]+)"(?P<rest>[^>]*)>')
+_SIZES: dict[str, tuple[int, int] | None] = {}  # blob sha -> its image size (never changes)
+
+
+def with_image_sizes(html: Markup, page: str) -> Markup:
+    """A page's HTML with the width and height of each of its images from the repository,
+    so that the page does not jump while they load."""
+    if "<img " not in html:
+        return html
+    wiki = get_wiki()
+    files = wiki.storage.files_at(wiki.head())
+    folder = names.folder(page)
+
+    def sized(match: re.Match) -> str:
+        src, rest = match.group("src"), match.group("rest")
+        if " width=" in rest or "://" in src or src.startswith(("data:", "#")):
+            return match.group(0)
+        raw = unquote(htmllib.unescape(src).split("?", 1)[0].split("#", 1)[0])
+        path = posixpath.normpath(
+            raw.lstrip("/") if raw.startswith("/") else posixpath.join(folder, raw)
+        )
+        sha = files.get(path)
+        if sha is None:
+            return match.group(0)
+        if sha not in _SIZES:
+            if len(_SIZES) > 4096:
+                _SIZES.clear()
+            head = wiki.storage.objects.read(bytes.fromhex(sha))[:HEADER_BYTES]
+            _SIZES[sha] = dimensions(head)
+        size = _SIZES[sha]
+        if size is None:
+            return match.group(0)
+        return f'<img src="{src}" width="{size[0]}" height="{size[1]}"{rest}>'
+
+    return Markup(_IMG.sub(sized, str(html)))

@@ -36,6 +36,7 @@ from . import page_number
 from . import page_url
 from .files import file_path
 from .files import serve as serve_file
+from .files import with_image_sizes
 from .records import expand_queries
 
 bp = Blueprint("pages", __name__)
@@ -107,7 +108,7 @@ def _view(wiki, name: str):
         space=space,
         panel=panel,
         record=record,
-        body_html=expand_queries(page.rendered.html),
+        body_html=with_image_sizes(expand_queries(page.rendered.html), name),
         files=wiki.files_in(names.folder(name), page.revision) if page.is_current else [],
     )
 
