@@ -72,3 +72,29 @@ def test_dropped_pasted_and_chosen_files_are_committed_and_linked(free_page, tmp
     assert image.evaluate("img => img.naturalWidth") == 1  # the bytes arrived as an image
     response = page.request.get("/WG4/plan.pdf")
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+
+
+def test_a_file_attached_into_another_folder_is_linked_relatively(free_page, tmp_path):
+    page = free_page
+    login(page)
+    page.goto("/-/edit/WG4/Linking%20elsewhere")
+    text = page.locator("textarea[name=content]")
+    text.fill("# Linking elsewhere\n\n")
+    page.fill("#attach-folder", "Public/Reports")
+    report = tmp_path / "report (final).pdf"
+    report.write_bytes(base64.b64decode("JVBERi0xLjQKJSBhIHBkZgo="))
+    page.set_input_files("#attach-input", str(report))
+    expect(text).to_have_value(
+        re.compile(re.escape("[report (final).pdf](../Public/Reports/report%20%28final%29.pdf)"))
+    )
+    page.click("form#editor button[type=submit]")
+    page.wait_for_url(lambda url: "/-/edit/" not in url)
+    link = page.locator(".markdown a", has_text="report (final).pdf")
+    assert (
+        page.request.get(
+            link.get_attribute("href")
+            if link.get_attribute("href").startswith("/")
+            else "/WG4/" + link.get_attribute("href")
+        ).status
+        == 200
+    )

@@ -15,10 +15,29 @@
   if (!textarea || !base) return;
 
   function folder() {
+    var chosen = document.getElementById("attach-folder");
+    if (chosen && chosen.value.trim()) return chosen.value.trim().replace(/^\/+|\/+$/g, "");
     var field = document.getElementById("name");
     var name = (field && field.value) || form.getAttribute("data-name") || "";
     var at = name.lastIndexOf("/");
     return at >= 0 ? name.slice(0, at) : "";
+  }
+
+  function pageFolder() {
+    var field = document.getElementById("name");
+    var name = (field && field.value) || form.getAttribute("data-name") || "";
+    var at = name.lastIndexOf("/");
+    return at >= 0 ? name.slice(0, at) : "";
+  }
+
+  // the link from the page's folder to the file, as it reads in a clone too
+  function relative(from, path) {
+    var a = from ? from.split("/") : [], b = path.split("/");
+    var i = 0;
+    while (i < a.length && i < b.length - 1 && a[i] === b[i]) i++;
+    var up = [];
+    for (var j = i; j < a.length; j++) up.push("..");
+    return up.concat(b.slice(i)).join("/");
   }
 
   function say(text, problem) {
@@ -58,7 +77,7 @@
     }).then(function (response) {
       return response.json().then(function (answer) {
         if (!response.ok) throw new Error(answer.error || ("upload failed (" + response.status + ")"));
-        var link = encodeURI(name).replace(/\(/g, "%28").replace(/\)/g, "%29");
+        var link = encodeURI(relative(pageFolder(), path)).replace(/\(/g, "%28").replace(/\)/g, "%29");
         var label = name.replace(/[\[\]]/g, "");
         insert(/^image\//.test(file.type) ? "![" + label + "](" + link + ")" : "[" + label + "](" + link + ")");
         say(name + (response.status === 201 ? " uploaded." : " uploaded as a new version."));
