@@ -208,6 +208,9 @@ def test_the_library_lists_the_files_each_reader_may_read(files_app):
     assert "secret.pdf" not in reader and "plan.pdf" in reader
     pdfs = as_user(files_app, "editor").get("/-/library?type=pdf&space=WG4").get_data(as_text=True)
     assert "plan.pdf" in pdfs and "secret.pdf" not in pdfs and "logo.png" not in pdfs
+    # each file with the pages that show or link to it
+    row = pdfs[pdfs.index("plan.pdf") :].split("</tr>")[0]
+    assert 'href="/WG4/Home">WG4/Home</a>' in row
 
 
 def test_images_on_pages_get_their_width_and_height(files_app):

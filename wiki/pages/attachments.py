@@ -37,6 +37,16 @@ class Attachments:
         ]
         return sorted(found, key=lambda f: f.path.casefold())
 
+    def pages_linking(self, path: str, visible=None) -> list[str]:
+        """The pages (that `visible(name)` allows) showing or linking to a file."""
+        head = self.head()
+        if self.links is None or head is None or not self.page_table_ready(head):
+            return []
+        return sorted(
+            (p for p in self.links.sources(path) if visible is None or visible(p)),
+            key=str.casefold,
+        )
+
     def all_files(self, visible=None) -> list[FileInfo]:
         """Every file that is not a page at HEAD (that `visible(path)` allows)."""
         head = self.head()

@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS facts (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS facts_by_type ON facts (type);
 """
-VERSION = "2"  # a table of another version is built again (it may lack what is kept now)
+VERSION = "3"  # a table of another version is built again (it may lack what is kept now)
 
 
 @dataclass(frozen=True)

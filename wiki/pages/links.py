@@ -8,8 +8,12 @@ found by searching the pages with `git grep`.
 
 from __future__ import annotations
 
+import html as htmllib
 import logging
+import posixpath
+import re
 from urllib.parse import quote
+from urllib.parse import unquote
 
 from ..locks import exclusive
 from . import names
@@ -43,7 +47,7 @@ class Backlinks:
         text = self.storage.read_blob(files[path])
         rendered = self.render_cached(text, names.to_name(path), key=files[path])
         return PageFacts(
-            links=tuple(rendered.links),
+            links=tuple(rendered.links) + _file_links(rendered.html, path, files),
             meta=rendered.meta,
             headings=tuple(h.text for h in rendered.toc),
         )
@@ -139,3 +143,23 @@ class Backlinks:
             if facts is not None and name in facts.links:
                 found.append(other)
         return sorted(found, key=str.casefold)
+
+
+_URL = re.compile(r'(?:src|href)="([^"#?]+)')
+
+
+def _file_links(html: str, path: str, files: dict[str, str]) -> tuple[str, ...]:
+    """The files of the repository a page shows or links to (images, PDFs), by path: the
+    document library lists the pages that link to each file."""
+    folder = names.folder(names.to_name(path))
+    found = []
+    for url in _URL.findall(str(html)):
+        if "://" in url or url.startswith(("/-/", "mailto:", "data:")):
+            continue
+        raw = unquote(htmllib.unescape(url))
+        target = posixpath.normpath(
+            raw.lstrip("/") if raw.startswith("/") else posixpath.join(folder, raw)
+        )
+        if target in files and not target.endswith(names.SUFFIX):
+            found.append(target)
+    return tuple(dict.fromkeys(found))

@@ -106,8 +106,11 @@ def library():
         "size": lambda f: f.size,
     }
     files.sort(key=keys.get(sort, keys["name"]), reverse=sort in ("date", "size"))
+    allowed = read_filter()
     return render_template(
         "files/library.html",
+        # each file with the pages (that the reader may read) showing or linking to it
+        linking={f.path: get_wiki().pages_linking(f.path, allowed) for f in files[:500]},
         files=files,
         spaces=spaces,
         kinds=kinds,
