@@ -109,3 +109,24 @@ def test_an_uploaded_file_is_found_by_its_words_and_forgotten_when_deleted(app_w
     assert [h["name"] for h in hits] == ["WG4/study.docx"]
     client.delete("/-/api/v1/files/WG4/study.docx", headers=auth)
     assert client.get("/-/api/v1/search?q=xylophonic", headers=auth).get_json()["total"] == 0
+
+
+def test_a_files_words_are_stemmed_in_its_spaces_language(tmp_path):
+    """A PDF in a space whose home page says `lang: hu` is stemmed as Hungarian: an
+    inflected word finds it (as it finds a Hungarian page)."""
+    storage = Storage.init(tmp_path / "content")
+    storage.import_files(
+        {
+            "Home.md": b"# Home\n",
+            "Magyar/Home.md": b"---\nlang: hu\n---\n# Magyar\n",
+            "Magyar/jelentes.pdf": pdf_with("a klaszterek finanszirozasa"),
+        },
+        author=TEST_AUTHOR,
+        message="seed",
+    )
+    app = make_app(tmp_path, storage)
+    client = app.test_client()
+    hits = client.get("/-/api/v1/search?q=klaszter").get_json()["results"]
+    assert [h["name"] for h in hits] == ["Magyar/jelentes.pdf"]
+    assert hits[0]["meta"]["lang"] == "hu"
+    storage.close()
