@@ -21,32 +21,10 @@ sys.path.insert(0, str(HERE.parent))
 
 
 def big_pdf(megabytes: int, words: str) -> bytes:
-    """A PDF with one page of text and a large image-like stream (incompressible bytes)."""
-    stream = f"BT /F1 18 Tf 72 720 Td ({words}) Tj ET".encode()
-    blob = os.urandom(megabytes << 20)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(blob) + blob + b"\nendstream",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    )
-    return out.getvalue()
+    """A PDF with one page of text and a large stream of incompressible bytes."""
+    from tests.app.test_file_search import pdf_with
+
+    return pdf_with(words, padding=os.urandom(megabytes << 20))
 
 
 def main() -> None:

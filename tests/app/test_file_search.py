@@ -15,8 +15,9 @@ from wiki.files.extract import text_of
 from wiki.git.storage import Storage
 
 
-def pdf_with(words: str) -> bytes:
-    """A one-page PDF whose text is `words` (ASCII), written by hand."""
+def pdf_with(words: str, padding: bytes = b"") -> bytes:
+    """A one-page PDF whose text is `words` (ASCII), written by hand; `padding` is kept
+    as an unused stream (bench/files.py makes a 10 MB PDF so)."""
     stream = f"BT /F1 18 Tf 72 720 Td ({words}) Tj ET".encode()
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -26,6 +27,8 @@ def pdf_with(words: str) -> bytes:
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    if padding:
+        objects.append(b"<< /Length %d >>\nstream\n" % len(padding) + padding + b"\nendstream")
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
