@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from tests.conftest import AuthActions
 from tests.conftest import make_app
 from wiki.git.storage import Storage
 
+CONTENT_TYPES = Path(__file__).resolve().parents[2] / "content" / "Types"
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
@@ -216,3 +218,35 @@ def test_the_library_lists_the_files_each_reader_may_read(files_app):
 def test_images_on_pages_get_their_width_and_height(files_app):
     html = as_user(files_app, None).get("/WG4/Home").get_data(as_text=True)
     assert '<img src="logo.png" width="1" height="1"' in html
+
+
+def test_a_private_wiki_serves_no_file_record_or_library_to_an_outsider(tmp_path):
+    """READ_ACCESS=registered: a reader without an account gets no file, no collection,
+    no CSV, no library entry and no search hit inside a file."""
+    storage = Storage.init(tmp_path / "content")
+    storage.import_files(
+        {
+            "Home.md": b"# Home\n",
+            "WG4/logo.png": PNG,
+            "Best practices/X.md": b"---\ntype: best-practice\ncountry: Hungary\n---\n# X\n",
+            **{f"Types/{p.name}": p.read_bytes() for p in CONTENT_TYPES.glob("*.md")},
+        },
+        author=TEST_AUTHOR,
+        message="seed",
+    )
+    app = make_app(tmp_path, storage, READ_ACCESS="registered")
+    outsider = app.test_client()
+    for url in (
+        "/WG4/logo.png",
+        "/-/types/best-practice?format=csv",
+        "/-/library",
+        "/-/api/v1/files/WG4/logo.png",
+        "/-/matrix",
+    ):
+        r = outsider.get(url)
+        assert r.status_code in (302, 401, 404), url
+        assert PNG not in r.data and b"Hungary" not in r.data, url
+    member = as_user(app, "reader")
+    assert member.get("/WG4/logo.png").data == PNG
+    assert "Hungary" in member.get("/-/types/best-practice?format=csv").get_data(as_text=True)
+    storage.close()

@@ -82,6 +82,7 @@ def serve(path: str):
 def library():
     """The document library: every file the reader may read, filtered by space, type and
     year, sorted by name, date or size."""
+    require(READ)  # the gate of every listing (a private wiki asks to log in)
     files = get_wiki().all_files(read_filter())
     space = request.args.get("space", "")
     kind = request.args.get("type", "").lower()

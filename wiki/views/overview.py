@@ -25,6 +25,7 @@ bp = Blueprint("overview", __name__)
 def matrix():
     """The benchmarking matrix: working groups as rows, record types as columns, each
     cell a count linking to the filtered collection (what the reader may read)."""
+    require(READ)
     from ..records.validate import WORKING_GROUPS
 
     record_types = sorted(_visible_types().values(), key=lambda t: t.title.casefold())
@@ -49,6 +50,7 @@ def matrix():
 
 @bp.get("/-/tags")
 def tags():
+    require(READ)
     allowed = read_filter()
     counts: dict[str, int] = {}
     for name, page_tags in _tagged():
@@ -61,6 +63,7 @@ def tags():
 
 @bp.get("/-/tags/<path:tag>")
 def tag(tag: str):
+    require(READ)
     allowed = read_filter()
     folded = tag.casefold()
     pages = sorted(

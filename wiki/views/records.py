@@ -20,6 +20,7 @@ from flask import url_for
 from flask_login import current_user
 from markupsafe import Markup
 
+from ..access.auth import READ
 from ..access.auth import WRITE
 from ..access.auth import current_author
 from ..access.auth import read_filter
@@ -101,6 +102,7 @@ def _matches(value, wanted_folded: str) -> bool:
 
 @bp.get("/-/types")
 def types():
+    require(READ)
     record_types = sorted(_visible_types().values(), key=lambda t: t.title.casefold())
     counts = {}
     allowed = read_filter()
