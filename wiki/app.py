@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .access.spaces import SpaceStore
     from .access.throttle import LoginThrottle
     from .access.users import UserStore
+    from .files.previews import Previews
     from .git.mirror import Deliveries
     from .git.mirror import Mirror
     from .git.storage import Storage
@@ -56,6 +57,7 @@ class Services:
     sidebar: dict = field(default_factory=dict)
     page_cache: Any = None
     _deliveries: Deliveries | None = None
+    _previews: Previews | None = None
 
     def deliveries(self) -> Deliveries:
         """The webhook calls seen lately (opened on first use: only mirrors need it)."""
@@ -64,6 +66,14 @@ class Services:
 
             self._deliveries = Deliveries(self.storage.git_dir / "wiki" / "webhooks.sqlite")
         return self._deliveries
+
+    def previews(self) -> Previews:
+        """Downscaled previews of large images (wiki/files/previews.py), kept on disk."""
+        if self._previews is None:
+            from .files.previews import Previews
+
+            self._previews = Previews(self.storage.git_dir / "wiki" / "previews")
+        return self._previews
 
     def close(self) -> None:
         """Stop the mirror, then close every store (each close may be called twice)."""

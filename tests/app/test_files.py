@@ -250,3 +250,53 @@ def test_a_private_wiki_serves_no_file_record_or_library_to_an_outsider(tmp_path
     assert member.get("/WG4/logo.png").data == PNG
     assert "Hungary" in member.get("/-/types/best-practice?format=csv").get_data(as_text=True)
     storage.close()
+
+
+def _png(width: int, height: int) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 90, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_large_image_is_shown_as_a_downscaled_preview(files_app, tmp_path):
+    from PIL import Image
+
+    storage = files_app.services.storage
+    storage.write_bytes("WG4/photo.png", _png(2400, 1200), author=TEST_AUTHOR, message="photo")
+    storage.write_bytes("Private/wide.png", _png(2000, 100), author=TEST_AUTHOR, message="p")
+    storage.write(
+        "WG4/Trip.md",
+        "# Trip\n\n![the visit](photo.png) ![logo](logo.png)\n",
+        author=TEST_AUTHOR,
+        message="trip",
+    )
+    files_app.services.pages._committed()
+    html = as_user(files_app, None).get("/WG4/Trip").get_data(as_text=True)
+    # the page shows the preview, with the image's own size so that nothing jumps
+    assert '<img src="photo.png?preview=1" width="2400" height="1200"' in html
+    assert '<img src="logo.png" width="1" height="1"' in html  # a small image as it is
+    preview = as_user(files_app, None).get("/WG4/photo.png?preview=1")
+    assert preview.status_code == 200 and preview.mimetype == "image/webp"
+    assert preview.headers["X-Content-Type-Options"] == "nosniff"
+    with Image.open(io.BytesIO(preview.data)) as image:
+        assert image.size == (1600, 800)
+    assert len(preview.data) < len(as_user(files_app, None).get("/WG4/photo.png").data)
+    # made once, kept by the blob: the second answer is the same bytes, revalidated by ETag
+    again = as_user(files_app, None).get(
+        "/WG4/photo.png?preview=1", headers={"If-None-Match": preview.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    # the file itself, in full
+    with Image.open(io.BytesIO(as_user(files_app, None).get("/WG4/photo.png").data)) as full:
+        assert full.size == (2400, 1200)
+    # a preview takes the file's read gate
+    assert as_user(files_app, "reader").get("/Private/wide.png?preview=1").status_code == 404
+    assert as_user(files_app, "editor").get("/Private/wide.png?preview=1").status_code == 200
+
+
+def test_a_file_that_only_claims_to_be_an_image_gets_no_preview(files_app):
+    answer = as_user(files_app, None).get("/Public/fake.png?preview=1")
+    assert answer.status_code == 200 and answer.mimetype != "image/webp"
+    assert "attachment" in answer.headers["Content-Disposition"]  # the download, not a page

@@ -43,19 +43,24 @@ def text_of(path: str, data: bytes) -> str | None:
         return data[:MAX_TEXT].decode("utf-8", "replace")
     if suffix not in EXTRACTABLE:
         return None
+    out = run_limited("wiki.files.extract", suffix, data, TIME_LIMIT)
+    return None if out is None else out.decode("utf-8", "replace")[:MAX_TEXT]
+
+
+def run_limited(module: str, argument: str, data: bytes, seconds: float) -> bytes | None:
+    """`python -m module argument` with `data` on its input, under a time and a memory
+    limit: its output, or None when it failed or ran out of either."""
     try:
         proc = subprocess.run(
-            [sys.executable, "-P", "-m", "wiki.files.extract", suffix],
+            [sys.executable, "-P", "-m", module, argument],
             input=data,
             capture_output=True,
-            timeout=TIME_LIMIT,
+            timeout=seconds,
             preexec_fn=_limit_memory,
         )
     except subprocess.TimeoutExpired:
         return None
-    if proc.returncode != 0:
-        return None
-    return proc.stdout.decode("utf-8", "replace")[:MAX_TEXT]
+    return proc.stdout if proc.returncode == 0 else None
 
 
 def _limit_memory() -> None:

@@ -26,11 +26,13 @@ from ..access.auth import current_author
 from ..access.auth import is_safe_next
 from ..access.auth import read_filter
 from ..access.auth import require
+from ..app import services
 from ..errors import InvalidContent
 from ..errors import InvalidPageName
 from ..errors import PageNotFound
 from ..files.images import HEADER_BYTES
 from ..files.images import dimensions
+from ..files.previews import wants_preview
 from ..files.serving import kind_of
 from ..pages import names
 from . import get_wiki
@@ -58,6 +60,10 @@ def serve(path: str):
     wiki = get_wiki()
     rev = request.args.get("rev") or None
     head = wiki.head()
+    if request.args.get("preview") and rev is None:
+        preview = _preview(path, head)
+        if preview is not None:
+            return preview
     data = wiki.storage.read_bytes(path, rev)
     mimetype, inline = kind_of(path, data)
     tag = (rev or head or "") + ":" + path
@@ -75,6 +81,24 @@ def serve(path: str):
         response.headers["Content-Security-Policy"] = SANDBOX
     elif mimetype != "application/pdf":
         response.headers["Content-Security-Policy"] = INLINE
+    return response
+
+
+def _preview(path: str, head: str | None):
+    """The downscaled preview of a large image (wiki/files/previews.py), or None when it
+    has none (then the image itself is served)."""
+    wiki = get_wiki()
+    blob = wiki.storage.files_at(head).get(path)
+    if blob is None:
+        return None
+    data = services().previews().get(blob, lambda: wiki.storage.objects.read(bytes.fromhex(blob)))
+    if data is None:
+        return None
+    response = send_file(
+        io.BytesIO(data), mimetype="image/webp", conditional=True, etag=f"{blob}-preview"
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Content-Security-Policy"] = INLINE
     return response
 
 
@@ -256,7 +280,7 @@ def _words(size: int) -> str:
 
 
 _IMG = re.compile(r'<img src="(?P<src>[^"]+)"(?P<rest>[^>]*)>')
-_SIZES: dict[str, tuple[int, int] | None] = {}  # blob sha -> its image size (never changes)
+_SIZES: dict[str, tuple[tuple[int, int] | None, bool]] = {}  # blob -> (size, preview?)
 
 
 def with_image_sizes(html: Markup, page: str) -> Markup:
@@ -282,11 +306,14 @@ def with_image_sizes(html: Markup, page: str) -> Markup:
         if sha not in _SIZES:
             if len(_SIZES) > 4096:
                 _SIZES.clear()
-            head = wiki.storage.objects.read(bytes.fromhex(sha))[:HEADER_BYTES]
-            _SIZES[sha] = dimensions(head)
-        size = _SIZES[sha]
+            data = wiki.storage.objects.read(bytes.fromhex(sha))
+            header = data[:HEADER_BYTES]
+            _SIZES[sha] = dimensions(header), wants_preview(path, len(data), header)
+        size, preview = _SIZES[sha]
         if size is None:
             return match.group(0)
+        if preview:  # a large image: its downscaled copy (the Files panel has the file)
+            src += ("&amp;" if "?" in src else "?") + "preview=1"
         return f'<img src="{src}" width="{size[0]}" height="{size[1]}"{rest}>'
 
     return Markup(_IMG.sub(sized, str(html)))
