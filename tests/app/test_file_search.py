@@ -133,3 +133,38 @@ def test_a_files_words_are_stemmed_in_its_spaces_language(tmp_path):
     assert [h["name"] for h in hits] == ["Magyar/jelentes.pdf"]
     assert hits[0]["meta"]["lang"] == "hu"
     storage.close()
+
+
+def test_a_language_given_at_upload_is_the_files_language(app_with_files):
+    """A German study uploaded into an English space with `lang=de` is stemmed as German
+    (an inflected word finds it), filed under German in the library, and keeps that
+    language when a new version comes without one; an unknown code is refused."""
+    client = app_with_files.test_client()
+    secret, _ = app_with_files.services.users.create_token("editor", "t")
+    auth = {"Authorization": f"Bearer {secret}"}
+
+    def upload(words: str, **form):
+        return client.post(
+            "/-/api/v1/files/WG4/studie.pdf",
+            headers=auth,
+            data={"file": (io.BytesIO(pdf_with(words)), "studie.pdf"), **form},
+        )
+
+    assert upload("Die Clusterinitiative im Donauraum", lang="de").status_code == 201
+    hits = client.get("/-/api/v1/search?q=Clusterinitiativen", headers=auth).get_json()
+    assert [h["name"] for h in hits["results"]] == ["WG4/studie.pdf"]
+    assert hits["results"][0]["meta"]["lang"] == "de"
+    # the language travels with the file in git: a trailer of its commit
+    last = app_with_files.services.storage.last_change("WG4/studie.pdf")
+    assert "Language: de" in last.message
+    # a new version without a language keeps the German
+    assert upload("Die Clusterinitiative in Mitteleuropa").status_code == 200
+    hits = client.get("/-/api/v1/search?q=Clusterinitiativen", headers=auth).get_json()
+    assert [h["name"] for h in hits["results"]] == ["WG4/studie.pdf"]
+    library = client.get("/-/library?lang=de", headers=auth).get_data(as_text=True)
+    assert "studie.pdf" in library and "plan.pdf" not in library and "Deutsch" in library
+    # an unknown code is refused with the reason, and nothing is stored
+    before = app_with_files.services.storage.head()
+    refused = upload("Westbalkan", lang="xx-evil")
+    assert refused.status_code == 400 and "language" in refused.get_json()["error"]
+    assert app_with_files.services.storage.head() == before

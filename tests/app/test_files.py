@@ -300,3 +300,35 @@ def test_a_file_that_only_claims_to_be_an_image_gets_no_preview(files_app):
     answer = as_user(files_app, None).get("/Public/fake.png?preview=1")
     assert answer.status_code == 200 and answer.mimetype != "image/webp"
     assert "attachment" in answer.headers["Content-Disposition"]  # the download, not a page
+
+
+def test_the_library_filters_by_working_group_and_language(files_app):
+    storage = files_app.services.storage
+    storage.write(
+        "WG4/Home.md",
+        "---\nwg: WG4\nlang: en\n---\n# WG4\n\n![logo](logo.png)\n",
+        author=TEST_AUTHOR,
+        message="wg",
+        base_revision=storage.head(),
+    )
+    storage.write(
+        "Public/Results.md",
+        "---\nwg: WG2\n---\n# Results\n\n[the study](../WG4/plan.pdf) [a page](page.html)\n",
+        author=TEST_AUTHOR,
+        message="results",
+    )
+    files_app.services.pages._committed()
+    files_app.services.pages.follow_now() if hasattr(
+        files_app.services.pages, "follow_now"
+    ) else None
+    editor = as_user(files_app, "editor")
+    wg4 = editor.get("/-/library?wg=WG4").get_data(as_text=True)
+    assert "plan.pdf" in wg4 and "logo.png" in wg4 and "page.html" not in wg4
+    # a file belongs to the working groups of the pages that link to it too
+    wg2 = editor.get("/-/library?wg=WG2").get_data(as_text=True)
+    assert "plan.pdf" in wg2 and "page.html" in wg2 and "logo.png" not in wg2
+    english = editor.get("/-/library?lang=en").get_data(as_text=True)
+    assert "plan.pdf" in english and "page.html" not in english
+    # the panel offers the page's language for new files
+    panel = editor.get("/WG4/Home").get_data(as_text=True)
+    assert '<option value="en" selected>' in panel

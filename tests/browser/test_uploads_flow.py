@@ -98,3 +98,16 @@ def test_a_file_attached_into_another_folder_is_linked_relatively(free_page, tmp
         ).status
         == 200
     )
+
+
+def test_a_file_dropped_on_a_german_page_is_filed_as_german(free_page):
+    page = free_page
+    login(page)
+    page.goto("/-/edit/WG4/Bericht")
+    text = page.locator("textarea[name=content]")
+    text.fill("---\nlang: de\n---\n# Bericht\n\n")
+    _event_with_file(page, "drop", "bericht.pdf", "application/pdf", "JVBERi0xLjQKJSBhIHBkZgo=")
+    expect(text).to_have_value(re.compile(r"\[bericht\.pdf\]\(bericht\.pdf\)"))
+    german = page.request.get("/-/library?lang=de").text()
+    assert "bericht.pdf" in german
+    assert "bericht.pdf" not in page.request.get("/-/library?lang=en").text()

@@ -7,12 +7,28 @@ gives it `storage`, `head()` and `_committed()`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..errors import PageNotFound
 from ..model import Author
 from ..model import Revision
+from . import frontmatter
 from . import names
+
+# A file's language, when given at upload (or by hand in a pushed commit), is a trailer of
+# the commit that stored it: "Language: hu". Else it has its space's language.
+_LANGUAGE = re.compile(r"^Language:[ \t]*([a-z]{2,3})[ \t]*$", re.MULTILINE)
+
+
+def given_language(revision: Revision | None) -> str:
+    found = _LANGUAGE.search(revision.message) if revision is not None else None
+    return found.group(1) if found else ""
+
+
+def _values(value) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return [str(item).strip() for item in items if isinstance(item, str) and item.strip()]
 
 
 @dataclass(frozen=True)
@@ -20,6 +36,7 @@ class FileInfo:
     path: str
     size: int
     last_change: Revision | None
+    language: str = ""  # given at upload, else the space's ("" for the wiki's default)
 
     @property
     def name(self) -> str:
@@ -32,10 +49,46 @@ class Attachments:
         with their size and last change."""
         head = self.head() if head is None else head
         found = [
-            FileInfo(path, self.storage.objects.size(sha), self.storage.last_change(path))
-            for path, sha in self._files_by_folder(head).get(folder, ())
+            self._info(path, sha, head) for path, sha in self._files_by_folder(head).get(folder, ())
         ]
         return sorted(found, key=lambda f: f.path.casefold())
+
+    def _info(self, path: str, sha: str, head: str | None) -> FileInfo:
+        last = self.storage.last_change(path, upto=head)
+        return FileInfo(
+            path, self.storage.objects.size(sha), last, self.file_language(path, head, last)
+        )
+
+    def file_language(self, path: str, at: str | None, last: Revision | None) -> str:
+        """The language a file is written in: given at upload, else its space's."""
+        space = self.space_meta(path, at).get("lang") or [""]
+        return given_language(last) or space[0].lower()
+
+    def file_groups(self, path: str, at: str | None, *, linking: bool = True) -> list[str]:
+        """The working groups a file belongs to: its space's, and (with `linking`) those of
+        the pages that show or link to it."""
+        groups = list(self.space_meta(path, at).get("wg", []))
+        if linking and self.links is not None and at is not None and self.page_table_ready(at):
+            for meta in self.links.metas(self.links.sources(path)).values():
+                groups += [g for g in _values(meta.get("wg")) if g not in groups]
+        return groups
+
+    def space_meta(self, path: str, at: str | None) -> dict[str, list[str]]:
+        """`lang` and `wg` of a file's space: the front matter of its top folder's home page
+        (read once per version of that page)."""
+        if "/" not in path:
+            return {}
+        home = names.to_path(f"{path.split('/', 1)[0]}/{names.HOME}")
+        blob = self.storage.files_at(at).get(home)
+        if blob is None:
+            return {}
+        cache = self.__dict__.setdefault("_space_meta", {})
+        if blob not in cache:
+            meta = frontmatter.parse(self.storage.read_blob(blob), strict=False).meta
+            if len(cache) > 1024:
+                cache.clear()
+            cache[blob] = {key: _values(meta.get(key)) for key in ("lang", "wg")}
+        return cache[blob]
 
     def pages_linking(self, path: str, visible=None) -> list[str]:
         """The pages (that `visible(name)` allows) showing or linking to a file."""
@@ -51,7 +104,7 @@ class Attachments:
         """Every file that is not a page at HEAD (that `visible(path)` allows)."""
         head = self.head()
         return [
-            FileInfo(path, self.storage.objects.size(sha), self.storage.last_change(path))
+            self._info(path, sha, head)
             for entries in self._files_by_folder(head).values()
             for path, sha in entries
             if visible is None or visible(path)
@@ -71,12 +124,18 @@ class Attachments:
         self._files_index = (head, index)
         return index
 
-    def save_file(self, path: str, data: bytes, *, author: Author, message: str = ""):
-        """Store a file beside the pages (a new version when it exists) in one commit."""
-        verb = "Replace" if self.storage.exists(path) else "Add"
-        rev = self.storage.write_bytes(
-            path, data, author=author, message=message.strip() or f"{verb} {path}"
-        )
+    def save_file(
+        self, path: str, data: bytes, *, author: Author, message: str = "", language: str = ""
+    ):
+        """Store a file beside the pages (a new version when it exists) in one commit; a
+        language given (or the one given for its last version) is kept as a trailer."""
+        existed = self.storage.exists(path)
+        message = message.strip() or f"{'Replace' if existed else 'Add'} {path}"
+        if not language and existed:
+            language = given_language(self.storage.last_change(path))
+        if language and not _LANGUAGE.search(message):
+            message += f"\n\nLanguage: {language}"
+        rev = self.storage.write_bytes(path, data, author=author, message=message)
         if rev is not None:
             self._committed()
         return rev

@@ -19,7 +19,6 @@ from ..files.extract import text_of
 from ..locks import exclusive
 from ..search import PageDoc
 from ..search import Results
-from . import frontmatter
 from . import names
 
 log = logging.getLogger(__name__)
@@ -166,7 +165,8 @@ class IndexSync:
             if len(data) >= 1 << 20
             else (f"{max(1, len(data) // 1024)} KB")
         )
-        language = self._space_language(path, at)  # its words are stemmed in it
+        language = self.file_language(path, at, last)  # its words are stemmed in it
+        groups = self.file_groups(path, at, linking=False)  # the index is of `at` alone
         return PageDoc(
             name=path,
             title=names.leaf(path),
@@ -176,22 +176,10 @@ class IndexSync:
                 "type": "file",
                 "file": f"{kind} · {size}",
                 **({"lang": language} if language else {}),
+                **({"wg": groups} if groups else {}),
                 **({} if text is not None else {"unreadable": 1}),
             },
             author=last.author.name if last else "",
             modified=last.date if last else datetime.now(UTC),
             language=language,
         )
-
-    def _space_language(self, path: str, at: str | None) -> str:
-        """The language a file's words are stemmed in: its space's (the `lang` of the
-        top folder's home page), else the wiki's default."""
-        if "/" not in path:
-            return ""
-        home = names.to_path(f"{path.split('/', 1)[0]}/{names.HOME}")
-        blob = self.storage.files_at(at).get(home)
-        if blob is None:
-            return ""
-        meta = frontmatter.parse(self.storage.read_blob(blob), strict=False).meta
-        lang = meta.get("lang")
-        return str(lang).strip().lower() if isinstance(lang, str) else ""

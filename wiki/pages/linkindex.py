@@ -116,6 +116,19 @@ class LinkIndex:
         )
         return dict(rows)
 
+    def metas(self, pages: Iterable[str]) -> dict[str, dict]:
+        """The front matter of these pages (those the table has)."""
+        pages = list(pages)
+        found: dict[str, dict] = {}
+        for start in range(0, len(pages), 500):
+            chunk = pages[start : start + 500]
+            rows = self._connect().execute(
+                f"SELECT name, meta FROM facts WHERE name IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((name, json.loads(meta)) for name, meta in rows)
+        return found
+
     def sources(self, target: str) -> list[str]:
         """The pages that link to `target` (an exact, normalized page name)."""
         rows = self._connect().execute(

@@ -35,6 +35,8 @@ from ..files.images import dimensions
 from ..files.previews import wants_preview
 from ..files.serving import kind_of
 from ..pages import names
+from ..records.validate import LANGUAGES
+from ..search.terms import STEMMERS
 from . import get_wiki
 
 bp = Blueprint("files", __name__)
@@ -107,23 +109,40 @@ def library():
     """The document library: every file the reader may read, filtered by space, type and
     year, sorted by name, date or size."""
     require(READ)  # the gate of every listing (a private wiki asks to log in)
-    files = get_wiki().all_files(read_filter())
-    space = request.args.get("space", "")
-    kind = request.args.get("type", "").lower()
-    year = request.args.get("year", "")
+    wiki = get_wiki()
+    allowed = read_filter()
+    files = wiki.all_files(allowed)
+    head = wiki.head()
+    groups = {f.path: wiki.file_groups(f.path, head) for f in files}
+    chosen = {key: request.args.get(key, "") for key in ("space", "wg", "lang", "type", "year")}
+    chosen["type"] = chosen["type"].lower()
 
     def ext(f) -> str:
         return f.name.rpartition(".")[2].lower() if "." in f.name else ""
 
-    spaces = sorted({f.path.split("/", 1)[0] for f in files if "/" in f.path}, key=str.casefold)
-    kinds = sorted({ext(f) for f in files if ext(f)})
-    years = sorted({str(f.last_change.date.year) for f in files if f.last_change}, reverse=True)
-    if space:
-        files = [f for f in files if f.path.split("/", 1)[0] == space and "/" in f.path]
-    if kind:
-        files = [f for f in files if ext(f) == kind]
-    if year:
-        files = [f for f in files if f.last_change and str(f.last_change.date.year) == year]
+    def space(f) -> str:
+        return f.path.split("/", 1)[0] if "/" in f.path else ""
+
+    def year(f) -> str:
+        return str(f.last_change.date.year) if f.last_change else ""
+
+    facets = {
+        "space": sorted({space(f) for f in files} - {""}, key=str.casefold),
+        "wg": sorted({g for f in files for g in groups[f.path]}),
+        "lang": sorted({f.language for f in files} - {""}),
+        "type": sorted({ext(f) for f in files} - {""}),
+        "year": sorted({year(f) for f in files} - {""}, reverse=True),
+    }
+    tests = {
+        "space": space,
+        "wg": lambda f: chosen["wg"] if chosen["wg"] in groups[f.path] else None,
+        "lang": lambda f: f.language,
+        "type": ext,
+        "year": year,
+    }
+    for key, value_of in tests.items():
+        if chosen[key]:
+            files = [f for f in files if value_of(f) == chosen[key]]
     sort = request.args.get("sort", "name")
     keys = {
         "name": lambda f: f.name.casefold(),
@@ -131,16 +150,17 @@ def library():
         "size": lambda f: f.size,
     }
     files.sort(key=keys.get(sort, keys["name"]), reverse=sort in ("date", "size"))
-    allowed = read_filter()
     return render_template(
         "files/library.html",
         # each file with the pages (that the reader may read) showing or linking to it
-        linking={f.path: get_wiki().pages_linking(f.path, allowed) for f in files[:500]},
-        files=files,
-        spaces=spaces,
-        kinds=kinds,
-        years=years,
-        chosen={"space": space, "type": kind, "year": year, "sort": sort},
+        linking={f.path: wiki.pages_linking(f.path, allowed) for f in files[:500]},
+        files=files[:500],
+        total=len(files),
+        groups=groups,
+        facets=facets,
+        languages=LANGUAGES,
+        filtered=any(chosen.values()),
+        chosen={**chosen, "sort": sort},
     )
 
 
@@ -170,6 +190,7 @@ def upload_form():
     uploads = [f for f in request.files.getlist("file") if f.filename]
     wiki = get_wiki()
     try:
+        language = _language(request.form.get("lang", ""))
         for upload in uploads:
             name = upload.filename.replace("\\", "/").rpartition("/")[2].strip()
             path = names.normalize(f"{folder}/{name}" if folder else name)
@@ -181,7 +202,7 @@ def upload_form():
                 raise InvalidContent(
                     f"'{name}' is larger than {_words(current_app.config['MAX_FILE_BYTES'])}."
                 )
-            wiki.save_file(path, data, author=current_author())
+            wiki.save_file(path, data, author=current_author(), language=language)
     except (InvalidContent, InvalidPageName) as problem:
         flash(problem.message, "error")
         return redirect(_local(back))
@@ -266,13 +287,28 @@ def api_file(path: str):
         upload.close()  # a large upload was spooled to a temporary file
     if len(data) > limit:
         return jsonify(error=f"The file is larger than {_words(limit)}."), 413
+    language = _language(request.form.get("lang", ""))
     existed = wiki.storage.exists(path)
     rev = wiki.save_file(
-        path, data, author=current_author(), message=request.form.get("message", "")
+        path,
+        data,
+        author=current_author(),
+        message=request.form.get("message", ""),
+        language=language,
     )
     return jsonify(path=path, revision=rev.id if rev else None, changed=rev is not None), (
         200 if existed else 201
     )
+
+
+def _language(code: str) -> str:
+    """A language given at upload ("" for the page's or the space's): a code the wiki
+    knows, else a clear refusal."""
+    code = code.strip().lower()
+    if code and code not in LANGUAGES and code not in STEMMERS:
+        known = ", ".join(sorted(set(LANGUAGES) | set(STEMMERS)))
+        raise InvalidContent(f"'{code}' is not a language code the wiki knows ({known}).")
+    return code
 
 
 def _words(size: int) -> str:

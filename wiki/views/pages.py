@@ -30,6 +30,7 @@ from ..errors import PageNotFound
 from ..errors import StorageError
 from ..pages import names
 from ..pages.diffs import line_diff
+from ..records.validate import LANGUAGES
 from . import anoncache
 from . import get_wiki
 from . import page_number
@@ -110,6 +111,7 @@ def _view(wiki, name: str):
         record=record,
         body_html=with_image_sizes(expand_queries(page.rendered.html), name),
         files=wiki.files_in(names.folder(name), page.revision) if page.is_current else [],
+        file_languages=LANGUAGES,
     )
 
 

@@ -40,6 +40,13 @@
     return up.concat(b.slice(i)).join("/");
   }
 
+  // the `lang:` of the front matter being edited ("" when it has none: the space's)
+  function pageLanguage() {
+    var head = /^---\r?\n([\s\S]*?)\r?\n---/.exec(textarea.value);
+    var found = head && /^lang:[ \t]*["']?([A-Za-z]{2,3})["']?[ \t]*$/m.exec(head[1]);
+    return found ? found[1].toLowerCase() : "";
+  }
+
   function say(text, problem) {
     if (!status) return;
     status.textContent = text;
@@ -70,6 +77,8 @@
     var path = folder() ? folder() + "/" + name : name;
     var body = new FormData();
     body.append("file", file, name);
+    var lang = pageLanguage();
+    if (lang) body.append("lang", lang);  // the file is in the page's language
     say("Uploading " + name + "…");
     return fetch(base + path.split("/").map(encodeURIComponent).join("/"), {
       method: "POST", body: body, credentials: "same-origin",
