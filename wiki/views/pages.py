@@ -129,6 +129,8 @@ def _missing(name: str):
         return redirect(page_url(home))
     last = wiki.storage.last_change(names.to_path(name))
     folder = wiki.subtree(name)
+    if folder is not None and not folder.is_page and (folder.children or wiki.files_in(name)):
+        return _folder_index(name, folder)
     return render_template(
         "pages/missing.html",
         name=name,
@@ -136,6 +138,27 @@ def _missing(name: str):
         folder=folder if folder and folder.children else None,
         breadcrumbs=_breadcrumbs(name),
     ), 404
+
+
+def _folder_index(name: str, folder):
+    """A folder without a home page: its pages, subfolders and files (200). Every child
+    is in the folder's space, whose read gate the caller passed."""
+    wiki = get_wiki()
+    children = folder.sorted_children()
+    pages = [c.name for c in children if c.is_page]
+    head = wiki.head()
+    metas = wiki.links.metas(pages) if head and wiki.page_table_ready(head, wait=2) else {}
+    titles = {p: str(metas.get(p, {}).get("title") or "") for p in pages}
+    return render_template(
+        "pages/folder.html",
+        name=name,
+        folders=[c for c in children if not c.is_page],
+        pages=[c for c in children if c.is_page],
+        titles=titles,
+        files=wiki.files_in(name),
+        file_languages=LANGUAGES,
+        breadcrumbs=_breadcrumbs(name),
+    )
 
 
 def _breadcrumbs(name: str) -> list[tuple[str, str]]:
