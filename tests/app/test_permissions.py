@@ -229,9 +229,13 @@ def test_lists_search_and_feeds_show_only_what_the_user_may_read(matrix, role):
     client = client_as(matrix, role)
     sees_wg4 = role in READS[WG4]
     wrong = []
+    # feeds are read with the account's feed token (without one they are anonymous)
+    feed = "/-/recent.atom"
+    if role != "anonymous":
+        feed += "?token=" + matrix.services.users.create_token(role, "feed", scope="feed")[0]
     pages = [
         "/-/recent",
-        "/-/recent.atom",
+        feed,
         "/-/pages",
         "/-/search?q=draft+OR+report+OR+notes",
         "/-/api/v1/search?q=draft+OR+report+OR+notes",

@@ -143,6 +143,21 @@ def test_a_pushed_record_with_a_value_of_the_wrong_kind_is_refused(served, clone
     assert "main -> main" in git("push", "origin", "main", cwd=repo).stderr
 
 
+def test_a_pushed_event_ending_before_it_starts_is_refused(served, clone):
+    repo = clone()
+    write(
+        repo,
+        "WG4/Backwards workshop.md",
+        "---\ntype: event\nkind: workshop\nstart: 2030-05-14\nend: 2030-05-12\n---\n"
+        "# Backwards workshop\n",
+    )
+    git("add", "-A", cwd=repo)
+    git("commit", "-m", "an event", cwd=repo)
+    r = git("push", "origin", "main", cwd=repo, check=False)
+    assert r.returncode != 0
+    assert "Ends: it is before Starts" in r.stderr and "(line 5)" in r.stderr
+
+
 def test_force_push_delete_and_other_branches_are_refused(served, clone):
     repo = clone()
     write(repo, "WG4/Forced.md", "# Forced\n")

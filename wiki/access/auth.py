@@ -83,6 +83,7 @@ def init_app(app: Flask) -> None:
 
     manager.init_app(app)
     app.before_request(_authenticate_header)  # before the CSRF check, which depends on it
+    app.before_request(_authenticate_feed)
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
@@ -192,6 +193,26 @@ def _authenticate_header() -> None:
     manager._update_request_context_with_user(
         user_from_authorization(request.headers["Authorization"])
     )
+
+
+# Feeds that applications fetch without a session: anonymous, or the account of a feed
+# token given as `?token=` (never the session of a browser that opens the address).
+FEED_PATHS = ("/-/events.ics", "/-/news.atom", "/-/recent.atom")
+
+
+def _authenticate_feed() -> None:
+    if request.path not in FEED_PATHS:
+        return
+    manager = current_app.login_manager
+    manager._update_request_context_with_user()  # anonymous, whatever the session says
+    secret = request.args.get("token", "")
+    if not secret:
+        return
+    user = get_users().user_for_feed_token(secret)
+    if user is None:
+        _token_failed()
+    g.header_auth = "feed"
+    manager._update_request_context_with_user(user)
 
 
 class BadCredentials(WikiError):

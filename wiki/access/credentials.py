@@ -68,8 +68,20 @@ class Credentials:
             return None
         if username is not None and name_key(user.username) != name_key(username):
             return None
-        # only the two scopes are ever stored: anything but "read" may write
+        if found[1] == "feed":
+            return None  # a feed address's token reads feeds, nothing else
+        # only these scopes are ever stored: anything but "read" may write
         return replace(user, read_only=found[1] == "read")
+
+    def user_for_feed_token(self, secret: str) -> User | None:
+        """The active account of a feed token (scope "feed"), reading only."""
+        found = tokens.lookup(self._db(), secret)
+        if found is None or found[1] != "feed":
+            return None
+        user = self.get(found[0])
+        if user is None or not user.is_active:
+            return None
+        return replace(user, read_only=True)
 
     # -- password reset links -------------------------------------------------------------
 

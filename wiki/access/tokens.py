@@ -1,8 +1,9 @@
 """Personal API tokens in the accounts database: created, listed, revoked, looked up.
 
 A token is shown once and stored only as a SHA-256 hash. It has a scope ("read":
-reads only; "write": reads and writes, within the account's rights) and an
-optional expiry. `UserStore` offers these by user name; this module works on
+reads only; "write": reads and writes, within the account's rights; "feed": only the
+calendar and news feeds, as `?token=` in their address, for applications that cannot
+send headers) and an optional expiry. `UserStore` offers these by user name; this module works on
 account ids and a connection. No Flask imports.
 """
 
@@ -19,7 +20,7 @@ from datetime import timedelta
 from ..errors import WikiError
 
 TOKEN_PREFIX = "wiki_"
-TOKEN_SCOPES = ("read", "write")
+TOKEN_SCOPES = ("read", "write", "feed")
 MAX_TOKEN_DAYS = 3650
 LAST_USED_EVERY = 60  # seconds: how stale `last_used` may get (saves a write per request)
 

@@ -21,6 +21,8 @@ KINDS = (
     "text",
     "long-text",
     "date",
+    "datetime",
+    "timezone",
     "number",
     "choice",
     "multi",
@@ -50,6 +52,7 @@ class Field:
     values: tuple[str, ...] = ()  # allowed values of choice and multi
     folder: str = ""  # where page references point (the Partners of an institution)
     help: str = ""
+    not_before: str = ""  # another field this one may not be earlier than (end: start)
 
     def label(self, language: str = "en") -> str:
         return self.labels.get(language) or self.labels["en"]
@@ -64,6 +67,8 @@ class RecordType:
     sections: tuple[str, ...] = ()
     folder: str = ""
     description: str = ""
+    # the fields that put its records in the calendar: (start, end or "")
+    calendar: tuple[str, str] | None = None
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     def field(self, name: str) -> Field | None:
@@ -103,8 +108,21 @@ def parse_type(page: str, text: str) -> RecordType | None:
         (p.strip() for p in doc.body.split("\n\n") if p.strip() and not p.lstrip().startswith("#")),
         "",
     )
+    calendar = None
+    raw_calendar = meta.get("calendar")
+    if isinstance(raw_calendar, dict) and raw_calendar.get("start"):
+        start, end = str(raw_calendar["start"]), str(raw_calendar.get("end") or "")
+        kinds = {f.name: f.kind for f in fields}
+        if kinds.get(start) in ("date", "datetime") and kinds.get(end, "date") in (
+            "date",
+            "datetime",
+        ):
+            calendar = (start, end if end in kinds else "")
+        else:
+            problems.append("calendar: its start and end name date fields of the type")
     return RecordType(
         id=type_id,
+        calendar=calendar,
         title=title,
         page=page,
         fields=tuple(fields),
@@ -141,6 +159,7 @@ def _parse_field(raw: Any) -> Field:
         values=values,
         folder=str(raw.get("folder") or "").strip().strip("/"),
         help=str(raw.get("help") or ""),
+        not_before=str(raw.get("not_before") or "").strip(),
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..pages import names
+from . import moments
 from .types import Field
 from .types import RecordType
 
@@ -86,11 +87,35 @@ def check(
         if problem is not None:
             line = _line_of(raw_front_matter, item.name)
             errors.append(Finding(item.name, label, f"{label}: {problem}", line))
+    errors += _order_problems(record_type, meta, raw_front_matter, language, errors)
     present = {h.strip().casefold() for h in headings}
     for section in record_type.sections:
         if section.casefold() not in present:
             missing.append(Finding("", section, f"The section '{section}' is missing."))
     return Check(tuple(errors), tuple(missing))
+
+
+def _order_problems(record_type, meta, raw, language, errors) -> list[Finding]:
+    """An end before its start (a field with `not_before`), when both are readable."""
+    wrong = {e.field for e in errors}
+    found = []
+    zone_name = str(meta.get("timezone") or moments.DEFAULT_ZONE)
+    for item in record_type.fields:
+        other = record_type.field(item.not_before) if item.not_before else None
+        if other is None or item.name in wrong or other.name in wrong:
+            continue
+        if _empty(meta.get(item.name)) or _empty(meta.get(other.name)):
+            continue
+        try:
+            start = moments.parse(meta[other.name], zone_name)
+            end = moments.parse(meta[item.name], zone_name)
+        except moments.MomentError:
+            continue
+        if moments.ends_before(start, end):
+            label = item.label(language)
+            message = f"{label}: it is before {other.label(language)} ({meta[other.name]})."
+            found.append(Finding(item.name, label, message, _line_of(raw, item.name)))
+    return found
 
 
 def _empty(value: Any) -> bool:
@@ -118,6 +143,15 @@ def _problem(item: Field, value: Any) -> str | None:
         except ValueError:
             return f"'{text}' is not a date (write it as 2024-05-14)."
         return None
+    if kind == "datetime":
+        zone_name = moments.DEFAULT_ZONE  # a zone given in the record is checked itself
+        try:
+            moments.parse(value, zone_name)
+        except moments.MomentError as problem:
+            return str(problem)
+        return None
+    if kind == "timezone":
+        return None if moments.zone(text) else f"'{text}' is not a time zone (Europe/Budapest)."
     if kind == "number":
         if isinstance(value, bool):
             return f"'{text}' is not a number."

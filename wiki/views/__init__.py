@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from urllib.parse import quote
 from urllib.parse import urlencode
 
@@ -104,12 +105,17 @@ def visible_sections() -> list[tuple[str, str]]:
     return sections if allowed is None else [(k, t) for k, t in sections if allowed(k)]
 
 
+def _today() -> datetime.date:
+    return datetime.date.today()
+
+
 def register_blueprints(app: Flask) -> None:
     from . import account
     from . import admin
     from . import api
     from . import auth
     from . import errors
+    from . import events
     from . import files
     from . import git
     from . import overview
@@ -127,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(git.bp)
     app.register_blueprint(records.bp)
     app.register_blueprint(files.bp)
+    app.register_blueprint(events.bp)
     app.register_blueprint(overview.bp)
     app.register_blueprint(pages.bp)  # last: its /<name> catches everything else
     errors.init_app(app)
@@ -138,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
             "site_name": app.config["SITE_NAME"],
             "registration": app.config["REGISTRATION"],
             "mirror_state": mirror_state,
+            "today_date": _today,
             "new_page_name": new_page_name,
             "page_url": page_url,
             "sections": visible_sections,

@@ -35,6 +35,7 @@ from . import anoncache
 from . import get_wiki
 from . import page_number
 from . import page_url
+from .events import event_of
 from .files import file_path
 from .files import serve as serve_file
 from .files import with_image_sizes
@@ -110,6 +111,7 @@ def _view(wiki, name: str):
         panel=panel,
         record=record,
         body_html=with_image_sizes(expand_queries(page.rendered.html), name),
+        event=event_of(name, page),
         files=wiki.files_in(names.folder(name), page.revision) if page.is_current else [],
         file_languages=LANGUAGES,
     )

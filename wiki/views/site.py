@@ -44,7 +44,7 @@ def recent():
 def recent_feed():
     require(READ)
     wiki = get_wiki()
-    revisions = wiki.recent(limit=current_app.config["FEED_SIZE"], readable=read_filter())
+    revisions = wiki.recent(limit=current_app.config["FEED_SIZE"], readable=_feed_filter())
     root_url = request.url_root.rstrip("/")
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -73,6 +73,31 @@ def recent_feed():
         ET.SubElement(entry, f"{{{ATOM}}}summary").text = rev.message
     body = ET.tostring(feed, encoding="unicode", xml_declaration=True)
     return Response(body, mimetype="application/atom+xml")
+
+
+def _feed_filter():
+    """The read gate, narrowed by `?folder=` (the pages under it) and `?type=` (records of
+    that type, by their front matter at HEAD)."""
+    allowed = read_filter()
+    folder = request.args.get("folder", "").strip().strip("/")
+    kind = request.args.get("type", "").strip()
+    if not folder and not kind:
+        return allowed
+    wiki = get_wiki()
+    typed: set[str] | None = None
+    if kind:
+        head = wiki.head()
+        ready = head is not None and wiki.links is not None and wiki.page_table_ready(head)
+        typed = {name for name, _meta, _h in wiki.links.records(kind)} if ready else set()
+
+    def visible(name: str) -> bool:
+        if allowed is not None and not allowed(name):
+            return False
+        if folder and not name.startswith(folder + "/"):
+            return False
+        return typed is None or name in typed
+
+    return visible
 
 
 # A folder of more pages than this is drawn closed in the page index and loaded when opened.
