@@ -291,3 +291,16 @@ def test_the_recent_changes_feed_filters_by_folder_and_type(events_app):
     assert "Events/Financing workshop" in typed and "<title>Home:" not in typed
     everything = client.get("/-/recent.atom").get_data(as_text=True)
     assert "<title>Home:" in everything
+
+
+def test_the_account_page_makes_a_personal_calendar_address(events_app):
+    editor = client_as(events_app, "editor")
+    made = AuthActions(editor).post("/-/account/tokens", {"label": "phone", "scope": "feed"})
+    assert made.status_code == 201
+    html = made.get_data(as_text=True)
+    address = re.search(r"(http://localhost/-/events\.ics\?token=wiki_[\w-]+)", html)[1]
+    assert "/-/news.atom?token=" in html and "/-/recent.atom?token=" in html
+    found = _feed(events_app.test_client(), address.removeprefix("http://localhost"))
+    assert "Members meeting" in found
+    listed = editor.get("/-/account").get_data(as_text=True)
+    assert "phone" in listed and "feed" in listed  # revocable like every token

@@ -129,6 +129,11 @@ class LinkIndex:
             found.update((name, json.loads(meta)) for name, meta in rows)
         return found
 
+    def targets(self, source: str) -> list[str]:
+        """What a page links to (page names, and the paths of files it shows or links)."""
+        rows = self._connect().execute("SELECT target FROM links WHERE source = ?", (source,))
+        return [row[0] for row in rows]
+
     def sources(self, target: str) -> list[str]:
         """The pages that link to `target` (an exact, normalized page name)."""
         rows = self._connect().execute(

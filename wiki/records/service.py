@@ -5,6 +5,7 @@ reading every file). Plain Python, no Flask: it reads through the `Wiki` it is g
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from dataclasses import dataclass
@@ -134,12 +135,18 @@ class Records:
                 shown.append((item.label(), parts))
         return record_type, shown, check(record_type, meta, headings)
 
-    def template(self, record_type: RecordType, title: str) -> str:
+    def template(
+        self, record_type: RecordType, title: str, values: dict[str, str] | None = None
+    ) -> str:
         """The text a new record starts from: its type and every field in the front matter
-        (empty, or the first allowed value's list left to choose), then its title and the
-        type's sections as headings."""
+        (empty, or the first allowed value's list left to choose; `values` fills some in),
+        then its title and the type's sections as headings."""
         lines = ["---", f"type: {record_type.id}"]
         for item in record_type.fields:
+            given = " ".join(str((values or {}).get(item.name, "")).split())[:200]
+            if given and item.kind != "multi":
+                lines.append(f"{item.name}: {json.dumps(given, ensure_ascii=False)}")
+                continue
             empty = " []" if item.kind == "multi" else ""
             hint = f"  # one of: {', '.join(item.values)}" if item.values else ""
             lines.append(f"{item.name}:{empty}{hint}")

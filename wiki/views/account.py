@@ -99,7 +99,9 @@ def create_token():
         user.username, "token.create", user.username, f"{token.label} scope={token.scope} {expiry}"
     )
     # shown once, in this response only (never stored in the session or a redirect)
-    return _profile(201, new_token=secret, new_token_label=token.label)
+    return _profile(
+        201, new_token=secret, new_token_label=token.label, new_token_scope=token.scope
+    )
 
 
 def _days(raw: str) -> int | None:

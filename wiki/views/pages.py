@@ -28,7 +28,10 @@ from ..errors import InvalidPageName
 from ..errors import InvalidRevision
 from ..errors import PageNotFound
 from ..errors import StorageError
+from ..events.calendar import entries
 from ..pages import names
+from ..pages.courses import course_of
+from ..pages.courses import materials
 from ..pages.diffs import line_diff
 from ..records.validate import LANGUAGES
 from . import anoncache
@@ -102,6 +105,7 @@ def _view(wiki, name: str):
         panel = space_panel(space)
         g.uncacheable = True  # the panel shows accounts, which are not in the cache key
     record = services().records.info(page.meta, [h.text for h in page.rendered.toc])
+    course = course_of(wiki, name, read_filter())
     return render_template(
         "pages/view.html",
         page=page,
@@ -112,9 +116,27 @@ def _view(wiki, name: str):
         record=record,
         body_html=with_image_sizes(expand_queries(page.rendered.html), name),
         event=event_of(name, page),
+        course=course if page.is_current else None,
+        course_home=_course_home(course, name) if page.is_current else None,
         files=wiki.files_in(names.folder(name), page.revision) if page.is_current else [],
         file_languages=LANGUAGES,
     )
+
+
+def _course_home(course, name: str):
+    """On a course's home page: its sessions (event records naming the course) and each
+    module's materials."""
+    if course is None or course.home != name:
+        return None
+    wanted = {course.home.casefold(), course.folder.casefold()}
+    try:
+        found = entries(services().records, visible=read_filter())
+    except LookupError:
+        found = []
+    sessions = [
+        e for e in found if any(v.strip("[]/").casefold() in wanted for v in e.values("course"))
+    ]
+    return {"sessions": sessions, "materials": materials(get_wiki(), course)}
 
 
 def _missing(name: str):
@@ -283,8 +305,9 @@ def _template_for(name: str, type_id: str = "") -> str:
     """What a new page starts with: its title, or a record type's fields and sections."""
     title = names.leaf(name)
     record_type = services().records.types().get(type_id) if type_id else None
-    if record_type is not None:
-        return services().records.template(record_type, title)
+    if record_type is not None:  # fields given in the address start filled in
+        given = {f.name: request.args[f.name] for f in record_type.fields if f.name in request.args}
+        return services().records.template(record_type, title, given)
     return f"# {title}\n\n"
 
 

@@ -219,7 +219,8 @@ def new_record(type_id: str):
     title = " ".join(request.args.get("title", "").split())
     folder = request.args.get("folder", "").strip().strip("/") or record_type.folder
     if not title:
-        return redirect(url_for("records.new_any", type=type_id, folder=folder))
+        given = {f.name: request.args[f.name] for f in record_type.fields if f.name in request.args}
+        return redirect(url_for("records.new_any", type=type_id, folder=folder, **given))
     name = f"{folder}/{title}" if folder else title
     try:
         name = names.normalize(name)
@@ -230,7 +231,8 @@ def new_record(type_id: str):
     if get_wiki().exists(name):
         flash(f"'{name}' exists already: here it is.", "error")
         return redirect(page_url(name))
-    return redirect(url_for("pages.edit", name=name, type=type_id))
+    given = {f.name: request.args[f.name] for f in record_type.fields if f.name in request.args}
+    return redirect(url_for("pages.edit", name=name, type=type_id, **given))
 
 
 @bp.app_context_processor
