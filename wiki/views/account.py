@@ -99,9 +99,7 @@ def create_token():
         user.username, "token.create", user.username, f"{token.label} scope={token.scope} {expiry}"
     )
     # shown once, in this response only (never stored in the session or a redirect)
-    return _profile(
-        201, new_token=secret, new_token_label=token.label, new_token_scope=token.scope
-    )
+    return _profile(201, new_token=secret, new_token_label=token.label, new_token_scope=token.scope)
 
 
 def _days(raw: str) -> int | None:
