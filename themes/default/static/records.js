@@ -166,6 +166,8 @@
       el = document.createElement("input");
       el.type = { date: "date", number: "number", url: "url", email: "email" }[field.kind] || "text";
       if (field.kind === "page") pagePicker(el, field);
+      if (field.kind === "datetime") el.placeholder = "2026-05-14 or 2026-05-14 09:30";
+      if (field.kind === "timezone") el.placeholder = "Europe/Budapest";
     }
     el.id = id;
     el.name = "";  // not a form field of its own: the front matter is what is saved
