@@ -110,6 +110,7 @@ def services() -> Services:
 
 def create_app(config: Mapping[str, Any] | None = None) -> WikiApp:
     """Build the wiki application; `config` (tests) replaces instance file and environment."""
+    from . import i18n
     from . import themes
     from . import views
     from .access import auth
@@ -194,6 +195,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> WikiApp:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_PAGE_BYTES"] * 4 + (1 << 16)
     app.config["SESSION_COOKIE_NAME"] = "wiki_session"
     themes.init_app(app)
+    i18n.init_app(app)
     auth.init_app(app)
     views.register_blueprints(app)
     return app

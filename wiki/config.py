@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "SITE_NAME": "SEE Cluster Policy Learning Platform",
     # Language of pages without `lang:` front matter (ISO 639-1 code).
     "DEFAULT_LANGUAGE": "en",
+    "DEFAULT_UI_LANGUAGE": "en",  # the interface language when neither user nor browser says
     # Active theme: a folder in THEMES_DIR with templates/ and static/.
     "THEME": "default",
     # Where themes live.

@@ -175,7 +175,8 @@ def test_an_upload_may_be_larger_than_a_page_form(tmp_path):
 def test_the_files_panel_lists_uploads_renames_and_deletes_beside_the_page(files_app):
     editor = as_user(files_app, "editor")
     page = editor.get("/WG4/Home").get_data(as_text=True)
-    panel = page[page.index('class="files-panel"') : page.index("</details>")]
+    start = page.index('class="files-panel"')
+    panel = page[start : page.index("</details>", start)]
     assert "logo.png" in panel and "plan.pdf" in panel and "notes.txt" in panel
     assert "secret.pdf" not in panel and "evil.svg" not in panel  # only this folder's files
     actions = AuthActions(editor)

@@ -70,7 +70,11 @@ CREATE TABLE IF NOT EXISTS password_resets (
 """
 # Columns added since the first release: every database gets them when opened.
 _ADDED_COLUMNS = {
-    "users": (("pending", "INTEGER NOT NULL DEFAULT 0"), ("name_key", "TEXT")),
+    "users": (
+        ("pending", "INTEGER NOT NULL DEFAULT 0"),
+        ("name_key", "TEXT"),
+        ("ui_language", "TEXT NOT NULL DEFAULT ''"),
+    ),
     # tokens from before scopes existed could write: they keep that
     "tokens": (("scope", "TEXT NOT NULL DEFAULT 'write'"), ("expires", "TEXT")),
 }
@@ -78,7 +82,7 @@ _USER_COLUMNS = (
     "id, username, display_name, email, role, disabled, session_version, pending, "
     # another account that is not disabled has the same key (old databases only)
     "EXISTS (SELECT 1 FROM users other WHERE other.name_key = users.name_key "
-    "AND other.id != users.id AND other.disabled = 0)"
+    "AND other.id != users.id AND other.disabled = 0), ui_language"
 )
 
 
@@ -96,6 +100,7 @@ class User(UserMixin):
     # memberships by that name are not granted to either of them
     ambiguous: bool = False
     read_only: bool = False  # this request came with a read-only token
+    ui_language: str = ""  # the interface language the user chose ("" for none)
 
     def get_id(self) -> str:
         # The session version is part of the id: logging out, changing the password or
@@ -221,7 +226,9 @@ class UserStore(Credentials):
         )
         if row is None:
             return None
-        return User(*row[:5], bool(row[5]), row[6], bool(row[7]), bool(row[8]))
+        return User(
+            *row[:5], bool(row[5]), row[6], bool(row[7]), bool(row[8]), ui_language=row[9] or ""
+        )
 
     def _find(self, username: str) -> int | None:
         """The id of the account called `username`: the one with exactly this stored name,
@@ -340,6 +347,11 @@ class UserStore(Credentials):
         self._db().execute(
             "UPDATE users SET session_version = ? WHERE id = ?", (secrets.token_hex(8), user.id)
         )
+
+    def set_ui_language(self, username: str, code: str) -> None:
+        """Remember the interface language a user chose (a code of wiki/i18n.py)."""
+        user = self._require(username)
+        self._db().execute("UPDATE users SET ui_language = ? WHERE id = ?", (code, user.id))
 
     def set_role(self, username: str, role: str) -> None:
         """Change a user's role; a change ends the user's sessions."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint
 from flask import abort
 from flask import current_app
@@ -11,6 +13,7 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_user
 
@@ -18,9 +21,12 @@ from ..access.auth import LoginRequired
 from ..access.auth import access
 from ..access.auth import get_spaces
 from ..access.auth import get_users
+from ..access.auth import is_safe_next
 from ..access.tokens import MAX_TOKEN_DAYS
 from ..access.tokens import TOKEN_SCOPES
 from ..access.users import AccountError
+from ..i18n import COOKIE
+from ..i18n import UI_LANGUAGES
 
 bp = Blueprint("account", __name__)
 
@@ -79,6 +85,38 @@ def change_password():
     login_user(users.by_name(user.username))  # this session goes on; all others end
     flash("Password changed. You were logged out everywhere else.", "success")
     return redirect(url_for("account.profile"))
+
+
+@bp.route("/-/language/<code>", methods=["GET", "POST"])
+def choose_language(code: str):
+    """The header's language switcher: the choice is kept in a cookie (a year), and in
+    the account of a signed-in user (a POST, with the CSRF check)."""
+    target = request.values.get("next") or _back() or "/"
+    if not is_safe_next(target):
+        target = "/"
+    if code not in UI_LANGUAGES:
+        flash(_("That is not a language of the interface."), "error")
+        return redirect(target)
+    if request.method == "POST" and current_user.is_authenticated:
+        get_users().set_ui_language(current_user.username, code)
+    response = redirect(target)
+    response.set_cookie(
+        COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=request.is_secure,
+    )
+    return response
+
+
+def _back() -> str:
+    """The page the switcher was used on (a form posted from this site)."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host:
+        return ""
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 @bp.post("/-/account/tokens")

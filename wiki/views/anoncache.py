@@ -20,6 +20,7 @@ from flask import request
 from flask_login import current_user
 
 from ..app import services
+from ..i18n import ui_language
 
 MAX_ENTRIES = 4096  # and at most MAX_BYTES: about 1,500 pages of 11 KB
 MAX_BYTES = 16 << 20
@@ -61,7 +62,7 @@ def key_for(name: str) -> tuple | None:
     head = services().pages.head()
     if head is None:
         return None
-    return (head, services().spaces.version(), name)
+    return (head, services().spaces.version(), ui_language(), name)
 
 
 def cache() -> PageCache:

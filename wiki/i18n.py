@@ -1,0 +1,195 @@
+"""The interface in the partners' languages: Flask-Babel with the catalogs in
+`wiki/translations/`, the language of a request (the user's choice, remembered in a
+cookie and in the account; else the browser's Accept-Language; else
+DEFAULT_UI_LANGUAGE), and dates, country and language names in that language.
+
+Catalogs are compiled (`.po` to `.mo`) when the app starts if a `.mo` is missing or
+older than its `.po`, so a fresh install needs no extra step.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask import current_app
+from flask import g
+from flask import request
+from flask_babel import Babel
+from flask_babel import format_date
+from flask_babel import format_datetime
+from flask_babel import get_locale
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+COOKIE = "ui_lang"
+# the partnership's languages: code (cookie, account, <html lang>) -> Babel locale
+UI_LANGUAGES = {
+    "en": "en",
+    "hu": "hu",
+    "de": "de",
+    "el": "el",
+    "it": "it",
+    "ro": "ro",
+    "bg": "bg",
+    "sl": "sl",
+    "hr": "hr",
+    "sr": "sr_Latn",
+    "sk": "sk",
+    "sq": "sq",
+}
+COMPLETE = ("hu", "de", "el")  # the catalogs a test keeps complete
+
+
+def ui_language() -> str:
+    """The interface language of this request (a key of UI_LANGUAGES)."""
+    found = g.get("ui_language")
+    if found is None:
+        found = g.ui_language = _choose()
+    return found
+
+
+def _choose() -> str:
+    chosen = request.cookies.get(COOKIE, "")
+    if chosen in UI_LANGUAGES:
+        return chosen
+    try:
+        from flask_login import current_user
+
+        account = getattr(current_user, "ui_language", "") or ""
+    except Exception:  # outside a request with a user
+        account = ""
+    if account in UI_LANGUAGES:
+        return account
+    best = request.accept_languages.best_match(
+        list(UI_LANGUAGES) + ["sr-Latn", "sr-RS"], default=None
+    )
+    if best:
+        best = best.split("-")[0].lower()
+        if best in UI_LANGUAGES:
+            return best
+    default = current_app.config.get("DEFAULT_UI_LANGUAGE", "en")
+    return default if default in UI_LANGUAGES else "en"
+
+
+def language_names() -> list[tuple[str, str]]:
+    """(code, the language's own name) of every interface language, for the switcher."""
+    return [(code, _own_name(code)) for code in UI_LANGUAGES]
+
+
+def _own_name(code: str) -> str:
+    locale = Locale.parse(UI_LANGUAGES[code])
+    name = locale.get_display_name(locale) or code
+    if code == "sr":
+        name = "Srpski"
+    return name[:1].upper() + name[1:]
+
+
+def language_name(code: str) -> str:
+    """A language's name in the interface language ("Magyar" or "Hungarian" for hu)."""
+    code = (code or "").strip()
+    if not code:
+        return ""
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(get_locale()) or code
+    except Exception:
+        return code
+
+
+def country_name(name: str) -> str:
+    """A country (stored by its English name, as records keep it) in the UI language."""
+    code = _COUNTRY_CODES.get(name)
+    if code is None:
+        return name
+    return get_locale().territories.get(code, name)
+
+
+def when(value, style: str = "medium") -> str:
+    """A date or date-time in the UI language."""
+    if isinstance(value, _dt.datetime):
+        return format_datetime(value, style)
+    if isinstance(value, _dt.date):
+        return format_date(value, style)
+    return str(value)
+
+
+def compile_catalogs(folder: Path = TRANSLATIONS) -> int:
+    """Compile every `.po` whose `.mo` is missing or older; returns how many were."""
+    done = 0
+    for po in folder.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        try:
+            with mo.open("wb") as target:
+                write_mo(target, catalog, use_fuzzy=False)
+        except OSError:
+            continue  # a read-only install: the packaged .mo is used as it is
+        done += 1
+    return done
+
+
+def init_app(app: Flask) -> None:
+    compile_catalogs()
+    Babel(
+        app,
+        locale_selector=lambda: UI_LANGUAGES[ui_language()],
+        default_translation_directories=str(TRANSLATIONS),
+    )
+    app.jinja_env.globals.update(
+        ui_language=ui_language,
+        ui_languages=language_names,
+        language_name=language_name,
+        country_name=country_name,
+        when=when,
+    )
+
+
+_COUNTRY_CODES = {
+    "Albania": "AL",
+    "Austria": "AT",
+    "Bulgaria": "BG",
+    "Croatia": "HR",
+    "Greece": "GR",
+    "Hungary": "HU",
+    "Italy": "IT",
+    "Moldova": "MD",
+    "Romania": "RO",
+    "Serbia": "RS",
+    "Slovakia": "SK",
+    "Slovenia": "SI",
+    "Belgium": "BE",
+    "Bosnia and Herzegovina": "BA",
+    "Cyprus": "CY",
+    "Czech Republic": "CZ",
+    "Denmark": "DK",
+    "Estonia": "EE",
+    "Finland": "FI",
+    "France": "FR",
+    "Germany": "DE",
+    "Iceland": "IS",
+    "Ireland": "IE",
+    "Kosovo": "XK",
+    "Latvia": "LV",
+    "Liechtenstein": "LI",
+    "Lithuania": "LT",
+    "Luxembourg": "LU",
+    "Malta": "MT",
+    "Montenegro": "ME",
+    "Netherlands": "NL",
+    "North Macedonia": "MK",
+    "Norway": "NO",
+    "Poland": "PL",
+    "Portugal": "PT",
+    "Spain": "ES",
+    "Sweden": "SE",
+    "Switzerland": "CH",
+    "Turkey": "TR",
+    "Ukraine": "UA",
+    "United Kingdom": "GB",
+}
