@@ -99,3 +99,20 @@ def test_the_course_home_shows_sessions_and_materials(course_app):
     assessing = modules[modules.index("Assessing the region") :].split("</li>")[0]
     assert "assessment-template.pdf" in assessing
     assert "Start with part 1" in html
+
+
+def test_materials_name_only_files_the_reader_may_read(course_app):
+    storage = course_app.services.storage
+    storage.import_files({"WG4/plan.pdf": b"%PDF-1.4\n"}, author=TEST_AUTHOR, message="plan")
+    module = f"{COURSE}/Follow-up day.md"
+    storage.write(
+        module,
+        storage.read(module) + "\n[plan](../../WG4/plan.pdf) [budget](../../WG4/budget.pdf)\n",
+        author=TEST_AUTHOR,
+        message="materials",
+        base_revision=storage.head(),
+    )
+    course_app.services.spaces.create_space("WG4", actor="t", read="members", write="members")
+    course_app.services.pages._committed()
+    html = course_app.test_client().get("/" + quote(f"{COURSE}/Home")).get_data(as_text=True)
+    assert "plan.pdf" not in html and "budget.pdf" not in html

@@ -304,3 +304,54 @@ def test_the_account_page_makes_a_personal_calendar_address(events_app):
     assert "Members meeting" in found
     listed = editor.get("/-/account").get_data(as_text=True)
     assert "phone" in listed and "feed" in listed  # revocable like every token
+
+
+def test_dates_the_calendar_cannot_hold_are_refused_and_never_break_it(events_app):
+    for start in (
+        "9999-12-31",
+        '"9999-12-31 23:30-05:00"',
+        '"2030-05-14 09:30+99:99"',
+        '"2030-05-14 09:30+24:00"',
+        "2030-02-30",
+        "2030-05-14 09:30:00+99:00",
+    ):
+        refused = _api_put(events_app, "Events/Edge", event("Edge", start))
+        assert refused.status_code == 400, (start, refused.get_data(as_text=True)[:200])
+    # a value that arrived without the check (a file written straight into git)
+    events_app.services.storage.write(
+        "Events/Far future.md",
+        event("Far future", "9999-12-31"),
+        author=TEST_AUTHOR,
+        message="by hand",
+    )
+    events_app.services.pages._committed()
+    client = client_as(events_app)
+    assert client.get("/-/events.ics").status_code == 200
+    assert client.get("/-/events").status_code == 200
+    assert client.get("/Events/Far%20future").status_code == 200
+    for month in ("9999-12", "0000-01", "0001-01"):
+        assert client.get(f"/-/events?month={month}").status_code == 200
+
+
+def test_a_uid_in_front_matter_cannot_take_over_another_event(events_app):
+    client = client_as(events_app)
+    real = _feed(client)["Financing workshop"]
+    fake = event("Financing workshop (moved)", f"{NEXT_YEAR}-09-20", uid=str(real["uid"]))
+    assert _api_put(events_app, "Events/Fake", fake).status_code in (200, 201)
+    uids = [str(e["uid"]) for e in _feed(client).values()]
+    assert len(uids) == len(set(uids))
+
+
+def test_control_characters_never_break_a_feed(events_app):
+    import xml.etree.ElementTree as ET
+
+    text = (
+        f"---\ntype: news\ndate: {LAST_YEAR}-11-01\nkind: announcement\n"
+        'summary: "bad\\vchar\\0nul"\n---\n# Odd news\n'
+    )
+    assert _api_put(events_app, "News/Odd news", text).status_code == 201
+    ET.fromstring(client_as(events_app).get("/-/news.atom").data)  # well-formed
+    located = event("Odd place", f"{NEXT_YEAR}-08-01", location='"a\\0b\\x1bc"')
+    assert _api_put(events_app, "Events/Odd place", located).status_code == 201
+    raw = client_as(events_app).get("/-/events.ics").data
+    assert b"\x00" not in raw and b"\x1b" not in raw

@@ -333,3 +333,56 @@ def test_the_library_filters_by_working_group_and_language(files_app):
     # the panel offers the page's language for new files
     panel = editor.get("/WG4/Home").get_data(as_text=True)
     assert '<option value="en" selected>' in panel
+
+
+def test_only_real_images_are_decoded_for_previews(files_app):
+    from wiki.files.previews import downscale
+
+    ppm = b"P6\n2000 10\n255\n" + b"\x80" * (2000 * 10 * 3)
+    storage = files_app.services.storage
+    storage.write_bytes("Public/notes.txt", ppm, author=TEST_AUTHOR, message="ppm as text")
+    storage.write_bytes(
+        "Public/photo.png", b"%!PS-Adobe-3.0 EPSF-3.0\n", author=TEST_AUTHOR, message="eps"
+    )
+    files_app.services.pages._committed()
+    client = as_user(files_app, None)
+    assert client.get("/Public/notes.txt?preview=1").mimetype != "image/webp"
+    assert client.get("/Public/photo.png?preview=1").mimetype != "image/webp"
+    with pytest.raises(Exception):
+        downscale(ppm, 1600)  # the child's decoders are PNG, JPEG, WebP and GIF only
+
+
+def test_the_library_names_no_working_group_of_a_page_the_reader_may_not_read(files_app):
+    storage = files_app.services.storage
+    storage.write(
+        "Private/Zeus.md",
+        "---\nwg: [Project Zeus merger]\n---\n# Zeus\n\n[r](../WG4/plan.pdf)\n",
+        author=TEST_AUTHOR,
+        message="private",
+    )
+    files_app.services.pages._committed()
+    assert "Zeus" not in as_user(files_app, "reader").get("/-/library").get_data(as_text=True)
+    assert "Zeus" in as_user(files_app, "editor").get("/-/library").get_data(as_text=True)
+
+
+def test_a_language_trailer_in_a_message_is_the_wikis_to_write(files_app):
+    client = files_app.test_client()
+    r = client.post(
+        "/-/api/v1/files/WG4/a.txt",
+        headers=basic(),
+        data={"file": (io.BytesIO(b"words"), "a.txt"), "message": "hello\nLanguage: zz"},
+    )
+    assert r.status_code == 201
+    last = files_app.services.storage.last_change("WG4/a.txt")
+    assert "Language: zz" not in last.message
+    r = client.post(
+        "/-/api/v1/files/WG4/b.txt",
+        headers=basic(),
+        data={"file": (io.BytesIO(b"Worte"), "b.txt"), "lang": "hu", "message": "Language: xx"},
+    )
+    assert files_app.services.storage.last_change("WG4/b.txt").message.endswith("Language: hu")
+    # a rename keeps the language given at upload
+    editor = as_user(files_app, "editor")
+    AuthActions(editor).post("/-/files/rename/WG4/b.txt", {"new_name": "c.txt", "next": "/"})
+    library = editor.get("/-/library?lang=hu").get_data(as_text=True)
+    assert "c.txt" in library

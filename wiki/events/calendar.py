@@ -126,13 +126,13 @@ def _entry(name, title, record_type, meta, start_field, end_field) -> Entry | No
     zone = str(meta.get("timezone") or moments.DEFAULT_ZONE)
     try:
         start = moments.parse(meta.get(start_field), zone)
-    except moments.MomentError:
+    except (moments.MomentError, ValueError, OverflowError):
         return None  # no start yet (an incomplete record) or one that cannot be read
     end = None
     if end_field and meta.get(end_field) not in (None, ""):
         try:
             end = moments.parse(meta[end_field], zone)
-        except moments.MomentError:
+        except (moments.MomentError, ValueError, OverflowError):
             end = None
         if end is not None and moments.ends_before(start, end):
             end = None

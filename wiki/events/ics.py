@@ -11,6 +11,7 @@ are written in UTC. No Flask.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass
 
 import icalendar
@@ -41,9 +42,11 @@ def calendar(
     cal.add("x-wr-calname", title)
     now = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     for entry in entries:
-        cal.add_component(
-            _event(entry, url_of(entry.name), identity_of(entry), now, description_of)
-        )
+        try:
+            event = _event(entry, url_of(entry.name), identity_of(entry), now, description_of)
+        except (OverflowError, ValueError):
+            continue  # a date at the edge of what can be written: left out, never a 500
+        cal.add_component(event)
     return cal.to_ical()
 
 
@@ -51,7 +54,7 @@ def _event(entry: Entry, url: str, identity: Identity, now, description_of) -> i
     event = icalendar.Event()
     event.add("uid", identity.uid)
     event.add("dtstamp", identity.modified or now)
-    event.add("summary", entry.title)
+    event.add("summary", clean(entry.title))
     if entry.all_day:
         event.add("dtstart", entry.first_day)  # VALUE=DATE
         event.add("dtend", entry.last_day + _dt.timedelta(days=1))  # exclusive
@@ -68,12 +71,12 @@ def _event(entry: Entry, url: str, identity: Identity, now, description_of) -> i
     if identity.modified is not None:
         event.add("last-modified", _utc(identity.modified))
     event.add("url", url)
-    location = ", ".join(entry.values("location"))
-    online = ", ".join(entry.values("online"))
+    location = clean(", ".join(entry.values("location")))
+    online = clean(", ".join(entry.values("online")))
     if location or online:
         event.add("location", location or online)
-    event.add("categories", [entry.kind])
-    lines = [description_of(entry)] if description_of is not None else []
+    event.add("categories", [clean(entry.kind)])
+    lines = [clean(description_of(entry))] if description_of is not None else []
     if online:
         lines.append(f"Online: {online}")
     lines.append(url)
@@ -81,6 +84,14 @@ def _event(entry: Entry, url: str, identity: Identity, now, description_of) -> i
     event.add("status", "CONFIRMED")
     event.add("transp", "TRANSPARENT" if entry.all_day else "OPAQUE")
     return event
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: str) -> str:
+    """Text without the control characters that iCalendar and XML cannot carry."""
+    return _CONTROL.sub("", text)
 
 
 def _utc(value) -> _dt.datetime:

@@ -47,9 +47,12 @@ def text_of(path: str, data: bytes) -> str | None:
     return None if out is None else out.decode("utf-8", "replace")[:MAX_TEXT]
 
 
-def run_limited(module: str, argument: str, data: bytes, seconds: float) -> bytes | None:
+def run_limited(
+    module: str, argument: str, data: bytes, seconds: float, *, timeouts: bool = False
+) -> bytes | None:
     """`python -m module argument` with `data` on its input, under a time and a memory
-    limit: its output, or None when it failed or ran out of either."""
+    limit: its output, or None when it failed or ran out of either (with `timeouts`, a
+    child that ran out of time raises subprocess.TimeoutExpired instead)."""
     try:
         proc = subprocess.run(
             [sys.executable, "-P", "-m", module, argument],
@@ -59,6 +62,8 @@ def run_limited(module: str, argument: str, data: bytes, seconds: float) -> byte
             preexec_fn=_limit_memory,
         )
     except subprocess.TimeoutExpired:
+        if timeouts:
+            raise
         return None
     return proc.stdout if proc.returncode == 0 else None
 

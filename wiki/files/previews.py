@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from .extract import run_limited
@@ -23,6 +25,8 @@ MIN_BYTES = 1 << 20  # an image this large, or wider than WIDTH, gets a preview
 KINDS = {".png", ".jpg", ".jpeg", ".webp", ".gif"}
 TIME_LIMIT = 20.0
 MAX_PIXELS = 120_000_000  # larger images are refused by the child (decompression bombs)
+# the only decoders the child may use: never PostScript (Ghostscript), PDF, or the rest
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 
 
 def wants_preview(path: str, size: int, header: bytes) -> bool:
@@ -42,11 +46,26 @@ class Previews:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+        self._lock = threading.Lock()
+        self._making: dict[str, threading.Lock] = {}
 
     def get(self, blob: str, read) -> bytes | None:
         """The preview of the image in `blob` (`read()` gives its bytes when it must be
-        made), or None when it cannot be made (the image is then served as it is)."""
+        made), or None when it cannot be made (the image is then served as it is). One
+        child makes a preview at a time per blob in this process; the others wait."""
+        if len(blob) != 40 or not all(c in "0123456789abcdef" for c in blob):
+            return None
         target = self.folder / blob[:2] / f"{blob[2:]}-{WIDTH}.webp"
+        with self._lock:
+            making = self._making.setdefault(blob, threading.Lock())
+        with making:
+            try:
+                return self._make(target, read)
+            finally:
+                with self._lock:
+                    self._making.pop(blob, None)
+
+    def _make(self, target: Path, read) -> bytes | None:
         try:
             return target.read_bytes()
         except FileNotFoundError:
@@ -54,10 +73,13 @@ class Previews:
         failed = target.with_suffix(".failed")
         if failed.exists():
             return None
-        made = run_limited("wiki.files.previews", str(WIDTH), read(), TIME_LIMIT)
+        try:
+            made = run_limited("wiki.files.previews", str(WIDTH), read(), TIME_LIMIT, timeouts=True)
+        except subprocess.TimeoutExpired:
+            return None  # a busy machine, maybe: tried again next time
         target.parent.mkdir(parents=True, exist_ok=True)
         if not made:
-            failed.touch()
+            failed.touch()  # the image cannot be decoded: never tried again
             return None
         handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
         with os.fdopen(handle, "wb") as out:
@@ -72,7 +94,7 @@ def downscale(data: bytes, width: int) -> bytes:
     from PIL import ImageOps
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # beyond it Pillow raises instead of decoding
-    with Image.open(io.BytesIO(data)) as image:
+    with Image.open(io.BytesIO(data), formats=FORMATS) as image:
         if image.width * image.height > MAX_PIXELS:
             raise ValueError("image too large")
         if image.format == "JPEG":

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..errors import PageNotFound
 from ..model import Author
 from ..model import Revision
+from ..records.validate import LANGUAGES as FILE_LANGUAGES
 from . import frontmatter
 from . import names
 
@@ -22,8 +23,14 @@ _LANGUAGE = re.compile(r"^Language:[ \t]*([a-z]{2,3})[ \t]*$", re.MULTILINE)
 
 
 def given_language(revision: Revision | None) -> str:
+    """The language a file's commit gives it (one the wiki knows), or ""."""
     found = _LANGUAGE.search(revision.message) if revision is not None else None
-    return found.group(1) if found else ""
+    return found.group(1) if found and found.group(1) in FILE_LANGUAGES else ""
+
+
+def without_language(message: str) -> str:
+    """A commit message without "Language:" lines (the wiki writes that trailer)."""
+    return _LANGUAGE.sub("", message).strip()
 
 
 def _values(value) -> list[str]:
@@ -64,12 +71,15 @@ class Attachments:
         space = self.space_meta(path, at).get("lang") or [""]
         return given_language(last) or space[0].lower()
 
-    def file_groups(self, path: str, at: str | None, *, linking: bool = True) -> list[str]:
+    def file_groups(
+        self, path: str, at: str | None, *, linking: bool = True, visible=None
+    ) -> list[str]:
         """The working groups a file belongs to: its space's, and (with `linking`) those of
-        the pages that show or link to it."""
+        the pages that show or link to it (those that `visible(name)` allows)."""
         groups = list(self.space_meta(path, at).get("wg", []))
         if linking and self.links is not None and at is not None and self.page_table_ready(at):
-            for meta in self.links.metas(self.links.sources(path)).values():
+            sources = [p for p in self.links.sources(path) if visible is None or visible(p)]
+            for meta in self.links.metas(sources).values():
                 groups += [g for g in _values(meta.get("wg")) if g not in groups]
         return groups
 
@@ -130,10 +140,10 @@ class Attachments:
         """Store a file beside the pages (a new version when it exists) in one commit; a
         language given (or the one given for its last version) is kept as a trailer."""
         existed = self.storage.exists(path)
-        message = message.strip() or f"{'Replace' if existed else 'Add'} {path}"
+        message = without_language(message) or f"{'Replace' if existed else 'Add'} {path}"
         if not language and existed:
             language = given_language(self.storage.last_change(path))
-        if language and not _LANGUAGE.search(message):
+        if language:
             message += f"\n\nLanguage: {language}"
         rev = self.storage.write_bytes(path, data, author=author, message=message)
         if rev is not None:

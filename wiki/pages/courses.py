@@ -90,8 +90,10 @@ def _read_course(wiki, home: str, folder: str) -> Course | None:
     return Course(home, page.title, tuple(modules), titles)
 
 
-def materials(wiki, course: Course) -> dict[str, list[str]]:
-    """Each module's files: those its page shows or links to (from the page table)."""
+def materials(wiki, course: Course, visible=None) -> dict[str, list[str]]:
+    """Each module's files: those its page shows or links to (from the page table) that
+    `visible(path)` allows: a file of a space the reader may not read is not named, nor
+    told apart from a missing one."""
     head = wiki.head()
     if wiki.links is None or head is None or not wiki.page_table_ready(head):
         return {}
@@ -100,7 +102,11 @@ def materials(wiki, course: Course) -> dict[str, list[str]]:
     for module in course.modules:
         targets = wiki.links.targets(module)
         found[module] = sorted(
-            (t for t in targets if t in files and not t.endswith(names.SUFFIX)),
+            (
+                t
+                for t in targets
+                if t in files and not t.endswith(names.SUFFIX) and (visible is None or visible(t))
+            ),
             key=str.casefold,
         )
     return found

@@ -73,6 +73,12 @@ def parse(text: str, *, strict: bool = True) -> Document:
         raise InvalidContent(
             f"The front matter (between the --- lines) has an error{where}: {problem}."
         ) from None
+    except (ValueError, OverflowError) as exc:  # a date YAML reads but Python cannot hold
+        if not strict:
+            return Document({}, text, 1)
+        raise InvalidContent(
+            f"The front matter (between the --- lines) has a value that is not a date: {exc}."
+        ) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -17,15 +17,21 @@ from dataclasses import dataclass
 
 _MOMENT = re.compile(
     r"^(?P<day>\d{4}-\d{2}-\d{2})"
-    r"(?:[ T](?P<time>\d{1,2}:\d{2}(?::\d{2})?)"
+    r"(?:[ T](?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)"
     r"(?:\s*(?P<offset>Z|[+-]\d{2}:?\d{2})|\s+(?P<zone>[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*))?)?$"
 )
 DEFAULT_ZONE = "Europe/Brussels"
+YEARS = (1900, 2200)  # what a calendar of this partnership can hold (and a feed can write)
+_NOT_ZONES = {"localtime", "Factory"}  # names that depend on the server, or mean nothing
 
 
 @functools.lru_cache(maxsize=1)
 def zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+    )
 
 
 def zone(name: str | None) -> _dt.tzinfo | None:
@@ -65,6 +71,8 @@ def parse(value, default_zone: str = DEFAULT_ZONE) -> Moment:
 
     :raises MomentError: with what is wrong, in words.
     """
+    if isinstance(value, _dt.date):
+        _check_year(value.year)
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
             tz = zone(default_zone) or _dt.UTC
@@ -83,9 +91,11 @@ def parse(value, default_zone: str = DEFAULT_ZONE) -> Moment:
         day = _dt.date.fromisoformat(found["day"])
     except ValueError:
         raise MomentError(f"'{found['day']}' is not a date of the calendar.") from None
+    _check_year(day.year)
     if not found["time"]:
         return Moment(day, True)
-    hours, minutes, *seconds = (int(part) for part in found["time"].split(":"))
+    clock = found["time"].split(".")[0]
+    hours, minutes, *seconds = (int(part) for part in clock.split(":"))
     if hours > 23 or minutes > 59 or (seconds and seconds[0] > 59):
         raise MomentError(f"'{found['time']}' is not a time of day.")
     if found["offset"]:
@@ -95,7 +105,10 @@ def parse(value, default_zone: str = DEFAULT_ZONE) -> Moment:
         else:
             sign = -1 if raw[0] == "-" else 1
             digits = raw[1:].replace(":", "")
-            tz = _dt.timezone(sign * _dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+            offset_hours, offset_minutes = int(digits[:2]), int(digits[2:])
+            if offset_hours > 14 or offset_minutes > 59:
+                raise MomentError(f"'{raw}' is not an offset from UTC (+02:00, say).")
+            tz = _dt.timezone(sign * _dt.timedelta(hours=offset_hours, minutes=offset_minutes))
     elif found["zone"]:
         named = zone(found["zone"])
         if named is None:
@@ -107,6 +120,11 @@ def parse(value, default_zone: str = DEFAULT_ZONE) -> Moment:
         tz = zone(default_zone) or _dt.UTC
     when = _dt.datetime(day.year, day.month, day.day, hours, minutes, *seconds, tzinfo=tz)
     return Moment(when, False)
+
+
+def _check_year(year: int) -> None:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise MomentError(f"{year} is not a year the calendar holds ({YEARS[0]} to {YEARS[1]}).")
 
 
 def ends_before(start: Moment, end: Moment) -> bool:

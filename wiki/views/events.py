@@ -35,6 +35,7 @@ from ..events.calendar import entry_of
 from ..events.calendar import facets
 from ..events.calendar import month_grid
 from ..pages import names
+from ..records import moments
 from . import get_wiki
 from . import page_url
 
@@ -79,7 +80,11 @@ def calendar_page():
     chosen_month = _MONTH.match(request.args.get("month", ""))
     view = "month" if request.args.get("view") == "month" or chosen_month else "list"
     month = today.replace(day=1)
-    if chosen_month and 1 <= int(chosen_month[2]) <= 12:
+    if (
+        chosen_month
+        and 1 <= int(chosen_month[2]) <= 12
+        and moments.YEARS[0] <= int(chosen_month[1]) <= moments.YEARS[1]
+    ):
         month = _dt.date(int(chosen_month[1]), int(chosen_month[2]), 1)
     upcoming = [e for e in found if e.last_day >= today]
     past = [e for e in found if e.last_day < today][::-1]
@@ -156,30 +161,28 @@ def _ics(found: list[Entry], title: str, filename: str, download: bool = False) 
     return response
 
 
-_IDENTITIES: dict[tuple[str, str, str], ics.Identity] = {}
+_IDENTITIES: dict[tuple[str, str], ics.Identity] = {}
 
 
 def _identity(entry: Entry) -> ics.Identity:
-    given = entry.meta.get("uid")
-    return page_identity(entry.name, given.strip() if isinstance(given, str) else "")
+    return page_identity(entry.name)
 
 
-def page_identity(name: str, given: str = "") -> ics.Identity:
+def page_identity(name: str) -> ics.Identity:
     """A page's lasting identity for feeds: UID from its first commit and the path it was
-    created at (the history follows renames), SEQUENCE from its changes since; a `uid:`
-    in front matter wins (events imported from elsewhere)."""
+    created at (the history follows renames), SEQUENCE from its changes since. Never
+    from front matter: a writer elsewhere could otherwise take over another's event in
+    subscribers' calendars."""
     storage = get_wiki().storage
     path = names.to_path(name)
     last = storage.last_change(path)
-    key = (name, last.id if last else "", given)
+    key = (name, last.id if last else "")
     found = _IDENTITIES.get(key)
     if found is not None:
         return found
     revisions = storage.history(path, limit=100_000)
     first = revisions[-1] if revisions else None
-    if given:
-        uid = given
-    elif first is not None:
+    if first is not None:
         where = hashlib.sha1((first.path or path).encode()).hexdigest()[:10]
         uid = f"{first.id[:16]}-{where}@see-cluster-wiki"
     else:
@@ -239,7 +242,7 @@ def news_feed():
     stamps = []
     for row in items:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = row.title
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = ics.clean(row.title)
         identity = page_identity(row.name)
         ET.SubElement(entry, f"{{{ATOM}}}id").text = f"urn:wiki-news:{identity.uid}"
         last = storage.last_change(names.to_path(row.name))
@@ -248,15 +251,16 @@ def news_feed():
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = updated.isoformat()
         published = row.meta.get("date")
         if published:
-            ET.SubElement(entry, f"{{{ATOM}}}published").text = f"{published}T00:00:00Z"
+            ET.SubElement(entry, f"{{{ATOM}}}published").text = ics.clean(f"{published}T00:00:00Z")
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=root + page_url(row.name))
         if last is not None:
             author = ET.SubElement(entry, f"{{{ATOM}}}author")
-            ET.SubElement(author, f"{{{ATOM}}}name").text = last.author.name
+            ET.SubElement(author, f"{{{ATOM}}}name").text = ics.clean(last.author.name)
         kind = str(row.meta.get("kind") or "")
         if kind:
-            ET.SubElement(entry, f"{{{ATOM}}}category", term=kind)
-        ET.SubElement(entry, f"{{{ATOM}}}summary").text = str(row.meta.get("summary") or "")
+            ET.SubElement(entry, f"{{{ATOM}}}category", term=ics.clean(kind))
+        summary = ics.clean(str(row.meta.get("summary") or ""))
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary
     updated = max(stamps) if stamps else _dt.datetime.now(_dt.UTC)
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated.isoformat()
     body = ET.tostring(feed, encoding="unicode", xml_declaration=True)

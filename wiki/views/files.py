@@ -35,8 +35,8 @@ from ..files.images import dimensions
 from ..files.previews import wants_preview
 from ..files.serving import kind_of
 from ..pages import names
+from ..pages.attachments import given_language
 from ..records.validate import LANGUAGES
-from ..search.terms import STEMMERS
 from . import get_wiki
 
 bp = Blueprint("files", __name__)
@@ -93,6 +93,9 @@ def _preview(path: str, head: str | None):
     blob = wiki.storage.files_at(head).get(path)
     if blob is None:
         return None
+    header = wiki.storage.objects.read(bytes.fromhex(blob))[:HEADER_BYTES]
+    if not wants_preview(path, wiki.storage.objects.size(blob), header):
+        return None  # only large PNG, JPEG, WebP and GIF images have previews
     data = services().previews().get(blob, lambda: wiki.storage.objects.read(bytes.fromhex(blob)))
     if data is None:
         return None
@@ -113,7 +116,7 @@ def library():
     allowed = read_filter()
     files = wiki.all_files(allowed)
     head = wiki.head()
-    groups = {f.path: wiki.file_groups(f.path, head) for f in files}
+    groups = {f.path: wiki.file_groups(f.path, head, visible=allowed) for f in files}
     chosen = {key: request.args.get(key, "") for key in ("space", "wg", "lang", "type", "year")}
     chosen["type"] = chosen["type"].lower()
 
@@ -236,11 +239,13 @@ def rename_form(path: str):
         if new.endswith(names.SUFFIX) or get_wiki().storage.exists(new):
             raise InvalidContent(f"'{new_leaf}' cannot be used: it is a page name or exists.")
         require(WRITE, new)
+        language = given_language(get_wiki().storage.last_change(path))
         get_wiki().storage.rename(
             path,
             new,
             author=current_author(),
-            message=f"Rename {path} to {new}",
+            # the file keeps the language given at upload
+            message=f"Rename {path} to {new}" + (f"\n\nLanguage: {language}" if language else ""),
             base_revision=request.form.get("base_revision") or None,
         )
         get_wiki()._committed()
@@ -305,8 +310,8 @@ def _language(code: str) -> str:
     """A language given at upload ("" for the page's or the space's): a code the wiki
     knows, else a clear refusal."""
     code = code.strip().lower()
-    if code and code not in LANGUAGES and code not in STEMMERS:
-        known = ", ".join(sorted(set(LANGUAGES) | set(STEMMERS)))
+    if code and code not in LANGUAGES:
+        known = ", ".join(sorted(LANGUAGES))
         raise InvalidContent(f"'{code}' is not a language code the wiki knows ({known}).")
     return code
 

@@ -136,7 +136,7 @@ def _course_home(course, name: str):
     sessions = [
         e for e in found if any(v.strip("[]/").casefold() in wanted for v in e.values("course"))
     ]
-    return {"sessions": sessions, "materials": materials(get_wiki(), course)}
+    return {"sessions": sessions, "materials": materials(get_wiki(), course, read_filter())}
 
 
 def _missing(name: str):

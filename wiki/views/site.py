@@ -20,6 +20,7 @@ from ..access.auth import read_filter
 from ..access.auth import require
 from ..access.auth import search_restriction
 from ..errors import PageNotFound
+from ..events.ics import clean
 from ..pages import names
 from . import get_wiki
 from . import page_number
@@ -60,19 +61,21 @@ def recent_feed():
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         name = names.to_name(rev.path) if rev.path and names.is_page_path(rev.path) else None
         label = name or "(files)"
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = f"{label}: {rev.summary}"
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = clean(f"{label}: {rev.summary}")
         ET.SubElement(entry, f"{{{ATOM}}}id").text = f"urn:git:{rev.id}"
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = rev.date.isoformat()
         author = ET.SubElement(entry, f"{{{ATOM}}}author")
-        ET.SubElement(author, f"{{{ATOM}}}name").text = rev.author.name + (
+        ET.SubElement(author, f"{{{ATOM}}}name").text = clean(rev.author.name) + (
             f" (@{rev.account})" if rev.account else ""
         )
         if name:
             link = url_for("pages.diff", name=name, to=rev.id)
             ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=root_url + link)
-        ET.SubElement(entry, f"{{{ATOM}}}summary").text = rev.message
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = clean(rev.message)
     body = ET.tostring(feed, encoding="unicode", xml_declaration=True)
-    return Response(body, mimetype="application/atom+xml")
+    response = Response(body, mimetype="application/atom+xml")
+    response.headers["Cache-Control"] = "private, no-cache"  # a token's feed is personal
+    return response
 
 
 def _feed_filter():
