@@ -348,7 +348,9 @@ def test_only_real_images_are_decoded_for_previews(files_app):
     client = as_user(files_app, None)
     assert client.get("/Public/notes.txt?preview=1").mimetype != "image/webp"
     assert client.get("/Public/photo.png?preview=1").mimetype != "image/webp"
-    with pytest.raises(Exception):
+    from PIL import UnidentifiedImageError
+
+    with pytest.raises(UnidentifiedImageError):
         downscale(ppm, 1600)  # the child's decoders are PNG, JPEG, WebP and GIF only
 
 
