@@ -72,10 +72,10 @@ def change_password():
     current = request.form.get("current_password", "")
     new = request.form.get("new_password", "")
     if users.authenticate(user.username, current) is None:
-        flash("Your current password is not right.", "error")
+        flash(_("Your current password is not right."), "error")
         return _profile(400)
     if new != request.form.get("confirm_password", ""):
-        flash("The two new passwords differ.", "error")
+        flash(_("The two new passwords differ."), "error")
         return _profile(400)
     try:
         users.set_password(user.username, new)
@@ -83,7 +83,7 @@ def change_password():
         flash(problem.message, "error")
         return _profile(400)
     login_user(users.by_name(user.username))  # this session goes on; all others end
-    flash("Password changed. You were logged out everywhere else.", "success")
+    flash(_("Password changed. You were logged out everywhere else."), "success")
     return redirect(url_for("account.profile"))
 
 
@@ -162,7 +162,7 @@ def revoke_token(token_id: int):
         flash(problem.message, "error")
         return _profile(404)
     get_spaces().record(user.username, "token.revoke", user.username, f"token {token_id}")
-    flash("Token revoked: it no longer works.", "success")
+    flash(_("Token revoked: it no longer works."), "success")
     return redirect(url_for("account.profile"))
 
 
@@ -178,10 +178,10 @@ def register():
         return render_template("account/register.html", form=form, mode=mode)
     password = request.form.get("password", "")
     if password != request.form.get("confirm_password", ""):
-        flash("The two passwords differ.", "error")
+        flash(_("The two passwords differ."), "error")
         return render_template("account/register.html", form=form, mode=mode), 400
     if not form["email"]:
-        flash("An e-mail address is needed (your edits are signed with it).", "error")
+        flash(_("An e-mail address is needed (your edits are signed with it)."), "error")
         return render_template("account/register.html", form=form, mode=mode), 400
     try:
         user = get_users().add(
@@ -202,11 +202,13 @@ def register():
         "pending approval" if user.pending else "open registration",
     )
     if user.pending:
-        flash("Thank you. An administrator will approve your account; then you can log in.", "info")
+        flash(
+            _("Thank you. An administrator will approve your account; then you can log in."), "info"
+        )
         return redirect("/")
     session.clear()  # a fresh session (and CSRF token), as at login: no fixation
     login_user(user)
-    flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
+    flash(_("Welcome, %(name)s. Your account is ready.", name=user.display_name), "success")
     return redirect("/")
 
 
@@ -220,7 +222,7 @@ def reset(secret: str):
         return render_template("account/reset.html", user=user)
     password = request.form.get("password", "")
     if password != request.form.get("confirm_password", ""):
-        flash("The two passwords differ.", "error")
+        flash(_("The two passwords differ."), "error")
         return render_template("account/reset.html", user=user), 400
     try:
         user = users.use_reset(secret, password)
@@ -228,5 +230,5 @@ def reset(secret: str):
         flash(problem.message, "error")
         return render_template("account/reset.html", user=user), 400
     get_spaces().record(user.username, "user.password", user.username, "by reset link")
-    flash("Your new password is set. Log in with it.", "success")
+    flash(_("Your new password is set. Log in with it."), "success")
     return redirect(url_for("auth.login"))

@@ -11,6 +11,8 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..access.auth import ADMIN
@@ -92,7 +94,7 @@ def create_user():
         return _fail(problem, users, form=form)
     get_spaces().record(_actor(), "user.create", user.username, f"role={user.role}")
     if password:
-        flash(f"Created the account {user.username}.", "success")
+        flash(_("Created the account %(user)s.", user=user.username), "success")
         return redirect(url_for("admin.users"))
     return _reset_link(user.username, created=True)
 
@@ -137,17 +139,20 @@ def user_action(username: str, action: str):
                 raise AccountError("You cannot take the admin role from yourself.")
             store.set_role(user.username, role)
             spaces.record(_actor(), "user.role", user.username, f"{user.role} -> {role}")
-            flash(f"{user.username} is now {role}.", "success")
+            flash(_("%(user)s is now %(role)s.", user=user.username, role=role), "success")
         elif action in ("disable", "enable"):
             if user.id == current_user.id:
                 raise AccountError("You cannot disable your own account.")
             store.set_disabled(user.username, action == "disable")
             spaces.record(_actor(), f"user.{action}", user.username)
-            flash(f"{user.username} is {action}d.", "success")
+            if action == "disable":
+                flash(_("%(user)s is disabled.", user=user.username), "success")
+            else:
+                flash(_("%(user)s is enabled.", user=user.username), "success")
         elif action == "approve":
             store.approve(user.username)
             spaces.record(_actor(), "user.approve", user.username)
-            flash(f"{user.username} may log in now.", "success")
+            flash(_("%(user)s may log in now.", user=user.username), "success")
         elif action == "reset":
             return _reset_link(user.username)
         else:
@@ -190,7 +195,7 @@ def create_space():
         )
     except WikiError as problem:
         return _fail(problem, spaces, form=form)
-    flash(f"Created the space {space.name}. Add its members below.", "success")
+    flash(_("Created the space %(name)s. Add its members below.", name=space.name), "success")
     return redirect(url_for("admin.space", name=space.name))
 
 
@@ -225,7 +230,7 @@ def update_space(name: str):
         )
     except WikiError as problem:
         return _fail(problem, space, name=name)
-    flash(f"Saved the settings of {found.name}.", "success")
+    flash(_("Saved the settings of %(name)s.", name=found.name), "success")
     return redirect(url_for("admin.space", name=found.name))
 
 
@@ -240,11 +245,10 @@ def change_members(name: str, action: str):
         change(name, member, actor=_actor(), kind=kind)
     except WikiError as problem:
         return _fail(problem, space, name=name)
-    flash(
-        f"{'Added' if action == 'add' else 'Removed'} {member} "
-        f"{'to' if action == 'add' else 'from'} {name}.",
-        "success",
-    )
+    if action == "add":
+        flash(_("Added %(member)s to %(name)s.", member=member, name=name), "success")
+    else:
+        flash(_("Removed %(member)s from %(name)s.", member=member, name=name), "success")
     return redirect(url_for("admin.space", name=name))
 
 
@@ -254,7 +258,10 @@ def delete_space(name: str):
         get_spaces().delete_space(name, actor=_actor())
     except WikiError as problem:
         return _fail(problem, spaces)
-    flash(f"Deleted the space {name}: its pages now follow the wiki-wide rules.", "success")
+    flash(
+        _("Deleted the space %(name)s: its pages now follow the wiki-wide rules.", name=name),
+        "success",
+    )
     return redirect(url_for("admin.spaces"))
 
 
@@ -279,7 +286,7 @@ def create_group():
         get_spaces().create_group(form["name"], actor=_actor(), title=form["title"])
     except WikiError as problem:
         return _fail(problem, groups, form=form)
-    flash(f"Created the group {form['name']}.", "success")
+    flash(_("Created the group %(name)s.", name=form["name"]), "success")
     return redirect(url_for("admin.groups"))
 
 
@@ -290,13 +297,13 @@ def group_action(name: str, action: str):
     try:
         if action == "add":
             store.add_to_group(name, username, actor=_actor())
-            flash(f"Added {username.strip()} to {name}.", "success")
+            flash(_("Added %(user)s to %(name)s.", user=username.strip(), name=name), "success")
         elif action == "remove":
             store.remove_from_group(name, username, actor=_actor())
-            flash(f"Removed {username} from {name}.", "success")
+            flash(_("Removed %(user)s from %(name)s.", user=username, name=name), "success")
         elif action == "delete":
             store.delete_group(name, actor=_actor())
-            flash(f"Deleted the group {name}.", "success")
+            flash(_("Deleted the group %(name)s.", name=name), "success")
         else:
             raise AccountError(f"Unknown action '{action}'.")
     except WikiError as problem:
@@ -348,15 +355,18 @@ def mirror_sync():
     get_wiki().after_external_change()
     state = found.state()
     if state.get("last_error"):
-        flash("Syncing did not finish: " + state["last_error"], "error")
+        flash(_("Syncing did not finish: %(error)s", error=state["last_error"]), "error")
     elif result is not None and result.conflicts:
-        flash(
-            f"Synced; {len(result.conflicts)} page(s) could not be merged: both versions "
-            "are kept (below).",
-            "info",
+        count = len(result.conflicts)
+        message = ngettext(
+            "Synced; %(num)d page could not be merged: both versions are kept (below).",
+            "Synced; %(num)d pages could not be merged: both versions are kept (below).",
+            count,
         )
+        flash(message, "info")
     else:
-        flash(f"Synced with upstream ({result.how if result else 'pushed'}).", "success")
+        how = result.how if result else "pushed"
+        flash(_("Synced with upstream (%(how)s).", how=how), "success")
     return redirect(url_for("admin.mirror"))
 
 
@@ -364,7 +374,7 @@ def mirror_sync():
 def mirror_dismiss():
     _mirror().dismiss(request.form.get("path", ""))
     get_spaces().record(_actor(), "mirror.conflict.dismiss", request.form.get("path", ""))
-    flash("Conflict dismissed.", "success")
+    flash(_("Conflict dismissed."), "success")
     return redirect(url_for("admin.mirror"))
 
 

@@ -8,6 +8,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import session
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_user
 from flask_login import logout_user
@@ -40,11 +41,11 @@ def login():
         page = render_template("auth/login.html", next=target, username=username)
         return page, 429, {"Retry-After": str(refused.retry_after)}
     if user is None:
-        flash("Wrong user name or password.", "error")
+        flash(_("Wrong user name or password."), "error")
         return render_template("auth/login.html", next=target, username=username), 401
     if not user.is_active:
         flash(
-            "Your account is waiting for an administrator's approval."
+            _("Your account is waiting for an administrator's approval.")
             if user.pending
             else "This account is disabled. Ask an administrator.",
             "error",
@@ -52,7 +53,7 @@ def login():
         return render_template("auth/login.html", next=target, username=username), 403
     session.clear()  # a fresh session (and CSRF token) at login: no fixation
     login_user(user)
-    flash(f"Welcome, {user.display_name}.", "success")
+    flash(_("Welcome, %(name)s.", name=user.display_name), "success")
     return redirect(target)
 
 
@@ -63,5 +64,5 @@ def logout():
         get_users().end_sessions(current_user.username)
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect("/")

@@ -18,6 +18,8 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import send_file
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from ..access.auth import READ
@@ -213,7 +215,9 @@ def upload_form():
         for upload in uploads:
             upload.close()
     if uploads:
-        flash(f"Uploaded {len(uploads)} file{'s' if len(uploads) != 1 else ''}.", "success")
+        flash(
+            ngettext("Uploaded %(num)d file.", "Uploaded %(num)d files.", len(uploads)), "success"
+        )
     return redirect(_local(back))
 
 
@@ -224,7 +228,7 @@ def delete_form(path: str):
     get_wiki().delete_file(
         path, author=current_author(), base_revision=request.form.get("base_revision") or None
     )
-    flash(f"Deleted {names.leaf(path)} (it stays in the history).", "success")
+    flash(_("Deleted %(path)s (it stays in the history).", path=names.leaf(path)), "success")
     return redirect(_local(request.form.get("next") or "/"))
 
 
@@ -252,7 +256,7 @@ def rename_form(path: str):
     except (InvalidContent, InvalidPageName) as problem:
         flash(problem.message, "error")
     else:
-        flash(f"Renamed to {names.leaf(new)}.", "success")
+        flash(_("Renamed to %(new)s.", new=names.leaf(new)), "success")
     return redirect(_local(request.form.get("next") or "/"))
 
 

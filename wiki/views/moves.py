@@ -7,6 +7,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 
 from ..access.auth import WRITE
 from ..access.auth import can
@@ -49,7 +50,7 @@ def rename(name: str):
         return _rename_form(
             name, new_name, conflict.current_revision or "", status=409, changed_from=base
         )
-    flash(f"Renamed to '{new_name}'. The old address leads here.", "success")
+    flash(_("Renamed to '%(new_name)s'. The old address leads here.", new_name=new_name), "success")
     return redirect(page_url(new_name))
 
 
@@ -88,7 +89,13 @@ def delete(name: str):
     except EditConflict as conflict:
         flash(_changed_meanwhile(conflict), "error")
         return _delete_form(name, conflict.current_revision or "", status=409, changed_from=base)
-    flash(f"Deleted '{name}'. Its history keeps every revision; restore it from there.", "success")
+    flash(
+        _(
+            "Deleted '%(name)s'. Its history keeps every revision; restore it from there.",
+            name=name,
+        ),
+        "success",
+    )
     return redirect(url_for("pages.history", name=name))
 
 

@@ -11,6 +11,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import session
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access.auth import READ
@@ -227,8 +228,10 @@ def edit(name: str):
         is_new = not (can(READ, target) and wiki.exists(target))
         if not current_user.is_authenticated:
             flash(
-                "You are not logged in (any more). Log in in another tab, then save again: "
-                "your text is below.",
+                _(
+                    "You are not logged in (any more). Log in in another tab, then save "
+                    "again: your text is below."
+                ),
                 "error",
             )
             return _edit_again(target, text, message, base, is_new, status=401)
@@ -236,7 +239,7 @@ def edit(name: str):
         return _edit_again(target, text, message, base, is_new, status=403)
     is_new = not wiki.exists(target)
     if g.get("csrf_failed"):
-        flash("Your session expired before saving. Your text is below: save again.", "error")
+        flash(_("Your session expired before saving. Your text is below: save again."), "error")
         return _edit_again(target, text, message, base, is_new, status=400)
     try:
         result = wiki.save_page(
@@ -262,16 +265,18 @@ def edit(name: str):
         flash(problem.message, "error")
         return _edit_again(target, text, message, base, is_new, status=problem.status)
     if result.revision is None:
-        flash("No changes to save.", "info")
+        flash(_("No changes to save."), "info")
     elif result.merged_with:
         flash(
-            "Saved. Your edit was merged with changes by "
-            + ", ".join(result.merged_with)
-            + " made while you were editing.",
+            _(
+                "Saved. Your edit was merged with changes by %(names)s made while you were "
+                "editing.",
+                names=", ".join(result.merged_with),
+            ),
             "info",
         )
     else:
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
     return redirect(page_url(result.name))
 
 
@@ -406,18 +411,25 @@ def restore(name: str):
             name, revision, author=current_author(), base_revision=request.form.get("base_revision")
         )
     except EditConflict as conflict:
-        who = ", ".join(conflict.authors) or "someone"
+        who = ", ".join(conflict.authors) or _("someone")
         flash(
-            "The page was changed on the same lines after you opened its history, so "
-            f"revision {revision[:8]} was not restored: {who} changed it meanwhile. Look at "
-            "the newest revision, then try again.",
+            _(
+                "The page was changed on the same lines after you opened its history, so "
+                "revision %(revision)s was not restored: %(who)s changed it meanwhile. Look "
+                "at the newest revision, then try again.",
+                revision=revision[:8],
+                who=who,
+            ),
             "error",
         )
         return history(name, status=409)
     if result.revision is None:
-        flash("That revision is the same as the current page: nothing to restore.", "info")
+        flash(_("That revision is the same as the current page: nothing to restore."), "info")
     else:
-        flash(f"Restored the page as it was in revision {revision[:8]}.", "success")
+        flash(
+            _("Restored the page as it was in revision %(revision)s.", revision=revision[:8]),
+            "success",
+        )
     return redirect(page_url(name))
 
 

@@ -17,6 +17,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -229,7 +230,7 @@ def new_record(type_id: str):
         return redirect(url_for("records.collection", type_id=type_id))
     require(WRITE, name)
     if get_wiki().exists(name):
-        flash(f"'{name}' exists already: here it is.", "error")
+        flash(_("'%(name)s' exists already: here it is.", name=name), "error")
         return redirect(page_url(name))
     given = {f.name: request.args[f.name] for f in record_type.fields if f.name in request.args}
     return redirect(url_for("pages.edit", name=name, type=type_id, **given))
@@ -293,7 +294,14 @@ def rename_field(type_id: str):
         flash(problem.message, "error")
         return redirect(url_for("records.collection", type_id=type_id)), 303
     if revision is not None:
-        flash(f"Renamed the field {old} to {new} in the type and its records.", "success")
+        flash(
+            _(
+                "Renamed the field %(old)s to %(new)s in the type and its records.",
+                old=old,
+                new=new,
+            ),
+            "success",
+        )
     return redirect(url_for("records.collection", type_id=type_id))
 
 
