@@ -67,9 +67,19 @@ class Attachments:
         )
 
     def file_language(self, path: str, at: str | None, last: Revision | None) -> str:
-        """The language a file is written in: given at upload, else its space's."""
-        space = self.space_meta(path, at).get("lang") or [""]
-        return given_language(last) or space[0].lower()
+        """The language a file is written in: given at upload, else its folder's."""
+        return given_language(last) or self.folder_language(path, at)
+
+    def folder_language(self, path: str, at: str | None) -> str:
+        """The `lang` of the nearest home page above a page or file (its folder's, then
+        the folders above up to its space's), or ""."""
+        folder = names.folder(path[: -len(names.SUFFIX)] if path.endswith(names.SUFFIX) else path)
+        while folder:
+            found = self._home_meta(f"{folder}/{names.HOME}", at).get("lang")
+            if found:
+                return found[0].lower()
+            folder = names.folder(folder)
+        return ""
 
     def file_groups(
         self, path: str, at: str | None, *, linking: bool = True, visible=None
@@ -88,7 +98,10 @@ class Attachments:
         (read once per version of that page)."""
         if "/" not in path:
             return {}
-        home = names.to_path(f"{path.split('/', 1)[0]}/{names.HOME}")
+        return self._home_meta(f"{path.split('/', 1)[0]}/{names.HOME}", at)
+
+    def _home_meta(self, home_name: str, at: str | None) -> dict[str, list[str]]:
+        home = names.to_path(home_name)
         blob = self.storage.files_at(at).get(home)
         if blob is None:
             return {}

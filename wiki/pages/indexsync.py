@@ -20,6 +20,7 @@ from ..locks import exclusive
 from ..search import PageDoc
 from ..search import Results
 from . import names
+from .language import detect
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,12 @@ class IndexSync:
             text = self.storage.read_blob(files[path])
             rendered = self.render_cached(text, name, key=files[path])
             last = self.storage.last_change(path, upto=at)
+            given = rendered.meta.get("lang")
+            language = (
+                given.strip().lower()
+                if isinstance(given, str) and given.strip()
+                else self.folder_language(path, at) or detect(rendered.text)
+            )
             yield PageDoc(
                 name=name,
                 title=rendered.title,
@@ -146,7 +153,7 @@ class IndexSync:
                 meta=rendered.meta,
                 author=last.author.name if last else "",
                 modified=last.date if last else datetime.now(UTC),
-                language=str(rendered.meta.get("lang") or ""),
+                language=language,
             )
 
     def _file_document(self, path: str, blob: str, at: str | None) -> PageDoc:

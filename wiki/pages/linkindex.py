@@ -110,6 +110,17 @@ class LinkIndex:
             found.append((name, [str(tag).strip() for tag in tags if str(tag).strip()]))
         return found
 
+    def tagged_with(self, tag: str) -> list[str]:
+        """The pages with this tag (as written, or in lower case)."""
+        wanted = sorted({tag, tag.lower(), tag.casefold()})
+        marks = ", ".join("?" * len(wanted))
+        rows = self._connect().execute(
+            "SELECT DISTINCT facts.name FROM facts, json_each(facts.meta, '$.tags') AS t "
+            f"WHERE json_extract(facts.meta, '$.tags') IS NOT NULL AND t.value IN ({marks})",
+            wanted,
+        )
+        return [row[0] for row in rows]
+
     def type_counts(self) -> dict[str, int]:
         rows = self._connect().execute(
             "SELECT type, COUNT(*) FROM facts WHERE type != '' GROUP BY type"

@@ -31,7 +31,7 @@ from .terms import STEMMERS
 from .terms import fold
 from .terms import stem_field
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class FoldFilter(Filter):
@@ -142,7 +142,9 @@ def common_words(docs: list[PageDoc], limit: int = COMMON_WORDS) -> list[str]:
 def document_fields(doc: PageDoc, default_language: str) -> dict:
     """The Whoosh fields of a page."""
     meta = doc.meta
-    lang = (str(meta.get("lang") or "") or default_language).strip().lower()
+    # the page's own `lang`, else its folder's or the one read from its words (pages
+    # layer), else the wiki's default
+    lang = (doc.language or str(meta.get("lang") or "") or default_language).strip().lower()
     values = {
         "wg": _values(meta.get("wg")),
         "type": _values(meta.get("type")),
@@ -173,9 +175,18 @@ def document_fields(doc: PageDoc, default_language: str) -> dict:
     for key, vals in values.items():
         result[key] = ",".join(v.replace(",", " ") for v in vals)
     result["author"] = doc.author
+    # words only in the front matter (tags, type, region) are found by a plain search too,
+    # stemmed in the page's language like the rest
+    front = " ".join(
+        [*values["tags"], *values["type"], *values["region"]]
+        + ([str(meta["title"])] if isinstance(meta.get("title"), str) else [])
+    )
+    if front:
+        result["body"] = doc.text + "\n" + front
+        result["pairs"] = result["pairs"] + "\n" + front
     algorithm = STEMMERS.get(lang.split("-")[0])
     if algorithm:
-        result[stem_field(algorithm)] = " ".join([doc.title, *doc.headings, doc.text])
+        result[stem_field(algorithm)] = " ".join([doc.title, *doc.headings, doc.text, front])
     return result
 
 

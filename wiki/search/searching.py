@@ -131,7 +131,7 @@ class Searching:
                 )
             results.facets = _facet_counts(snapshot, match)
             if results.total == 0 and highlight:
-                suggestion = self._suggest_spelling(searcher, snapshot, text, clauses)
+                suggestion = self._suggest_spelling(searcher, snapshot, text, clauses, where)
                 # offered only if it finds something the user may see: the spelling
                 # dictionary holds the words of every page, private ones too
                 if suggestion:
@@ -154,7 +154,7 @@ class Searching:
         return {d: [plain] for d in docnums if found >> d & 1}
 
     def _suggest_spelling(
-        self, searcher, snapshot: Snapshot, text: str, clauses: list[Clause]
+        self, searcher, snapshot: Snapshot, text: str, clauses: list[Clause], where
     ) -> str | None:
         correctors = [searcher.corrector(f) for f in ("body", "title")]
         changed = False
@@ -171,10 +171,35 @@ class Searching:
                 for corrector in correctors:
                     found = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
                     if found:
-                        out = out.replace(word, found[0], 1)
+                        written = self._as_written(searcher, snapshot, found[0], where)
+                        out = out.replace(word, written, 1)
                         changed = True
                         break
         return out if changed else None
+
+    @staticmethod
+    def _as_written(searcher, snapshot: Snapshot, folded: str, where) -> str:
+        """A suggested word as the pages the reader may see write it, accents kept
+        ("finanszirozas" -> "finanszírozás"): the index keeps words folded, a page keeps
+        them as they are."""
+        match = _matches(snapshot, Or((Term("title", folded), Term("body", folded))), where)
+        for _ in range(3):
+            if not match:
+                break
+            lowest = match & -match
+            match ^= lowest
+            stored = searcher.stored_fields(lowest.bit_length() - 1)
+            meta = stored.get("meta") or {}
+            front = [
+                v if isinstance(v, str) else " ".join(map(str, v))
+                for v in meta.values()
+                if isinstance(v, str | list)
+            ]
+            for text in (stored.get("title", ""), stored.get("content", ""), *front):
+                for word in words(text):
+                    if fold(word) == folded:
+                        return word.lower()
+        return folded
 
     def suggest(self, text: str, *, limit: int = 10, restrict=None) -> list[tuple[str, str]]:
         """Pages whose title or name starts with the typed words: [(name, title)]."""

@@ -14,6 +14,7 @@ from markupsafe import escape
 
 from ..access.auth import read_filter
 from ..app import services
+from ..i18n import ui_language
 from ..pages import names
 from ..pages.catalog import TreeNode
 from ..pages.service import Wiki
@@ -52,7 +53,7 @@ def folder_listing(folder: str, current: str = "") -> Markup | None:
     if node is None or not node.children:
         return None
     cache = services().sidebar
-    key = (wiki.head(), request.script_root, folder)
+    key = (wiki.head(), request.script_root, ui_language(), folder)
     html = cache.get(key)
     if html is None:
         if len(cache) > 256:

@@ -13,6 +13,7 @@ from flask import jsonify
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 
 from ..access.auth import READ
 from ..access.auth import can
@@ -171,6 +172,7 @@ def search():
 
     return render_template(
         "site/search.html",
+        tag_offer=_tag_offer(query),
         query=query,
         filters=filters,
         sort=sort,
@@ -180,13 +182,28 @@ def search():
     )
 
 
+def _tag_offer(query: str) -> tuple[str, int] | None:
+    """When the query is a tag: (the tag, how many pages the reader may read have it), so
+    that "pages tagged ..." is offered above the results."""
+    text = query.strip().strip('"')
+    if not text or len(text) > 60 or ":" in text:
+        return None
+    wiki = get_wiki()
+    head = wiki.head()
+    if wiki.links is None or head is None or not wiki.page_table_ready(head, wait=0):
+        return None
+    allowed = read_filter()
+    pages = [p for p in wiki.links.tagged_with(text) if allowed is None or allowed(p)]
+    return (text, len(pages)) if pages else None
+
+
 FACET_LABELS = {
-    "wg": "Working group",
-    "type": "Page type",
-    "country": "Country",
-    "lang": "Language",
-    "tags": "Tags",
-    "folder": "Folder",
+    "wg": _l("Working group"),
+    "type": _l("Page type"),
+    "country": _l("Country"),
+    "lang": _l("Language"),
+    "tags": _l("Tags"),
+    "folder": _l("Folder"),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access.auth import READ
@@ -22,10 +23,10 @@ bp = Blueprint("spaces", __name__)
 RECENT_IN_SPACE = 15
 
 POLICY_WORDS = {
-    "anonymous": "everyone, without logging in",
-    "registered": "everyone with an account",
-    "members": "its members",
-    "editors": "its members and every editor",
+    "anonymous": _l("everyone, without logging in"),
+    "registered": _l("everyone with an account"),
+    "members": _l("its members"),
+    "editors": _l("its members and every editor"),
 }
 
 
