@@ -25,7 +25,7 @@ def app(tmp_path):
             "Home.md": b"# Home\n\nWelcome to the wiki of the partnership.\n",
             "Research/Programmes.md": GERMAN.encode(),
             "Magyar/Home.md": b"---\nlang: hu\n---\n# Magyar\n",
-            "Magyar/Notes/Short.md": "# Jegyzet\n\nKlaszterek.\n".encode(),
+            "Magyar/Notes/Short.md": b"# Jegyzet\n\nKlaszterek.\n",
             "WG4/Summary.md": (
                 "---\ntitle: Klaszterfinanszírozás – összefoglaló\n"
                 "tags: [finanszírozás, kockázati tőke]\nlang: hu\n---\n"
