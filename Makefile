@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint bench bench-search bench-records bench-files venv clean
+.PHONY: run test test-fast lint bench bench-search bench-records bench-files i18n-status i18n-update venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ lint: $(VENV)/.installed-test
 # without the tests that start servers or a browser (marked `slow`)
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m "not slow"
+
+i18n-status: $(VENV)/.installed
+	$(BIN)/wiki i18n status
+
+# the catalogs brought up to the strings of the code (then translate what is new)
+i18n-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o wiki/translations/messages.pot .
+	$(BIN)/pybabel update -i wiki/translations/messages.pot -d wiki/translations --no-fuzzy-matching
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py

@@ -99,12 +99,45 @@ def language_name(code: str) -> str:
         return code
 
 
+def language_name_own(code: str) -> str:
+    """A language's name in itself ("Deutsch", "Ελληνικά"), for links to translations."""
+    code = (code or "").strip()
+    if code in UI_LANGUAGES:
+        return _own_name(code)
+    try:
+        locale = Locale.parse(code.replace("-", "_"))
+        name = locale.get_display_name(locale) or code
+        return name[:1].upper() + name[1:]
+    except Exception:
+        return code
+
+
 def country_name(name: str) -> str:
     """A country (stored by its English name, as records keep it) in the UI language."""
     code = _COUNTRY_CODES.get(name)
     if code is None:
         return name
     return get_locale().territories.get(code, name)
+
+
+def babel_locale() -> str:
+    """The Babel locale of the interface language ("hu", "sr_Latn")."""
+    return UI_LANGUAGES[ui_language()]
+
+
+def month_name(day: _dt.date) -> str:
+    """A month and its year in the UI language: "May 2027", "2027. május"."""
+    from babel.dates import format_skeleton
+
+    locale = babel_locale()
+    return format_skeleton("yMMMM", day, locale="en_GB" if locale == "en" else locale)
+
+
+def short_month(day: _dt.date) -> str:
+    """A month's short name in the UI language ("May", "máj.")."""
+    from babel.dates import format_date
+
+    return format_date(day, "LLL", locale=babel_locale())
 
 
 def when(value, style: str = "medium") -> str:
@@ -145,8 +178,12 @@ def init_app(app: Flask) -> None:
         ui_language=ui_language,
         ui_languages=language_names,
         language_name=language_name,
+        language_name_own=language_name_own,
         country_name=country_name,
         when=when,
+        babel_locale=babel_locale,
+        month_name=month_name,
+        short_month=short_month,
     )
 
 

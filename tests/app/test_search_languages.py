@@ -67,3 +67,10 @@ def test_did_you_mean_keeps_the_accents_of_the_pages(app):
     answer = app.test_client().get("/-/api/v1/search?q=finanszírozáss").get_json()
     assert answer["total"] == 0
     assert answer["suggestion"] == "finanszírozás"
+
+
+def test_a_query_that_is_a_tag_offers_the_tags_page(app):
+    html = app.test_client().get("/-/search?q=finanszírozás").get_data(as_text=True)
+    assert "1 page tagged “finanszírozás”" in html
+    assert 'href="/-/tags/finansz%C3%ADroz%C3%A1s"' in html
+    assert "page tagged" not in app.test_client().get("/-/search?q=tőke").get_data(as_text=True)

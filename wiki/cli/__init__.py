@@ -1,4 +1,4 @@
-"""The `wiki` command: init, serve, reindex, user ..., space ..., group ...
+"""The `wiki` command: init, serve, reindex, user ..., space ..., group ..., i18n ...
 
 One module per noun: content.py (init, serve, reindex), people.py (user),
 spaces.py (space, group); stores.py opens what they work on. This module holds
@@ -15,6 +15,7 @@ from ..errors import WikiError
 from .content import init
 from .content import reindex
 from .content import serve
+from .i18n import i18n
 from .people import user
 from .spaces import group
 from .spaces import space
@@ -41,5 +42,5 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
 
-for command in (init, serve, reindex, user, space, group):
+for command in (init, serve, reindex, user, space, group, i18n):
     main.add_command(command)

@@ -55,8 +55,11 @@ class Entry:
         items = raw if isinstance(raw, list) else [raw]
         return [str(item).strip() for item in items if item not in (None, "")]
 
-    def when(self) -> str:
-        """The dates in words: "14–15 May 2026", "14 May 2026, 09:30–17:00 CEST"."""
+    def when(self, locale: str = "en") -> str:
+        """The dates in words: "14–15 May 2026", "14 May 2026, 09:30–17:00 CEST" (in
+        another language as Babel writes them there: "2026. máj. 14–15.")."""
+        if locale.split("_")[0] != "en":
+            return self._when_in(locale)
         first, last = self.first_day, self.last_day
         if first == last:
             days = f"{first.day} {first:%B %Y}"
@@ -74,6 +77,28 @@ class Entry:
             hours += f"–{self.end.value:%H:%M}"
         zone = start.tzname() or ""  # type: ignore[union-attr]
         return f"{days}, {hours} {zone}".strip()
+
+    def _when_in(self, locale: str) -> str:
+        from babel.dates import format_interval
+        from babel.dates import format_skeleton
+
+        first, last = self.first_day, self.last_day
+        if self.all_day:
+            if first == last:
+                return format_skeleton("yMMMMd", first, locale=locale)
+            return format_interval(first, last, "yMMMd", locale=locale)
+        start = self.start.value
+        zone = start.tzinfo
+        end = self.end.value if self.end is not None and not self.end.all_day else None
+        day = format_skeleton("yMMMMd", start, tzinfo=zone, locale=locale)
+        if end is not None and end.date() == start.date():
+            hours = format_interval(start, end, "Hm", tzinfo=zone, locale=locale)
+            text = f"{day}, {hours}"
+        elif end is not None:
+            text = format_interval(start, end, "yMMMdHm", tzinfo=zone, locale=locale)
+        else:
+            text = f"{day}, {format_skeleton('Hm', start, tzinfo=zone, locale=locale)}"
+        return f"{text} {start.tzname() or ''}".strip()  # type: ignore[union-attr]
 
     def matches(self, filters: dict[str, str]) -> bool:
         for key, wanted in filters.items():

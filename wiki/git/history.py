@@ -128,5 +128,9 @@ class History:
         ) as out:
             yield from log_records(iter(lambda: out.read(1 << 16), b""))
 
+    def is_ancestor(self, old: str, new: str) -> bool:
+        """Whether commit `old` is in the history of commit `new` (or is it)."""
+        return self._is_ancestor(old, new)
+
     def _is_ancestor(self, old: str, new: str) -> bool:
         return self.git.ok("merge-base", "--is-ancestor", old, new)

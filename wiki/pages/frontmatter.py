@@ -158,3 +158,11 @@ def as_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
     return [str(value)]
+
+
+def dump_line(key: str, value: Any) -> str:
+    """One `key: value` line of front matter (lists in flow style, text as YAML needs)."""
+    text = yaml.safe_dump(
+        {key: value}, allow_unicode=True, default_flow_style=True, sort_keys=False, width=10**6
+    ).strip()
+    return text[1:-1] if text.startswith("{") and text.endswith("}") else text

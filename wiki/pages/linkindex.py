@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS facts (
     headings TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS facts_by_type ON facts (type);
+CREATE INDEX IF NOT EXISTS facts_by_translation ON facts (json_extract(meta, '$.translation_of'));
 """
 VERSION = "3"  # a table of another version is built again (it may lack what is kept now)
 
@@ -109,6 +110,16 @@ class LinkIndex:
             tags = value if isinstance(value, list) else [value]
             found.append((name, [str(tag).strip() for tag in tags if str(tag).strip()]))
         return found
+
+    def translations(self, key: str) -> list[tuple[str, dict]]:
+        """(name, front matter) of the page `key` and of the pages whose `translation_of`
+        names it (as written, or as a wikilink); callers check the value again."""
+        rows = self._connect().execute(
+            "SELECT name, meta FROM facts WHERE name = ? "
+            "OR json_extract(meta, '$.translation_of') IN (?, ?)",
+            (key, key, f"[[{key}]]"),
+        )
+        return [(name, json.loads(meta)) for name, meta in rows]
 
     def tagged_with(self, tag: str) -> list[str]:
         """The pages with this tag (as written, or in lower case)."""

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint
 from flask import Response
 from flask import abort
+from flask import current_app
 from flask import flash
 from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import session
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,10 +32,16 @@ from ..errors import InvalidRevision
 from ..errors import PageNotFound
 from ..errors import StorageError
 from ..events.calendar import entries
+from ..i18n import UI_LANGUAGES
+from ..i18n import ui_language
 from ..pages import names
 from ..pages.courses import course_of
 from ..pages.courses import materials
 from ..pages.diffs import line_diff
+from ..pages.translations import key_of
+from ..pages.translations import outdated
+from ..pages.translations import starting_text
+from ..pages.translations import translations
 from ..records.validate import LANGUAGES
 from . import anoncache
 from . import get_wiki
@@ -121,7 +129,44 @@ def _view(wiki, name: str):
         course_home=_course_home(course, name) if page.is_current else None,
         files=wiki.files_in(names.folder(name), page.revision) if page.is_current else [],
         file_languages=LANGUAGES,
+        translations=_translations(name, page) if page.is_current else [],
+        outdated=outdated(wiki, name, page.meta) if page.is_current else None,
     )
+
+
+def _translations(name: str, page) -> list:
+    """The page's translations (and original), the reader's UI language first."""
+    found = translations(
+        get_wiki(), name, page.meta, read_filter(), current_app.config["DEFAULT_LANGUAGE"]
+    )
+    mine = ui_language()
+    return sorted(found, key=lambda t: (t.language != mine, t.language or "~", t.name))
+
+
+@bp.get("/-/translate/<path:name>")
+def translate(name: str):
+    """*Translate this page*: the new page's name, in the chosen language (a form), then
+    the editor with the original's structure, the shared key and a link back."""
+    name = _name(name)
+    require(READ, name)
+    wiki = get_wiki()
+    page = wiki.page(name)
+    original = key_of(name, page.meta)
+    language = request.args.get("lang", "").strip().lower()
+    if language not in UI_LANGUAGES:
+        return render_template("pages/translate.html", name=name, page=page, original=original)
+    target = request.args.get("target", "").strip() or f"{original} ({language})"
+    try:
+        target = names.normalize(target)
+    except InvalidPageName as problem:
+        flash(problem.message, "error")
+        return redirect(url_for("pages.translate", name=name))
+    require(WRITE, target)
+    if wiki.exists(target):
+        flash(_("'%(name)s' exists already: here it is.", name=target), "error")
+        return redirect(page_url(target))
+    source = original if wiki.exists(original) and can(READ, original) else name
+    return redirect(url_for("pages.edit", name=target, translate=source, lang=language))
 
 
 def _course_home(course, name: str):
@@ -307,7 +352,18 @@ def _no_write_message(name: str) -> str:
 
 
 def _template_for(name: str, type_id: str = "") -> str:
-    """What a new page starts with: its title, or a record type's fields and sections."""
+    """What a new page starts with: its title, or a record type's fields and sections, or
+    (`?translate=<page>&lang=`) the structure of the page it translates."""
+    source, language = request.args.get("translate", ""), request.args.get("lang", "")
+    if source and language in UI_LANGUAGES:
+        try:
+            source = names.normalize(source)
+            original = get_wiki().page(source) if can(READ, source) else None
+        except (InvalidPageName, PageNotFound):
+            original = None
+        if original is not None:
+            key = key_of(source, original.meta)
+            return starting_text(key, original.text, original.title, language)
     title = names.leaf(name)
     record_type = services().records.types().get(type_id) if type_id else None
     if record_type is not None:  # fields given in the address start filled in

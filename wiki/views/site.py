@@ -190,7 +190,7 @@ def _tag_offer(query: str) -> tuple[str, int] | None:
         return None
     wiki = get_wiki()
     head = wiki.head()
-    if wiki.links is None or head is None or not wiki.page_table_ready(head, wait=0):
+    if wiki.links is None or head is None or not wiki.page_table_ready(head, wait=2):
         return None
     allowed = read_filter()
     pages = [p for p in wiki.links.tagged_with(text) if allowed is None or allowed(p)]
