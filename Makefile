@@ -41,7 +41,7 @@ i18n-status: $(VENV)/.installed
 
 # the catalogs brought up to the strings of the code (then translate what is new)
 i18n-update: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o wiki/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o wiki/translations/messages.pot .
 	$(BIN)/pybabel update -i wiki/translations/messages.pot -d wiki/translations --no-fuzzy-matching
 
 bench: $(VENV)/.installed

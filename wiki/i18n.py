@@ -10,6 +10,7 @@ older than its `.po`, so a fresh install needs no extra step.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from pathlib import Path
 
 from babel import Locale
@@ -23,6 +24,8 @@ from flask_babel import Babel
 from flask_babel import format_date
 from flask_babel import format_datetime
 from flask_babel import get_locale
+from flask_babel import get_translations
+from flask_babel import gettext
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 COOKIE = "ui_lang"
@@ -75,6 +78,7 @@ def _choose() -> str:
     return default if default in UI_LANGUAGES else "en"
 
 
+@functools.lru_cache(maxsize=1)
 def language_names() -> list[tuple[str, str]]:
     """(code, the language's own name) of every interface language, for the switcher."""
     return [(code, _own_name(code)) for code in UI_LANGUAGES]
@@ -167,6 +171,36 @@ def compile_catalogs(folder: Path = TRANSLATIONS) -> int:
     return done
 
 
+def js_texts() -> dict[str, str]:
+    """The scripts' texts in the UI language (English text -> translation), handed to
+    them in a data attribute of the page (no inline script: the CSP forbids it)."""
+    if ui_language() == "en":
+        return {}
+    found = {key: gettext(key) for key in JS_TEXTS}
+    return {key: text for key, text in found.items() if text != key}
+
+
+def _translations():
+    """This request's catalog, looked up once (Flask-Babel's lookup costs a few context
+    reads per string, and a page shows fifty of them); None for English."""
+    found = g.get("_catalog", False)
+    if found is False:
+        found = g._catalog = None if ui_language() == "en" else get_translations()
+    return found
+
+
+def _gettext(text: str) -> str:
+    catalog = _translations()
+    return text if catalog is None else catalog.ugettext(text)
+
+
+def _ngettext(singular: str, plural: str, count: int) -> str:
+    catalog = _translations()
+    if catalog is None:
+        return singular if count == 1 else plural
+    return catalog.ungettext(singular, plural, count)
+
+
 def init_app(app: Flask) -> None:
     compile_catalogs()
     Babel(
@@ -174,6 +208,9 @@ def init_app(app: Flask) -> None:
         locale_selector=lambda: UI_LANGUAGES[ui_language()],
         default_translation_directories=str(TRANSLATIONS),
     )
+    # the templates' _() and ngettext() (newstyle: placeholders filled and escaped by
+    # Jinja) through the per-request catalog
+    app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     app.jinja_env.globals.update(
         ui_language=ui_language,
         ui_languages=language_names,
@@ -184,6 +221,7 @@ def init_app(app: Flask) -> None:
         babel_locale=babel_locale,
         month_name=month_name,
         short_month=short_month,
+        js_texts=js_texts,
     )
 
 
@@ -230,3 +268,24 @@ _COUNTRY_CODES = {
     "Ukraine": "UA",
     "United Kingdom": "GB",
 }
+
+
+def N_(text: str) -> str:
+    """Marks a text for the catalogs (pybabel's default keyword); translated where used."""
+    return text
+
+
+# what the scripts in themes/default/static/ show (each looks its texts up by the English)
+JS_TEXTS = (
+    N_("The preview is not available right now."),
+    N_("Pages to link to"),
+    N_("Uploading %(name)s…"),
+    N_("%(name)s uploaded."),
+    N_("%(name)s uploaded as a new version."),
+    N_("upload failed (%(status)s)"),
+    N_("%(value)s (not in the list)"),
+    N_("%(type)s: fill in the fields, or write them in the front matter of"),
+    N_("the text"),
+    N_("(the form only changes its lines)."),
+    N_("2026-05-14 or 2026-05-14 09:30"),
+)

@@ -111,6 +111,14 @@ class LinkIndex:
             found.append((name, [str(tag).strip() for tag in tags if str(tag).strip()]))
         return found
 
+    def translated(self) -> set[str]:
+        """Every `translation_of` value of the table (the originals that have any)."""
+        rows = self._connect().execute(
+            "SELECT DISTINCT json_extract(meta, '$.translation_of') FROM facts "
+            "WHERE json_extract(meta, '$.translation_of') IS NOT NULL"
+        )
+        return {str(row[0]) for row in rows}
+
     def translations(self, key: str) -> list[tuple[str, dict]]:
         """(name, front matter) of the page `key` and of the pages whose `translation_of`
         names it (as written, or as a wikilink); callers check the value again."""

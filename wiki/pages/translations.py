@@ -46,7 +46,11 @@ def translations(wiki, name: str, meta: dict, visible=None, default: str = "") -
     say, nor its folder)."""
     key = key_of(name, meta)
     head = wiki.head()
-    if wiki.links is None or head is None or not wiki.page_table_ready(head, wait=2):
+    if wiki.links is None or head is None:
+        return []
+    if key == name and not _has_translations(wiki, head, key):
+        return []  # most pages: no query beyond a set lookup
+    if not wiki.page_table_ready(head, wait=2):
         return []
     found = []
     for other, other_meta in wiki.links.translations(key):
@@ -59,6 +63,26 @@ def translations(wiki, name: str, meta: dict, visible=None, default: str = "") -
         language = language or wiki.folder_language(other, head) or default
         found.append(Translation(other, language))
     return found
+
+
+_KEYS: dict[int, tuple[str, set[str]]] = {}  # per wiki: (head, the originals translated)
+
+
+def _has_translations(wiki, head: str, key: str) -> bool:
+    known = _KEYS.get(id(wiki))
+    if known is None or known[0] != head:
+        if not wiki.page_table_ready(head, wait=2):
+            return False
+        values = wiki.links.translated()
+        keys = set()
+        for value in values:
+            target = value.strip().strip("[]").split("|", 1)[0].strip()
+            try:
+                keys.add(names.normalize(target))
+            except Exception:
+                continue
+        known = _KEYS[id(wiki)] = (head, keys)
+    return key in known[1]
 
 
 def outdated(wiki, name: str, meta: dict) -> Outdated | None:

@@ -2,6 +2,11 @@
 // leaving with unsaved changes. Plain JavaScript, no external code.
 (function () {
   "use strict";
+  // the page's language: texts handed over by the server (data-texts on <body>)
+  var TEXTS = (function () {
+    try { return JSON.parse(document.body.getAttribute("data-texts") || "{}"); } catch (e) { return {}; }
+  })();
+  function t(text) { return TEXTS[text] || text; }
   var form = document.getElementById("editor");
   if (!form) return;
   var textarea = form.querySelector("textarea[name=content]");
@@ -33,7 +38,7 @@
       // The server returns HTML already sanitized against the same allow-list as pages.
       preview.innerHTML = html;
     }).catch(function (err) {
-      if (err.name !== "AbortError") preview.setAttribute("data-error", "The preview is not available right now.");
+      if (err.name !== "AbortError") preview.setAttribute("data-error", t("The preview is not available right now."));
     });
   }
 
@@ -62,6 +67,11 @@
 // (the same suggestions as the search box); Enter, Tab or a click inserts [[Name]].
 (function () {
   "use strict";
+  // the page's language: texts handed over by the server (data-texts on <body>)
+  var TEXTS = (function () {
+    try { return JSON.parse(document.body.getAttribute("data-texts") || "{}"); } catch (e) { return {}; }
+  })();
+  function t(text) { return TEXTS[text] || text; }
   var form = document.getElementById("editor");
   if (!form) return;
   var textarea = form.querySelector("textarea[name=content]");
@@ -72,7 +82,7 @@
   list.className = "suggestions link-suggestions";
   list.id = "link-suggestions";
   list.setAttribute("role", "listbox");
-  list.setAttribute("aria-label", "Pages to link to");
+  list.setAttribute("aria-label", t("Pages to link to"));
   list.hidden = true;
   textarea.parentNode.appendChild(list);
   textarea.setAttribute("aria-controls", list.id);

@@ -4,6 +4,15 @@
 // record: the form only edits it. Plain JavaScript, no external code.
 (function () {
   "use strict";
+  // the page's language: texts handed over by the server (data-texts on <body>)
+  var TEXTS = (function () {
+    try { return JSON.parse(document.body.getAttribute("data-texts") || "{}"); } catch (e) { return {}; }
+  })();
+  function t(text, values) {
+    var out = TEXTS[text] || text;
+    Object.keys(values || {}).forEach(function (k) { out = out.split("%(" + k + ")s").join(values[k]); });
+    return out;
+  }
   var textarea = document.getElementById("content");
   var holder = document.getElementById("record-form");
   var editor = document.getElementById("editor");
@@ -166,7 +175,7 @@
       el = document.createElement("input");
       el.type = { date: "date", number: "number", url: "url", email: "email" }[field.kind] || "text";
       if (field.kind === "page") pagePicker(el, field);
-      if (field.kind === "datetime") el.placeholder = "2026-05-14 or 2026-05-14 09:30";
+      if (field.kind === "datetime") el.placeholder = t("2026-05-14 or 2026-05-14 09:30");
       if (field.kind === "timezone") el.placeholder = "Europe/Budapest";
     }
     el.id = id;
@@ -183,7 +192,7 @@
       if (el.tagName === "SELECT" && v && !Array.prototype.some.call(el.options, function (o) { return o.value === v; })) {
         var o = document.createElement("option");
         o.value = v;
-        o.textContent = v + " (not in the list)";
+        o.textContent = t("%(value)s (not in the list)", { value: v });
         el.appendChild(o);
       }
       el.value = v || "";
@@ -225,12 +234,12 @@
     holder.hidden = false;
     var head = document.createElement("p");
     head.className = "record-form-head";
-    head.textContent = type.title + ": fill in the fields, or write them in the front matter of ";
+    head.textContent = t("%(type)s: fill in the fields, or write them in the front matter of", { type: type.title }) + " ";
     var jump = document.createElement("a");
     jump.href = "#content";
-    jump.textContent = "the text";
+    jump.textContent = t("the text");
     head.appendChild(jump);
-    head.appendChild(document.createTextNode(" (the form only changes its lines)."));
+    head.appendChild(document.createTextNode(" " + t("(the form only changes its lines).")));
     holder.appendChild(head);
     var grid = document.createElement("div");
     grid.className = "record-grid";

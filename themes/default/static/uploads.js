@@ -4,6 +4,15 @@
 // Plain JavaScript, no external code.
 (function () {
   "use strict";
+  // the page's language: texts handed over by the server (data-texts on <body>)
+  var TEXTS = (function () {
+    try { return JSON.parse(document.body.getAttribute("data-texts") || "{}"); } catch (e) { return {}; }
+  })();
+  function t(text, values) {
+    var out = TEXTS[text] || text;
+    Object.keys(values || {}).forEach(function (k) { out = out.split("%(" + k + ")s").join(values[k]); });
+    return out;
+  }
   var form = document.getElementById("editor");
   if (!form) return;
   var textarea = form.querySelector("textarea[name=content]");
@@ -79,17 +88,17 @@
     body.append("file", file, name);
     var lang = pageLanguage();
     if (lang) body.append("lang", lang);  // the file is in the page's language
-    say("Uploading " + name + "…");
+    say(t("Uploading %(name)s…", { name: name }));
     return fetch(base + path.split("/").map(encodeURIComponent).join("/"), {
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-CSRF-Token": token }
     }).then(function (response) {
       return response.json().then(function (answer) {
-        if (!response.ok) throw new Error(answer.error || ("upload failed (" + response.status + ")"));
+        if (!response.ok) throw new Error(answer.error || t("upload failed (%(status)s)", { status: response.status }));
         var link = encodeURI(relative(pageFolder(), path)).replace(/\(/g, "%28").replace(/\)/g, "%29");
         var label = name.replace(/[\[\]]/g, "");
         insert(/^image\//.test(file.type) ? "![" + label + "](" + link + ")" : "[" + label + "](" + link + ")");
-        say(name + (response.status === 201 ? " uploaded." : " uploaded as a new version."));
+        say(t(response.status === 201 ? "%(name)s uploaded." : "%(name)s uploaded as a new version.", { name: name }));
       });
     }).catch(function (error) { say(name + ": " + error.message, true); });
   }
