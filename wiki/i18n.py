@@ -116,9 +116,30 @@ def language_name_own(code: str) -> str:
         return code
 
 
+def facet_value(facet: str, value: str) -> str:
+    """A search facet's value as the reader reads it: a language's or a country's name in
+    the UI language ("Magyar" or "Hungarian" for hu), anything else as it is."""
+    if facet == "lang":
+        return language_name(value) or value
+    if facet == "country":
+        return country_name(value)
+    return value
+
+
+def ago(moment: _dt.datetime) -> str:
+    """How long ago, in the UI language ("3 hours ago", "3 órája")."""
+    from babel.dates import format_timedelta
+
+    now = _dt.datetime.now(moment.tzinfo or _dt.UTC)
+    locale = babel_locale()
+    return format_timedelta(
+        moment - now, add_direction=True, locale="en_GB" if locale == "en" else locale
+    )
+
+
 def country_name(name: str) -> str:
     """A country (stored by its English name, as records keep it) in the UI language."""
-    code = _COUNTRY_CODES.get(name)
+    code = _COUNTRY_CODES.get(name) or _FOLDED_CODES.get(name.casefold())
     if code is None:
         return name
     return get_locale().territories.get(code, name)
@@ -222,6 +243,8 @@ def init_app(app: Flask) -> None:
         month_name=month_name,
         short_month=short_month,
         js_texts=js_texts,
+        facet_value=facet_value,
+        ago=ago,
     )
 
 
@@ -274,6 +297,8 @@ def N_(text: str) -> str:
     """Marks a text for the catalogs (pybabel's default keyword); translated where used."""
     return text
 
+
+_FOLDED_CODES = {name.casefold(): code for name, code in _COUNTRY_CODES.items()}
 
 # what the scripts in themes/default/static/ show (each looks its texts up by the English)
 JS_TEXTS = (

@@ -74,3 +74,14 @@ def test_a_query_that_is_a_tag_offers_the_tags_page(app):
     assert "1 page tagged “finanszírozás”" in html
     assert 'href="/-/tags/finansz%C3%ADroz%C3%A1s"' in html
     assert "page tagged" not in app.test_client().get("/-/search?q=tőke").get_data(as_text=True)
+
+
+def test_facets_name_languages_in_the_readers_language(app):
+    client = app.test_client()
+    english = client.get("/-/search?q=Clusterinitiativen").get_data(as_text=True)
+    assert ">German</a>" in english
+    client.set_cookie("ui_lang", "hu")
+    hungarian = client.get("/-/search?q=Clusterinitiativen").get_data(as_text=True)
+    assert ">német</a>" in hungarian and '<html lang="hu">' in hungarian
+    recent = client.get("/-/recent").get_data(as_text=True)
+    assert "ezelőtt" in recent or "perce" in recent or "másodperce" in recent
