@@ -110,3 +110,27 @@ def test_translate_this_page_starts_from_the_originals_structure(app):
         "/-/translate/" + quote("Public/Report (de)") + "?lang=it", follow_redirects=True
     ).get_data(as_text=True)
     assert "translation_of: Public/Report" in again and "## Findings" in again
+
+
+def test_search_shows_translations_under_their_page_and_prefers_the_readers_language(app):
+    client = app.test_client()
+    storage = app.services.storage
+    storage.import_files(
+        {
+            "Public/Plan.md": b"---\nlang: en\n---\n# Zephyr\n\nZephyr.\n",
+            "Public/Plan (de).md": (
+                "---\nlang: de\ntranslation_of: Public/Plan\n---\n# Zephyr\n\nZephyr.\n"
+            ).encode(),
+        },
+        author=TEST_AUTHOR,
+        message="plans",
+    )
+    app.services.pages._committed()
+    html = client.get("/-/search?q=zephyr").get_data(as_text=True)
+    results = re.findall(r'<li class="result">(.*?)</li>', html, re.S)
+    assert len(results) == 1  # one hit, its translation under it
+    assert 'href="/Public/Plan%20%28de%29"' in results[0] and "Deutsch" in results[0]
+    client.set_cookie("ui_lang", "de")
+    german = client.get("/-/search?q=zephyr").get_data(as_text=True)
+    first = re.findall(r'<li class="result">\s*<h2><a href="([^"]+)"', german)
+    assert first == ["/Public/Plan%20%28de%29"]

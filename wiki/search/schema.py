@@ -31,7 +31,7 @@ from .terms import STEMMERS
 from .terms import fold
 from .terms import stem_field
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class FoldFilter(Filter):
@@ -166,7 +166,10 @@ def document_fields(doc: PageDoc, default_language: str) -> dict:
         "body": doc.text,
         "pairs": "\n".join([doc.title, *doc.headings, doc.text]),
         "content": doc.text[:20_000],
-        "meta": {k: v for k, v in meta.items() if isinstance(v, str | int | float | list)},
+        "meta": {
+            **{k: v for k, v in meta.items() if isinstance(v, str | int | float | list)},
+            "lang": lang,  # as the page said, or as its folder or its words tell
+        },
         "modified": doc.modified.replace(tzinfo=None),
         "facets": json.dumps(
             {k: v for k, v in values.items() if k in FACETS}, ensure_ascii=False

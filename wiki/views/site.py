@@ -22,7 +22,9 @@ from ..access.auth import require
 from ..access.auth import search_restriction
 from ..errors import PageNotFound
 from ..events.ics import clean
+from ..i18n import ui_language
 from ..pages import names
+from ..pages.translations import key_of
 from . import get_wiki
 from . import page_number
 from . import visible_tree
@@ -172,6 +174,7 @@ def search():
 
     return render_template(
         "site/search.html",
+        grouped=_grouped(results.hits, ui_language() if sort == "relevance" else ""),
         tag_offer=_tag_offer(query),
         query=query,
         filters=filters,
@@ -180,6 +183,32 @@ def search():
         facet_names=FACET_LABELS,
         search_url=search_url,
     )
+
+
+LANGUAGE_PREFERENCE = 1.1  # the reader's language wins at about equal relevance (within 10 %)
+
+
+def _grouped(hits: list, language: str) -> list[tuple[object, list]]:
+    """The hits of a page of results, each with its translations among them (shown under
+    it, not as unrelated hits); with `language`, pages in it rank a little higher."""
+    if language:
+        hits = sorted(
+            hits,
+            key=lambda h: (
+                -h.score
+                * (LANGUAGE_PREFERENCE if str(h.meta.get("lang", "")).lower() == language else 1)
+            ),
+        )
+    groups: dict[str, list] = {}
+    arranged = []
+    for hit in hits:
+        key = key_of(hit.name, hit.meta)
+        if key in groups:
+            groups[key].append(hit)
+            continue
+        groups[key] = []
+        arranged.append((hit, groups[key]))
+    return arranged
 
 
 def _tag_offer(query: str) -> tuple[str, int] | None:
