@@ -119,8 +119,8 @@ def test_search_shows_translations_under_their_page_and_prefers_the_readers_lang
         {
             "Public/Plan.md": b"---\nlang: en\n---\n# Zephyr\n\nZephyr.\n",
             "Public/Plan (de).md": (
-                "---\nlang: de\ntranslation_of: Public/Plan\n---\n# Zephyr\n\nZephyr.\n"
-            ).encode(),
+                b"---\nlang: de\ntranslation_of: Public/Plan\n---\n# Zephyr\n\nZephyr.\n"
+            ),
         },
         author=TEST_AUTHOR,
         message="plans",
