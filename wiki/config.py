@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .errors import N_
 from .errors import ConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -153,4 +154,4 @@ def validate_config(config: Mapping[str, Any]) -> None:
     if not str(config.get("SITE_NAME") or "").strip():
         problems.append("SITE_NAME must not be empty")
     if problems:
-        raise ConfigError("Invalid configuration: " + "; ".join(problems) + ".")
+        raise ConfigError(N_("Invalid configuration: %(problems)s."), problems="; ".join(problems))

@@ -7,16 +7,35 @@ web layer turns them into themed pages or JSON.
 from __future__ import annotations
 
 
+def N_(text: str) -> str:
+    """Marks a message for the interface catalogs (pybabel's default keyword); the web
+    layer translates it when it shows it (`WikiError.template`)."""
+    return text
+
+
 class WikiError(Exception):
-    """Base class: `message` is safe to show to the user; `status` is the HTTP status."""
+    """Base class: `message` is safe to show to the user (English, with its values filled
+    in); `template` and `params` let the web layer show it in the reader's language;
+    `status` is the HTTP status."""
 
     status = 500
 
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, status: int | None = None, **params) -> None:
+        text = message % params if params else message
+        super().__init__(text)
+        self.message = text
+        self.template = message
+        self.params = params
         if status is not None:
             self.status = status
+
+    def localized(self, gettext) -> str:
+        """The message through `gettext` (its values filled in after translation)."""
+        try:
+            translated = gettext(self.template)
+            return translated % self.params if self.params else translated
+        except (KeyError, TypeError, ValueError):
+            return self.message
 
 
 class PageNotFound(WikiError):
@@ -53,8 +72,9 @@ class EditConflict(WikiError):
         current_text: str,
         current_revision: str | None,
         authors: list[str] | None = None,
+        **params,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, **params)
         self.current_text = current_text
         self.current_revision = current_revision
         self.authors = authors or []

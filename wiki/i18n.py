@@ -192,6 +192,11 @@ def compile_catalogs(folder: Path = TRANSLATIONS) -> int:
     return done
 
 
+def localized(error) -> str:
+    """A WikiError's message in the reader's language (its values filled in after)."""
+    return error.localized(_gettext)
+
+
 def js_texts() -> dict[str, str]:
     """The scripts' texts in the UI language (English text -> translation), handed to
     them in a data attribute of the page (no inline script: the CSP forbids it)."""

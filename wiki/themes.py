@@ -17,6 +17,7 @@ from jinja2 import ChoiceLoader
 from jinja2 import FileSystemLoader
 from jinja2 import PrefixLoader
 
+from .errors import N_
 from .errors import ConfigError
 
 
@@ -29,7 +30,11 @@ def theme_chain(themes_dir: Path, name: str) -> list[Path]:
         seen.add(current)
         folder = themes_dir / current
         if not folder.is_dir():
-            raise ConfigError(f"Theme '{current}' not found in {themes_dir}.")
+            raise ConfigError(
+                N_("Theme '%(current)s' not found in %(themes_dir)s."),
+                current=current,
+                themes_dir=themes_dir,
+            )
         chain.append(folder)
         meta = folder / "theme.toml"
         current = None

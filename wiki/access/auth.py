@@ -25,6 +25,7 @@ from flask_login import LoginManager
 from flask_login import current_user
 
 from ..app import services
+from ..errors import N_
 from ..errors import PageNotFound
 from ..errors import PermissionDenied
 from ..errors import WikiError
@@ -79,7 +80,7 @@ def init_app(app: Flask) -> None:
 
     @manager.unauthorized_handler
     def unauthorized():
-        raise LoginRequired("Please log in to continue.")
+        raise LoginRequired(N_("Please log in to continue."))
 
     manager.init_app(app)
     app.before_request(_authenticate_header)  # before the CSRF check, which depends on it
@@ -284,9 +285,9 @@ def require(action: str, name: str | None = None) -> None:
         action = READ
     if not current_user.is_authenticated:
         # the same answer whether or not the page exists: logging in may help
-        raise LoginRequired("Please log in to continue.")
+        raise LoginRequired(N_("Please log in to continue."))
     if action == READ:
-        raise PageNotFound("There is no page with that name.")
+        raise PageNotFound(N_("There is no page with that name."))
     if action == WRITE and who().read_only:
         raise PermissionDenied(
             "This token may only read. Create a token with the write scope on your account page."
@@ -301,7 +302,7 @@ def require(action: str, name: str | None = None) -> None:
         raise PermissionDenied(
             "Your account may read but not edit pages. Ask an administrator for the editor role."
         )
-    raise PermissionDenied("You do not have permission to do that.")
+    raise PermissionDenied(N_("You do not have permission to do that."))
 
 
 def readable(page_names) -> list[str]:

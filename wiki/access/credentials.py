@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.security import generate_password_hash
 
+from ..errors import N_
 from ..errors import AccountError
 from . import tokens
 from .identity import name_key
@@ -29,7 +30,9 @@ MIN_PASSWORD = 8
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"A password needs at least {MIN_PASSWORD} characters.")
+        raise AccountError(
+            N_("A password needs at least %(min_password)s characters."), min_password=MIN_PASSWORD
+        )
 
 
 class Credentials:
@@ -57,7 +60,7 @@ class Credentials:
     def revoke_token(self, username: str, token_id: int) -> None:
         """:raises AccountError: when the user has no such token."""
         if not tokens.revoke(self._db(), self._find(username), token_id):
-            raise AccountError("There is no such token (it may have been revoked already).")
+            raise AccountError(N_("There is no such token (it may have been revoked already)."))
 
     def user_for_token(self, secret: str, username: str | None = None) -> User | None:
         """The active account a token belongs to (and is named `username`, if given), while
@@ -122,7 +125,7 @@ class Credentials:
         """
         user = self.reset_user(secret)
         if user is None:
-            raise AccountError("This link has expired or was used already. Ask for a new one.")
+            raise AccountError(N_("This link has expired or was used already. Ask for a new one."))
         check_password(password)
         with self._write() as db:
             db.execute(

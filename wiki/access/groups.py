@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..errors import N_
 from ..errors import SpaceError
 from .identity import mixes_scripts
 from .identity import name_key
@@ -42,7 +43,7 @@ class Groups:
         name = name.strip().lstrip("@")
         stored = group_names(self._db()).get(name_key(name), [])
         if not stored:
-            raise SpaceError(f"There is no group called '{name}'.")
+            raise SpaceError(N_("There is no group called '%(name)s'."), name=name)
         if len(stored) > 1:
             if shared_ok and name in stored:
                 return name
@@ -123,7 +124,11 @@ class Groups:
         group = self._existing("group", group)
         username = self._existing("user", username)
         if name_key(username) in self.access().groups.get(name_key(group), ()):
-            raise SpaceError(f"{username} is already in the group {group}.")
+            raise SpaceError(
+                N_("%(username)s is already in the group %(group)s."),
+                username=username,
+                group=group,
+            )
         self._change(
             actor,
             "group.member.add",
@@ -142,7 +147,11 @@ class Groups:
             if name_key(grp) == group_key and name_key(member) == user_key
         ]
         if not rows:
-            raise SpaceError(f"{username.strip()} is not in the group {group}.")
+            raise SpaceError(
+                N_("%(username)s is not in the group %(group)s."),
+                username=username.strip(),
+                group=group,
+            )
         self._change(
             actor,
             "group.member.remove",

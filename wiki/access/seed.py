@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from ..errors import N_
 from ..errors import SpaceError
 from .groups import group_names
 from .identity import name_key
@@ -67,7 +68,9 @@ def load_seed(path: Path) -> dict:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, yaml.YAMLError) as error:
-        raise SpaceError(f"Cannot read the space configuration {path}: {error}") from None
+        raise SpaceError(
+            N_("Cannot read the space configuration %(path)s: %(error)s"), path=path, error=error
+        ) from None
     if not isinstance(data, dict):
-        raise SpaceError(f"The space configuration {path} must be a mapping.")
+        raise SpaceError(N_("The space configuration %(path)s must be a mapping."), path=path)
     return data

@@ -14,6 +14,7 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 
+from ..errors import N_
 from ..errors import InvalidPageName
 from ..errors import SpaceError
 from ..errors import SpaceNotFound
@@ -165,7 +166,7 @@ class SpaceStore(Groups, Audit, Seeding):
         """:raises SpaceNotFound:"""
         space = self.access().spaces.get(name.strip().casefold())
         if space is None:
-            raise SpaceNotFound(f"There is no space called '{name}'.")
+            raise SpaceNotFound(N_("There is no space called '%(name)s'."), name=name)
         return space
 
     # -- changes (each one a transaction with its audit entry) ------------------------
@@ -209,7 +210,7 @@ class SpaceStore(Groups, Audit, Seeding):
         name = _space_name(name)
         _check_policies(read, write)
         if name.casefold() in self.access().spaces:
-            raise SpaceError(f"There is already a space called '{name}'.")
+            raise SpaceError(N_("There is already a space called '%(name)s'."), name=name)
         title = title.strip() or name
         self._change(
             actor,
@@ -285,7 +286,11 @@ class SpaceStore(Groups, Audit, Seeding):
         space = self.get(space_name)
         member = self._existing(kind, member)
         if (kind, name_key(member)) in {(k, name_key(m)) for k, m in space.members}:
-            raise SpaceError(f"{_label(kind, member)} is already a member of {space.name}.")
+            raise SpaceError(
+                N_("%(member)s is already a member of %(name)s."),
+                member=_label(kind, member),
+                name=space.name,
+            )
         self._change(
             actor,
             "space.member.add",
@@ -307,7 +312,11 @@ class SpaceStore(Groups, Audit, Seeding):
         # every entry of this identity (an old database may hold several spellings)
         stored = [m for k, m in space.members if k == kind and name_key(m) == key]
         if kind not in MEMBER_KINDS or not stored:
-            raise SpaceError(f"{_label(kind, member.strip())} is not a member of {space.name}.")
+            raise SpaceError(
+                N_("%(member)s is not a member of %(name)s."),
+                member=_label(kind, member.strip()),
+                name=space.name,
+            )
         self._change(
             actor,
             "space.member.remove",
@@ -336,32 +345,42 @@ class SpaceStore(Groups, Audit, Seeding):
             except WikiError as problem:  # a name several accounts share
                 raise SpaceError(problem.message) from None
             if not found:
-                raise SpaceError(f"There is no user called '{member}'.")
+                raise SpaceError(N_("There is no user called '%(member)s'."), member=member)
             # the account's stored name, when the lookup tells it
             return found if isinstance(found, str) else member
         if kind == "group":
             return self._group(member, shared_ok=False)
-        raise SpaceError(f"A member is one of: {', '.join(MEMBER_KINDS)}.")
+        raise SpaceError(
+            N_("A member is one of: %(member_kinds)s."), member_kinds=", ".join(MEMBER_KINDS)
+        )
 
 
 def _space_name(name: str) -> str:
     name = (name or "").strip()
     if "/" in name:
-        raise SpaceError("A space is a top-level folder: its name has no '/'.")
+        raise SpaceError(N_("A space is a top-level folder: its name has no '/'."))
     try:
         name = names.normalize(name)
     except InvalidPageName as problem:
         raise SpaceError(problem.message) from None
     if name == names.HOME:
-        raise SpaceError(f"'{names.HOME}' is the front page; pick another name for a space.")
+        raise SpaceError(
+            N_("'%(home)s' is the front page; pick another name for a space."), home=names.HOME
+        )
     return name
 
 
 def _check_policies(read: str, write: str) -> None:
     if read not in READ_POLICIES:
-        raise SpaceError(f"The read policy must be one of: {', '.join(READ_POLICIES)}.")
+        raise SpaceError(
+            N_("The read policy must be one of: %(read_policies)s."),
+            read_policies=", ".join(READ_POLICIES),
+        )
     if write not in WRITE_POLICIES:
-        raise SpaceError(f"The write policy must be one of: {', '.join(WRITE_POLICIES)}.")
+        raise SpaceError(
+            N_("The write policy must be one of: %(write_policies)s."),
+            write_policies=", ".join(WRITE_POLICIES),
+        )
 
 
 def _label(kind: str, member: str) -> str:

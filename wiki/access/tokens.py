@@ -17,6 +17,7 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 
+from ..errors import N_
 from ..errors import WikiError
 
 TOKEN_PREFIX = "wiki_"
@@ -53,13 +54,18 @@ def create(
     """
     label = " ".join(label.split())[:80]
     if not label:
-        raise TokenError("Give the token a name, such as the computer it is for.")
+        raise TokenError(N_("Give the token a name, such as the computer it is for."))
     if scope not in TOKEN_SCOPES:
-        raise TokenError(f"A token's scope is one of: {', '.join(TOKEN_SCOPES)}.")
+        raise TokenError(
+            N_("A token's scope is one of: %(token_scopes)s."), token_scopes=", ".join(TOKEN_SCOPES)
+        )
     if days is not None and (
         isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS
     ):
-        raise TokenError(f"A token lasts 1 to {MAX_TOKEN_DAYS} days, or never expires.")
+        raise TokenError(
+            N_("A token lasts 1 to %(max_token_days)s days, or never expires."),
+            max_token_days=MAX_TOKEN_DAYS,
+        )
     now = datetime.now(UTC)
     expires = (now + timedelta(days=days)).isoformat() if days is not None else None
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)

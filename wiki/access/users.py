@@ -26,6 +26,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
+from ..errors import N_
 from ..errors import AccountError
 from ..sqlite import Database
 from . import tokens
@@ -181,10 +182,10 @@ class UserStore(Credentials):
         """
         username = check_username(username)
         if role not in ROLES:
-            raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
+            raise AccountError(N_("The role must be one of: %(roles)s."), roles=", ".join(ROLES))
         email = email.strip() or f"{username}@users.noreply"
         if not _EMAIL.match(email):
-            raise AccountError("That e-mail address does not look right.")
+            raise AccountError(N_("That e-mail address does not look right."))
         check_password(password)
         password_hash = generate_password_hash(password, self.hash_method)  # slow: not locked
         taken = AccountError(
@@ -252,7 +253,9 @@ class UserStore(Credentials):
         user_id = self._find(username)
         user = self.get(user_id) if user_id is not None else None
         if user is None:
-            raise AccountError(f"There is no user called '{username.strip()}'.")
+            raise AccountError(
+                N_("There is no user called '%(username)s'."), username=username.strip()
+            )
         return user
 
     def by_name(self, username: str) -> User | None:
@@ -356,7 +359,7 @@ class UserStore(Credentials):
     def set_role(self, username: str, role: str) -> None:
         """Change a user's role; a change ends the user's sessions."""
         if role not in ROLES:
-            raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
+            raise AccountError(N_("The role must be one of: %(roles)s."), roles=", ".join(ROLES))
         user = self._require(username)
         if user.role == role:
             return
@@ -414,7 +417,9 @@ def check_username(username: str) -> str:
     """
     name = unicodedata.normalize("NFC", username.strip())
     if not _USERNAME.match(name):
-        raise AccountError("A user name has 2 to 40 letters, digits, '.', '-' or '_' (no spaces).")
+        raise AccountError(
+            N_("A user name has 2 to 40 letters, digits, '.', '-' or '_' (no spaces).")
+        )
     if mixes_scripts(name):
         raise AccountError(
             "A user name may not mix letters of different scripts (such as Latin with "

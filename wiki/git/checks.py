@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ..errors import N_
 from ..errors import InvalidRevision
 from ..errors import StorageError
 
@@ -17,7 +18,7 @@ def validate_revision(rev: str | None) -> str:
     :raises InvalidRevision: for anything else.
     """
     if not rev or not isinstance(rev, str) or not _REV_RE.match(rev.strip()):
-        raise InvalidRevision("That is not a valid revision id.")
+        raise InvalidRevision(N_("That is not a valid revision id."))
     return rev.strip()
 
 
@@ -29,5 +30,5 @@ def check_path(path: str) -> str:
         or "\x00" in path
         or any(p in ("", ".", "..") or p.casefold().startswith(".git") for p in path.split("/"))
     ):
-        raise StorageError("Refused a path outside the content repository.")
+        raise StorageError(N_("Refused a path outside the content repository."))
     return path

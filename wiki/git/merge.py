@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+from ..errors import N_
 from ..errors import StorageError
 from .objects import BLOB_MODE
 from .objects import Objects
@@ -34,7 +35,7 @@ def merge3(base: str, ours: str, theirs: str) -> tuple[str, bool]:
             paths.append(str(p))
         proc = Git().run("merge-file", "-p", "-L", "current", "-L", "base", "-L", "yours", *paths)
     if proc.returncode < 0 or proc.returncode > 127:
-        raise StorageError("The three-way merge failed to run.")
+        raise StorageError(N_("The three-way merge failed to run."))
     return proc.stdout.decode("utf-8", "replace"), proc.returncode == 0
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import git
 
+from ..errors import N_
 from ..errors import PageNotFound
 from ..errors import StorageError
 from ..locks import exclusive
@@ -165,13 +166,22 @@ class Storage(History, Writes):
         if revision is None or (revision and revision == cached_head):  # HEAD: file map at hand
             sha = self.files().get(path) if revision is None else cached.get(path)
             if sha is None:
-                where = f" in revision {revision[:8]}" if revision else ""
-                raise PageNotFound(f"There is no page at '{path}'{where}.")
+                if revision:
+                    raise PageNotFound(
+                        N_("There is no page at '%(path)s' in revision %(revision)s."),
+                        path=path,
+                        revision=revision[:8],
+                    )
+                raise PageNotFound(N_("There is no page at '%(path)s'."), path=path)
             return self.objects.read(bytes.fromhex(sha))
         commit = self.resolve(revision)
         blob = self.objects.blob(commit, path)
         if blob is None:
-            raise PageNotFound(f"'{path}' does not exist in revision {commit[:8]}.")
+            raise PageNotFound(
+                N_("'%(path)s' does not exist in revision %(commit)s."),
+                path=path,
+                commit=commit[:8],
+            )
         return self.objects.read(blob)
 
     def read_blob(self, sha: str) -> str:
@@ -192,7 +202,7 @@ class Storage(History, Writes):
                     return self.repo.commit(rev).hexsha
                 except (git.BadName, ValueError, git.GitCommandError):
                     pass
-        raise PageNotFound(f"There is no revision {rev[:12]}.")
+        raise PageNotFound(N_("There is no revision %(rev)s."), rev=rev[:12])
 
     def diff(self, path: str, rev_a: str, rev_b: str) -> tuple[str, str]:
         """The texts of a page in two revisions (empty where it does not exist)."""
@@ -287,4 +297,4 @@ class Storage(History, Writes):
             return self.git.text(*args)
         except GitFailed as failed:
             log.error("git %s failed: %s", args[0] if args else "", failed.stderr[:2000])
-            raise StorageError("The content repository could not be read.") from None
+            raise StorageError(N_("The content repository could not be read.")) from None

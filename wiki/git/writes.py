@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from ..errors import N_
 from ..errors import EditConflict
 from ..errors import PageNotFound
 from ..errors import StorageError
@@ -120,7 +121,7 @@ class Writes:
         check_path(new)
         with self._changing(old, base_revision, "renamed") as (head, blob):
             if self.objects.blob(head, new) is not None:
-                raise StorageError(f"'{new}' exists already.", status=409)
+                raise StorageError(N_("'%(new)s' exists already."), new=new, status=409)
             changes = self._rewritten(head, rewrite_paths, rewrite) if rewrite else {}
             moved = changes.pop(old, None)  # the page's own links changed: its new text
             changes[old] = None
@@ -202,7 +203,7 @@ class Writes:
             head = self.head()
             blob = self.objects.blob(head, path) if head else None
             if head is None or blob is None:
-                raise PageNotFound(f"There is no page at '{path}'.")
+                raise PageNotFound(N_("There is no page at '%(path)s'."), path=path)
             if base is not None and self.objects.blob(base, path) != blob:
                 raise EditConflict(
                     f"This page was changed after you opened this form, so it was not "

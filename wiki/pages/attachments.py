@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..errors import N_
 from ..errors import PageNotFound
 from ..model import Author
 from ..model import Revision
@@ -166,7 +167,7 @@ class Attachments:
     def delete_file(self, path: str, *, author: Author, base_revision: str | None = None):
         """Remove a file in one commit (it stays in history)."""
         if path.endswith(names.SUFFIX) or not self.storage.exists(path):
-            raise PageNotFound(f"There is no file '{path}'.")
+            raise PageNotFound(N_("There is no file '%(path)s'."), path=path)
         rev = self.storage.delete(
             path, author=author, message=f"Delete {path}", base_revision=base_revision
         )

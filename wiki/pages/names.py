@@ -14,6 +14,7 @@ import functools
 import re
 import unicodedata
 
+from ..errors import N_
 from ..errors import InvalidPageName
 
 SUFFIX = ".md"
@@ -37,7 +38,7 @@ def normalize(name: str) -> str:
     :raises InvalidPageName: when the name cannot be a page name.
     """
     if not isinstance(name, str):
-        raise InvalidPageName("A page name must be text.")
+        raise InvalidPageName(N_("A page name must be text."))
     return _normalized(name)
 
 
@@ -59,38 +60,43 @@ def validate(name: str) -> None:
     :raises InvalidPageName: naming the rule that was broken.
     """
     if not name:
-        raise InvalidPageName("The page name is empty.")
+        raise InvalidPageName(N_("The page name is empty."))
     if len(name) > MAX_NAME_CHARS:
-        raise InvalidPageName(f"The page name is too long (at most {MAX_NAME_CHARS} characters).")
+        raise InvalidPageName(
+            N_("The page name is too long (at most %(max_name_chars)s characters)."),
+            max_name_chars=MAX_NAME_CHARS,
+        )
     for part in name.split("/"):
         _validate_component(part)
 
 
 def _validate_component(part: str) -> None:
     if part == "":
-        raise InvalidPageName("The page name has an empty folder (two slashes in a row).")
+        raise InvalidPageName(N_("The page name has an empty folder (two slashes in a row)."))
     if part in (".", ".."):
-        raise InvalidPageName("'.' and '..' cannot be used as page or folder names.")
+        raise InvalidPageName(N_("'.' and '..' cannot be used as page or folder names."))
     bad = sorted({ch for ch in part if ch in _FORBIDDEN_CHARS})
     if bad:
         raise InvalidPageName(
             "Page names cannot contain " + " ".join(bad) + " (they break clones on Windows)."
         )
     if any(_is_control(ch) for ch in part):
-        raise InvalidPageName("Page names cannot contain control or invisible format characters.")
+        raise InvalidPageName(
+            N_("Page names cannot contain control or invisible format characters.")
+        )
     if part != part.rstrip(" ."):
-        raise InvalidPageName("A page or folder name cannot end with a dot or a space.")
+        raise InvalidPageName(N_("A page or folder name cannot end with a dot or a space."))
     if part != part.lstrip(" "):
-        raise InvalidPageName("A page or folder name cannot start with a space.")
+        raise InvalidPageName(N_("A page or folder name cannot start with a space."))
     if part.startswith("-"):
-        raise InvalidPageName("A page or folder name cannot start with '-'.")
+        raise InvalidPageName(N_("A page or folder name cannot start with '-'."))
     if part.startswith("."):
-        raise InvalidPageName("A page or folder name cannot start with '.' (hidden files).")
+        raise InvalidPageName(N_("A page or folder name cannot start with '.' (hidden files)."))
     if part.casefold() == ".git" or part.casefold().startswith(".git"):
-        raise InvalidPageName("'.git' is reserved by git.")
+        raise InvalidPageName(N_("'.git' is reserved by git."))
     stem = part.split(".")[0].rstrip(" ").upper()
     if stem in _RESERVED:
-        raise InvalidPageName(f"'{part}' is a reserved device name on Windows.")
+        raise InvalidPageName(N_("'%(part)s' is a reserved device name on Windows."), part=part)
     if len(part.encode("utf-8")) > MAX_COMPONENT_BYTES:
         raise InvalidPageName(
             f"A page or folder name is too long (at most {MAX_COMPONENT_BYTES} bytes each)."
@@ -113,7 +119,7 @@ def is_page_path(path: str) -> bool:
 def to_name(path: str) -> str:
     """Return the page name of a repository path ("WG4/Foo.md" -> "WG4/Foo")."""
     if not path.endswith(SUFFIX):
-        raise InvalidPageName(f"'{path}' is not a page file.")
+        raise InvalidPageName(N_("'%(path)s' is not a page file."), path=path)
     return path[: -len(SUFFIX)]
 
 

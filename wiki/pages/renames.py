@@ -7,6 +7,7 @@ gives it `storage`, `exists()`, `check_new_name()`, `page_names()`, `backlinks()
 
 from __future__ import annotations
 
+from ..errors import N_
 from ..errors import InvalidPageName
 from ..errors import PageNotFound
 from ..model import Author
@@ -35,12 +36,14 @@ class Renames:
         """
         name = names.normalize(name)
         if not self.exists(name):
-            raise PageNotFound(f"There is no page called '{name}'.")
+            raise PageNotFound(N_("There is no page called '%(name)s'."), name=name)
         new_name = self.check_new_name(new_name, ignore=name)
         if new_name == name:
-            raise InvalidPageName("The new name is the same as the old one.")
+            raise InvalidPageName(N_("The new name is the same as the old one."))
         if self.exists(new_name) and new_name.casefold() != name.casefold():
-            raise InvalidPageName(f"A page called '{new_name}' exists already.")
+            raise InvalidPageName(
+                N_("A page called '%(new_name)s' exists already."), new_name=new_name
+            )
         linking = self.links_to(name, writable) if rewrite_links else {}
         default = f"Rename {name} to {new_name}" + (
             f" (and the links in {len(linking)} page{'s' if len(linking) != 1 else ''})"

@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from ..errors import N_
 from ..errors import InvalidContent
 from ..errors import InvalidPageName
 from ..errors import PageNotFound
@@ -134,7 +135,7 @@ class Wiki(Catalog, Backlinks, IndexSync, Renames, Attachments):
             # a newer base than its text would undo that change when saving)
             state = self.state()
             if name not in state.names:
-                raise PageNotFound(f"There is no page called '{name}'.")
+                raise PageNotFound(N_("There is no page called '%(name)s'."), name=name)
             blob = state.files[path]
             text = self.storage.read_blob(blob)
             rendered = self.render_cached(text, name, key=blob, visible=visible)
@@ -314,7 +315,7 @@ class Wiki(Catalog, Backlinks, IndexSync, Renames, Attachments):
                 f"{self.max_page_bytes // 1024} KiB)."
             )
         if "\x00" in text:
-            raise InvalidContent("The text contains a NUL character, which a page cannot hold.")
+            raise InvalidContent(N_("The text contains a NUL character, which a page cannot hold."))
         frontmatter.parse(text, strict=True)
         for validator in self.validators:
             validator(name, text)
@@ -329,7 +330,7 @@ class Wiki(Catalog, Backlinks, IndexSync, Renames, Attachments):
         name = self.check_new_name(name)
         self.check_text(text, name)
         if text.strip() == "":
-            raise InvalidContent("The page is empty. To remove a page, delete it instead.")
+            raise InvalidContent(N_("The page is empty. To remove a page, delete it instead."))
         message = message.strip() or (f"Update {name}" if self.exists(name) else f"Create {name}")
         rev = self.storage.write(
             names.to_path(name),

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import N_
 from ..errors import InvalidContent
 from ..pages import frontmatter
 from ..pages import names
@@ -171,11 +172,21 @@ class Records:
         :raises InvalidContent: for an unknown field or a name that is taken or malformed.
         """
         if record_type.field(old) is None:
-            raise InvalidContent(f"The type {record_type.title} has no field '{old}'.")
+            raise InvalidContent(
+                N_("The type %(record_type)s has no field '%(old)s'."),
+                record_type=record_type.title,
+                old=old,
+            )
         if not FIELD_NAME.match(new) or new in COMMON_KEYS:
-            raise InvalidContent(f"'{new}' cannot be a field name (lower-case letters, digits, _).")
+            raise InvalidContent(
+                N_("'%(new)s' cannot be a field name (lower-case letters, digits, _)."), new=new
+            )
         if record_type.field(new) is not None:
-            raise InvalidContent(f"The type {record_type.title} has a field '{new}' already.")
+            raise InvalidContent(
+                N_("The type %(record_type)s has a field '%(new)s' already."),
+                record_type=record_type.title,
+                new=new,
+            )
         records = [name for name, _meta, _h in self.wiki.links.records(record_type.id)]
         type_path = names.to_path(record_type.page)
         key = re.compile(rf"^{re.escape(old)}(\s*):", re.M)

@@ -25,15 +25,17 @@ from ..access.auth import is_safe_next
 from ..access.tokens import MAX_TOKEN_DAYS
 from ..access.tokens import TOKEN_SCOPES
 from ..access.users import AccountError
+from ..errors import N_
 from ..i18n import COOKIE
 from ..i18n import UI_LANGUAGES
+from ..i18n import localized
 
 bp = Blueprint("account", __name__)
 
 
 def _me():
     if not current_user.is_authenticated:
-        raise LoginRequired("Please log in to continue.")
+        raise LoginRequired(N_("Please log in to continue."))
     return current_user
 
 
@@ -80,7 +82,7 @@ def change_password():
     try:
         users.set_password(user.username, new)
     except AccountError as problem:
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
         return _profile(400)
     login_user(users.by_name(user.username))  # this session goes on; all others end
     flash(_("Password changed. You were logged out everywhere else."), "success")
@@ -130,7 +132,7 @@ def create_token():
             days=_days(request.form.get("days", "")),
         )
     except AccountError as problem:
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
         return _profile(400)
     expiry = f"expires={token.expires:%Y-%m-%d}" if token.expires else "expires=never"
     get_spaces().record(
@@ -149,7 +151,10 @@ def _days(raw: str) -> int | None:
     if raw in ("", "never"):
         return None
     if not raw.isdigit():
-        raise AccountError(f"A token lasts 1 to {MAX_TOKEN_DAYS} days, or never expires.")
+        raise AccountError(
+            N_("A token lasts 1 to %(max_token_days)s days, or never expires."),
+            max_token_days=MAX_TOKEN_DAYS,
+        )
     return int(raw)
 
 
@@ -159,7 +164,7 @@ def revoke_token(token_id: int):
     try:
         get_users().revoke_token(user.username, token_id)
     except AccountError as problem:
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
         return _profile(404)
     get_spaces().record(user.username, "token.revoke", user.username, f"token {token_id}")
     flash(_("Token revoked: it no longer works."), "success")
@@ -193,7 +198,7 @@ def register():
             pending=mode == "approval",
         )
     except AccountError as problem:
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
         return render_template("account/register.html", form=form, mode=mode), 400
     get_spaces().record(
         user.username,
@@ -227,7 +232,7 @@ def reset(secret: str):
     try:
         user = users.use_reset(secret, password)
     except AccountError as problem:
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
         return render_template("account/reset.html", user=user), 400
     get_spaces().record(user.username, "user.password", user.username, "by reset link")
     flash(_("Your new password is set. Log in with it."), "success")

@@ -25,8 +25,10 @@ from ..access.policy import WRITE_POLICIES
 from ..access.users import ROLES
 from ..access.users import AccountError
 from ..app import services
+from ..errors import N_
 from ..errors import PageNotFound
 from ..errors import WikiError
+from ..i18n import localized
 from ..mail import mail_configured
 from ..mail import send_mail
 from . import get_wiki
@@ -50,7 +52,7 @@ def _fail(problem: WikiError, view, **kwargs):
     """A refused change: say why and show the same page again (4xx)."""
     if problem.status >= 500:
         raise problem
-    flash(problem.message, "error")
+    flash(localized(problem), "error")
     page = view(**kwargs)
     body = page[0] if isinstance(page, tuple) else page
     return body, problem.status
@@ -136,13 +138,13 @@ def user_action(username: str, action: str):
         if action == "role":
             role = request.form.get("role", "")
             if user.id == current_user.id and role != "admin":
-                raise AccountError("You cannot take the admin role from yourself.")
+                raise AccountError(N_("You cannot take the admin role from yourself."))
             store.set_role(user.username, role)
             spaces.record(_actor(), "user.role", user.username, f"{user.role} -> {role}")
             flash(_("%(user)s is now %(role)s.", user=user.username, role=role), "success")
         elif action in ("disable", "enable"):
             if user.id == current_user.id:
-                raise AccountError("You cannot disable your own account.")
+                raise AccountError(N_("You cannot disable your own account."))
             store.set_disabled(user.username, action == "disable")
             spaces.record(_actor(), f"user.{action}", user.username)
             if action == "disable":
@@ -156,7 +158,7 @@ def user_action(username: str, action: str):
         elif action == "reset":
             return _reset_link(user.username)
         else:
-            return _fail(AccountError(f"Unknown action '{action}'."), users)
+            return _fail(AccountError(N_("Unknown action '%(action)s'."), action=action), users)
     except AccountError as problem:
         return _fail(problem, users)
     return redirect(url_for("admin.users"))
@@ -305,7 +307,7 @@ def group_action(name: str, action: str):
             store.delete_group(name, actor=_actor())
             flash(_("Deleted the group %(name)s.", name=name), "success")
         else:
-            raise AccountError(f"Unknown action '{action}'.")
+            raise AccountError(N_("Unknown action '%(action)s'."), action=action)
     except WikiError as problem:
         return _fail(problem, groups)
     return redirect(url_for("admin.groups"))
@@ -332,7 +334,7 @@ def audit():
 def _mirror():
     mirror = services().mirror
     if mirror is None:
-        raise PageNotFound("No upstream mirror is configured (UPSTREAM_URL).")
+        raise PageNotFound(N_("No upstream mirror is configured (UPSTREAM_URL)."))
     return mirror
 
 

@@ -22,6 +22,7 @@ from ..access.auth import readable
 from ..access.auth import require
 from ..access.auth import search_restriction
 from ..app import services
+from ..errors import N_
 from ..errors import EditConflict
 from ..errors import InvalidContent
 from ..errors import PageNotFound
@@ -54,9 +55,9 @@ def _int_arg(key: str, default: int, upper: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidContent(f"'{key}' must be a whole number.") from None
+        raise InvalidContent(N_("'%(key)s' must be a whole number."), key=key) from None
     if value < 0:
-        raise InvalidContent(f"'{key}' must not be negative.")
+        raise InvalidContent(N_("'%(key)s' must not be negative."), key=key)
     return min(value, upper)
 
 
@@ -171,7 +172,7 @@ def delete_page(name: str):
     require(WRITE, name)
     wiki = get_wiki()
     if not wiki.exists(name):
-        raise PageNotFound(f"There is no page called '{name}'.")
+        raise PageNotFound(N_("There is no page called '%(name)s'."), name=name)
     base = request.args.get("base_revision") or None
     try:
         rev = wiki.delete_page(
@@ -200,7 +201,7 @@ def page_history(name: str):
     offset = _int_arg("offset", 0, 10**9)
     revisions = get_wiki().history(name, limit=limit, offset=offset)
     if not revisions and offset == 0:
-        raise PageNotFound(f"There is no history for '{name}'.")
+        raise PageNotFound(N_("There is no history for '%(name)s'."), name=name)
     return jsonify([_revision_json(r) for r in revisions])
 
 
@@ -212,9 +213,9 @@ def sync():
     mirror = services().mirror
     secret = config.get("SYNC_SECRET")
     if mirror is None or not secret:
-        raise PageNotFound("There is no upstream to sync with (UPSTREAM_URL, SYNC_SECRET).")
+        raise PageNotFound(N_("There is no upstream to sync with (UPSTREAM_URL, SYNC_SECRET)."))
     if not _sync_authorized(str(secret)):
-        raise PermissionDenied("Wrong or missing sync secret.")
+        raise PermissionDenied(N_("Wrong or missing sync secret."))
     delivery = _delivery_key()
     if delivery is not None and not _deliveries().first_time(delivery):
         return jsonify({"error": "This call was made before (a replay): nothing was done."}), 409

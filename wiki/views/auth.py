@@ -17,6 +17,7 @@ from ..access.auth import TooManyAttempts
 from ..access.auth import check_password_login
 from ..access.auth import get_users
 from ..access.auth import is_safe_next
+from ..i18n import localized
 
 bp = Blueprint("auth", __name__)
 
@@ -37,7 +38,7 @@ def login():
             else None
         )
     except TooManyAttempts as refused:
-        flash(refused.message, "error")
+        flash(localized(refused), "error")
         page = render_template("auth/login.html", next=target, username=username)
         return page, 429, {"Retry-After": str(refused.retry_after)}
     if user is None:

@@ -13,12 +13,15 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException
 
 from ..access.auth import HEADER_AUTH_PREFIXES
 from ..access.auth import LoginRequired
+from ..errors import N_
 from ..errors import WikiError
+from ..i18n import localized
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +35,14 @@ def _wants_json() -> bool:
     return request.path.startswith("/-/api/")
 
 
-def _render(status: int, message: str, **extra):
+def _render(status: int, message: str, shown: str | None = None, **extra):
+    """The error as git, an API client (English: scripts read it) or a person (`shown`:
+    in the reader's language) gets it."""
     if request.path.startswith("/-/git/"):  # git prints a text/plain body to its user
         return Response(message + "\n", status=status, mimetype="text/plain")
     if _wants_json():
         return jsonify({"error": message}), status
+    message = shown or message
     if status >= 500:
         # the standalone page: what broke may be what the layout reads (the repository)
         return render_template("errors/500.html", status=status, message=SERVER_ERROR), status
@@ -52,11 +58,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(WikiError)
     def wiki_error(error: WikiError):
         if isinstance(error, LoginRequired) and not _wants_json() and request.method == "GET":
-            flash(error.message, "info")
+            flash(localized(error), "info")
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if error.status >= 500:
             log.error("wiki error on %s: %s", request.path, error.message, exc_info=error)
-        response = make_response(_render(error.status, error.message))
+        response = make_response(_render(error.status, error.message, localized(error)))
         retry_after = getattr(error, "retry_after", None)
         if retry_after:
             response.headers["Retry-After"] = str(retry_after)
@@ -67,11 +73,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         messages = {
-            404: "There is nothing at this address.",
-            405: "This address does not accept that kind of request.",
-            413: "What you sent is too large.",
+            404: N_("There is nothing at this address."),
+            405: N_("This address does not accept that kind of request."),
+            413: N_("What you sent is too large."),
         }
-        return _render(error.code or 500, messages.get(error.code or 500, error.description or ""))
+        message = messages.get(error.code or 500, error.description or "")
+        return _render(error.code or 500, message, gettext(message) if message else None)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -25,6 +25,7 @@ from ..access.auth import READ
 from ..access.auth import read_filter
 from ..access.auth import require
 from ..app import services
+from ..errors import N_
 from ..errors import PageNotFound
 from ..events import ics
 from ..events.calendar import FILTERS
@@ -122,11 +123,11 @@ def one(name: str):
     try:
         name = names.normalize(name)
     except Exception:
-        raise PageNotFound("There is no such event.") from None
+        raise PageNotFound(N_("There is no such event.")) from None
     require(READ, name)
     entry = event_of(name)
     if entry is None:
-        raise PageNotFound(f"'{name}' is not an event with a date.")
+        raise PageNotFound(N_("'%(name)s' is not an event with a date."), name=name)
     return _ics([entry], entry.title, names.leaf(name) + ".ics", download=True)
 
 

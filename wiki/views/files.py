@@ -29,6 +29,7 @@ from ..access.auth import is_safe_next
 from ..access.auth import read_filter
 from ..access.auth import require
 from ..app import services
+from ..errors import N_
 from ..errors import InvalidContent
 from ..errors import InvalidPageName
 from ..errors import PageNotFound
@@ -36,6 +37,7 @@ from ..files.images import HEADER_BYTES
 from ..files.images import dimensions
 from ..files.previews import wants_preview
 from ..files.serving import kind_of
+from ..i18n import localized
 from ..pages import names
 from ..pages.attachments import given_language
 from ..records.validate import LANGUAGES
@@ -174,12 +176,12 @@ def history(path: str):
     try:
         path = names.normalize(path)
     except Exception:
-        raise PageNotFound("There is no such file.") from None
+        raise PageNotFound(N_("There is no such file.")) from None
     require(READ, path)
     wiki = get_wiki()
     revisions = wiki.storage.history(path, limit=200, upto=wiki.head())
     if not revisions or path.endswith(names.SUFFIX):
-        raise PageNotFound(f"There is no history for '{path}'.")
+        raise PageNotFound(N_("There is no history for '%(path)s'."), path=path)
     return render_template(
         "files/history.html", path=path, revisions=revisions, exists=path in wiki.state().files
     )
@@ -200,7 +202,9 @@ def upload_form():
             name = upload.filename.replace("\\", "/").rpartition("/")[2].strip()
             path = names.normalize(f"{folder}/{name}" if folder else name)
             if path.endswith(names.SUFFIX):
-                raise InvalidContent(f"'{name}' is a page file: write pages in the editor.")
+                raise InvalidContent(
+                    N_("'%(name)s' is a page file: write pages in the editor."), name=name
+                )
             require(WRITE, path)
             data = upload.stream.read(current_app.config["MAX_FILE_BYTES"] + 1)
             if len(data) > current_app.config["MAX_FILE_BYTES"]:
@@ -209,7 +213,7 @@ def upload_form():
                 )
             wiki.save_file(path, data, author=current_author(), language=language)
     except (InvalidContent, InvalidPageName) as problem:
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
         return redirect(_local(back))
     finally:
         for upload in uploads:
@@ -241,7 +245,9 @@ def rename_form(path: str):
     try:
         new = names.normalize(f"{folder}/{new_leaf}" if folder else new_leaf)
         if new.endswith(names.SUFFIX) or get_wiki().storage.exists(new):
-            raise InvalidContent(f"'{new_leaf}' cannot be used: it is a page name or exists.")
+            raise InvalidContent(
+                N_("'%(new_leaf)s' cannot be used: it is a page name or exists."), new_leaf=new_leaf
+            )
         require(WRITE, new)
         language = given_language(get_wiki().storage.last_change(path))
         get_wiki().storage.rename(
@@ -254,7 +260,7 @@ def rename_form(path: str):
         )
         get_wiki()._committed()
     except (InvalidContent, InvalidPageName) as problem:
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
     else:
         flash(_("Renamed to %(new)s.", new=names.leaf(new)), "success")
     return redirect(_local(request.form.get("next") or "/"))
@@ -269,13 +275,13 @@ def api_file(path: str):
     try:
         path = names.normalize(path)
     except Exception as problem:
-        raise InvalidContent(f"That is not a file name: {problem}") from None
+        raise InvalidContent(N_("That is not a file name: %(problem)s"), problem=problem) from None
     if path.endswith(names.SUFFIX):
-        raise InvalidContent("A .md file is a page: use the pages API for it.")
+        raise InvalidContent(N_("A .md file is a page: use the pages API for it."))
     if request.method == "GET":
         if file_path(path) is None:
             require(READ, path)
-            raise PageNotFound(f"There is no file '{path}'.")
+            raise PageNotFound(N_("There is no file '%(path)s'."), path=path)
         return serve(path)
     require(WRITE, path)
     wiki = get_wiki()
@@ -316,7 +322,11 @@ def _language(code: str) -> str:
     code = code.strip().lower()
     if code and code not in LANGUAGES:
         known = ", ".join(sorted(LANGUAGES))
-        raise InvalidContent(f"'{code}' is not a language code the wiki knows ({known}).")
+        raise InvalidContent(
+            N_("'%(code)s' is not a language code the wiki knows (%(known)s)."),
+            code=code,
+            known=known,
+        )
     return code
 
 

@@ -14,6 +14,7 @@ from ..access.auth import can
 from ..access.auth import current_author
 from ..errors import EditConflict
 from ..errors import InvalidPageName
+from ..i18n import localized
 from ..pages import names
 from . import get_wiki
 from . import page_url
@@ -43,7 +44,7 @@ def rename(name: str):
             writable=lambda page: can(WRITE, page),  # never a page the user may not change
         )
     except InvalidPageName as problem:
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
         return _rename_form(name, new_name, base, status=400)
     except EditConflict as conflict:
         flash(_changed_meanwhile(conflict), "error")

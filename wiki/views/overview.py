@@ -11,6 +11,7 @@ from ..access.auth import READ
 from ..access.auth import read_filter
 from ..access.auth import require
 from ..app import services
+from ..errors import N_
 from ..errors import InvalidContent
 from ..errors import PageNotFound
 from ..pages import names
@@ -75,7 +76,7 @@ def tag(tag: str):
         key=str.casefold,
     )
     if not pages:
-        raise PageNotFound(f"No page has the tag '{tag}'.")
+        raise PageNotFound(N_("No page has the tag '%(tag)s'."), tag=tag)
     return render_template("records/tag.html", tag=tag, pages=pages)
 
 
@@ -83,7 +84,7 @@ def _tagged():
     wiki = get_wiki()
     head = wiki.head()
     if head is not None and not wiki.page_table_ready(head):
-        raise TableNotReady("The table of pages is being built; try again in a minute.")
+        raise TableNotReady(N_("The table of pages is being built; try again in a minute."))
     return wiki.links.tagged() if wiki.links is not None else []
 
 
@@ -96,7 +97,7 @@ def compare():
 
     wanted = list(dict.fromkeys(request.args.getlist("page")))
     if not 2 <= len(wanted) <= 5:
-        raise InvalidContent("Choose 2 to 5 records to compare.")
+        raise InvalidContent(N_("Choose 2 to 5 records to compare."))
     wiki, records = get_wiki(), services().records
     allowed = read_filter()
     shown = []
@@ -107,11 +108,13 @@ def compare():
         meta = parse(text, strict=False).meta
         record_type = records.type_of(meta)
         if record_type is None:
-            raise InvalidContent(f"'{name}' is not a record, so it cannot be compared.")
+            raise InvalidContent(
+                N_("'%(name)s' is not a record, so it cannot be compared."), name=name
+            )
         shown.append((name, text, meta, record_type))
     record_type = shown[0][3]
     if any(t.id != record_type.id for *_, t in shown):
-        raise InvalidContent("Records of different types cannot be compared.")
+        raise InvalidContent(N_("Records of different types cannot be compared."))
     columns = []
     order = list(record_type.sections)
     for name, text, meta, _ in shown:

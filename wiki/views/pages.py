@@ -25,6 +25,7 @@ from ..access.auth import read_filter
 from ..access.auth import readable
 from ..access.auth import require
 from ..app import services
+from ..errors import N_
 from ..errors import EditConflict
 from ..errors import InvalidContent
 from ..errors import InvalidPageName
@@ -33,6 +34,7 @@ from ..errors import PageNotFound
 from ..errors import StorageError
 from ..events.calendar import entries
 from ..i18n import UI_LANGUAGES
+from ..i18n import localized
 from ..i18n import ui_language
 from ..pages import names
 from ..pages.courses import course_of
@@ -75,7 +77,7 @@ def view(name: str):
     try:
         name = _name(name)
     except InvalidPageName:
-        raise PageNotFound("There is no page with that name.") from None
+        raise PageNotFound(N_("There is no page with that name.")) from None
     require(READ, name)
     key = anoncache.key_for(name)
     if key is not None:
@@ -159,7 +161,7 @@ def translate(name: str):
     try:
         target = names.normalize(target)
     except InvalidPageName as problem:
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
         return redirect(url_for("pages.translate", name=name))
     require(WRITE, target)
     if wiki.exists(target):
@@ -266,7 +268,7 @@ def edit(name: str):
         target = _name(target)
     except InvalidPageName as problem:
         require(WRITE)
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
         return _edit_again(target, text, message, base, True, status=400)
     if not can(WRITE, target):
         # refused, but the text comes back: nothing typed is lost
@@ -302,12 +304,12 @@ def edit(name: str):
             conflict=conflict,
         )
     except (InvalidContent, InvalidPageName, InvalidRevision) as problem:
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
         return _edit_again(target, text, message, base, is_new, status=400)
     except StorageError as problem:
         if problem.status >= 500:
             raise
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
         return _edit_again(target, text, message, base, is_new, status=problem.status)
     if result.revision is None:
         flash(_("No changes to save."), "info")
@@ -388,7 +390,7 @@ def preview():
         rendered = get_wiki().render(text, name, strict=True, visible=read_filter())
     except InvalidContent as problem:
         return Response(
-            render_template("pages/_preview_error.html", message=problem.message),
+            render_template("pages/_preview_error.html", message=localized(problem)),
             status=400,
             mimetype="text/html",
             # the editor shows this body in the preview pane (and no other 400's)
@@ -418,7 +420,7 @@ def history(name: str, status: int = 200):
     head = wiki.head()  # the history as of one commit, handed to restore as its base
     revisions = wiki.history(name, limit=size + 1, offset=(page - 1) * size, upto=head)
     if not revisions and page == 1:
-        raise PageNotFound(f"There is no history for '{name}'.")
+        raise PageNotFound(N_("There is no history for '%(name)s'."), name=name)
     has_next = len(revisions) > size
     return render_template(
         "pages/history.html",
@@ -440,7 +442,7 @@ def diff(name: str):
     rev_to = request.args.get("to") or wiki.head()
     rev_from = request.args.get("from")
     if not rev_to:
-        raise PageNotFound("This wiki has no revisions yet.")
+        raise PageNotFound(N_("This wiki has no revisions yet."))
     if not rev_from:
         # compare a revision with the one before it in the page's history
         sha_to = wiki.storage.resolve(rev_to)
@@ -497,7 +499,7 @@ def _writable_page(name: str) -> str:
     name = _name(name)
     require(WRITE, name)
     if not get_wiki().exists(name):
-        raise PageNotFound(f"There is no page called '{name}'.")
+        raise PageNotFound(N_("There is no page called '%(name)s'."), name=name)
     return name
 
 

@@ -27,11 +27,13 @@ from ..access.auth import current_author
 from ..access.auth import read_filter
 from ..access.auth import require
 from ..app import services
+from ..errors import N_
 from ..errors import InvalidContent
 from ..errors import InvalidPageName
 from ..errors import PageNotFound
 from ..errors import PermissionDenied
 from ..errors import WikiError
+from ..i18n import localized
 from ..pages import names
 from ..records.service import run_query
 from ..records.types import RecordType
@@ -58,7 +60,7 @@ def _visible_types() -> dict[str, RecordType]:
 def _type(type_id: str) -> RecordType:
     record_type = _visible_types().get(type_id)
     if record_type is None:
-        raise PageNotFound(f"There is no record type '{type_id}'.")
+        raise PageNotFound(N_("There is no record type '%(type_id)s'."), type_id=type_id)
     return record_type
 
 
@@ -226,7 +228,7 @@ def new_record(type_id: str):
     try:
         name = names.normalize(name)
     except InvalidPageName as problem:
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
         return redirect(url_for("records.collection", type_id=type_id))
     require(WRITE, name)
     if get_wiki().exists(name):
@@ -279,7 +281,7 @@ def rename_field(type_id: str):
     record_type = _type(type_id)
     require(WRITE, record_type.page)
     if not _is_admin():
-        raise PermissionDenied("Only administrators rename the fields of a type.")
+        raise PermissionDenied(N_("Only administrators rename the fields of a type."))
     old = request.form.get("field", "")
     new = request.form.get("new_name", "").strip()
     try:
@@ -291,7 +293,7 @@ def rename_field(type_id: str):
             base_revision=request.form.get("base_revision") or None,
         )
     except InvalidContent as problem:
-        flash(problem.message, "error")
+        flash(localized(problem), "error")
         return redirect(url_for("records.collection", type_id=type_id)), 303
     if revision is not None:
         flash(

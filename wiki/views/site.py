@@ -20,6 +20,7 @@ from ..access.auth import can
 from ..access.auth import read_filter
 from ..access.auth import require
 from ..access.auth import search_restriction
+from ..errors import N_
 from ..errors import PageNotFound
 from ..events.ics import clean
 from ..i18n import ui_language
@@ -136,7 +137,7 @@ def pages_part():
     require(READ)
     folder, node = _index_folder()
     if not folder:
-        raise PageNotFound("There is no such folder.")
+        raise PageNotFound(N_("There is no such folder."))
     return render_template("site/_tree.html", node=node, depth=1, inline_limit=INDEX_INLINE_LIMIT)
 
 

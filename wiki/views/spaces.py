@@ -15,6 +15,7 @@ from ..access.auth import get_users
 from ..access.auth import require
 from ..access.identity import name_key
 from ..access.policy import Space
+from ..errors import N_
 from ..errors import PageNotFound
 from ..pages import names
 from . import get_wiki
@@ -44,8 +45,8 @@ def space(name: str):
     if found is None or not can(READ, found.name):
         # a space one may not read and one that does not exist get the same answer
         if not current_user.is_authenticated:
-            raise LoginRequired("Please log in to continue.")
-        raise PageNotFound("There is no space with that name.")
+            raise LoginRequired(N_("Please log in to continue."))
+        raise PageNotFound(N_("There is no space with that name."))
     return render_template("spaces/space.html", space=found, **space_panel(found))
 
 
