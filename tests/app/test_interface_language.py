@@ -60,3 +60,14 @@ def test_refusals_are_in_the_readers_language_and_api_errors_stay_english(app):
     assert expected.replace("'", "&#39;") in page.get_data(as_text=True)
     api = client.get("/-/api/v1/pages/No%20such%20page", headers={"Accept-Language": "hu"})
     assert api.get_json()["error"] == "There is no page called 'No such page'."
+
+
+def test_a_permission_refusal_is_in_the_readers_language(app):
+    hu = catalog("hu")
+    reader = app.test_client()
+    reader.set_cookie("ui_lang", "hu")
+    AuthActions(reader).login("reader", PASSWORD)
+    refused = reader.get("/-/edit/Home")
+    text = "Your account may read but not edit pages. Ask an administrator for the editor role."
+    assert refused.status_code == 403
+    assert hu.gettext(text) != text and hu.gettext(text) in refused.get_data(as_text=True)

@@ -290,17 +290,31 @@ def require(action: str, name: str | None = None) -> None:
         raise PageNotFound(N_("There is no page with that name."))
     if action == WRITE and who().read_only:
         raise PermissionDenied(
-            "This token may only read. Create a token with the write scope on your account page."
+            N_(
+                "This token may only read. Create a token with the write scope on your account "
+                "page."
+            )
         )
     if action == WRITE:
         space = access().space_of(name)
         if space is not None:
-            who_may = "members" if space.write == "members" else "members and editors"
+            if space.write == "members":
+                raise PermissionDenied(
+                    N_("Only members of %(space)s may edit here. Ask an administrator to add you."),
+                    space=space.title,
+                )
             raise PermissionDenied(
-                f"Only {who_may} of {space.title} may edit here. Ask an administrator to add you."
+                N_(
+                    "Only members and editors of %(space)s may edit here. Ask an administrator "
+                    "to add you."
+                ),
+                space=space.title,
             )
         raise PermissionDenied(
-            "Your account may read but not edit pages. Ask an administrator for the editor role."
+            N_(
+                "Your account may read but not edit pages. Ask an administrator for the editor "
+                "role."
+            )
         )
     raise PermissionDenied(N_("You do not have permission to do that."))
 

@@ -422,8 +422,10 @@ def check_username(username: str) -> str:
         )
     if mixes_scripts(name):
         raise AccountError(
-            "A user name may not mix letters of different scripts (such as Latin with "
-            "Cyrillic or Greek): look-alike letters could pass for another account's name."
+            N_(
+                "A user name may not mix letters of different scripts (such as Latin with "
+                "Cyrillic or Greek): look-alike letters could pass for another account's name."
+            )
         )
     return name
 

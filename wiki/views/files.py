@@ -209,7 +209,9 @@ def upload_form():
             data = upload.stream.read(current_app.config["MAX_FILE_BYTES"] + 1)
             if len(data) > current_app.config["MAX_FILE_BYTES"]:
                 raise InvalidContent(
-                    f"'{name}' is larger than {_words(current_app.config['MAX_FILE_BYTES'])}."
+                    N_("'%(name)s' is larger than %(limit)s."),
+                    name=name,
+                    limit=_words(current_app.config["MAX_FILE_BYTES"]),
                 )
             wiki.save_file(path, data, author=current_author(), language=language)
     except (InvalidContent, InvalidPageName) as problem:

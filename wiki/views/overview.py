@@ -38,7 +38,7 @@ def matrix():
             rows = services().records.rows(record_type, visible=allowed)
         except LookupError:
             raise TableNotReady(
-                "The table of records is being built after an update; try again in a minute."
+                N_("The table of records is being built after an update; try again in a minute.")
             ) from None
         for row in rows:
             wg = str(row.meta.get("wg") or "").strip().upper()

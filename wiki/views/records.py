@@ -76,7 +76,7 @@ def _rows(record_type: RecordType):
         rows = services().records.rows(record_type, visible=read_filter(), narrow=filters)
     except LookupError:
         raise TableNotReady(
-            "The table of records is being built after an update; try again in a minute."
+            N_("The table of records is being built after an update; try again in a minute.")
         ) from None
     for key, wanted in filters.items():
         wanted_folded = wanted.casefold()
