@@ -353,3 +353,12 @@ def test_a_query_block_is_read_as_safely_as_front_matter(records_app):
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "The query could not be read" in body
     assert "anchors and aliases" in body
+
+
+def test_field_labels_follow_the_interface_language(records_app):
+    client = client_as(records_app, "editor")
+    client.set_cookie("ui_lang", "hu")
+    box = client.get("/Best%20practices/Voucher%20scheme").get_data(as_text=True)
+    assert "<dt>Ország</dt>" in box and "<dt>Country</dt>" not in box
+    table = client.get("/-/types/best-practice").get_data(as_text=True)
+    assert ">Ország" in table

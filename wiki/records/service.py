@@ -117,9 +117,10 @@ class Records:
         record_type = self.type_of(meta)
         return check(record_type, meta, headings) if record_type is not None else None
 
-    def info(self, meta: dict[str, Any], headings: list[str]):
+    def info(self, meta: dict[str, Any], headings: list[str], language: str = "en"):
         """What a record's information box shows: (type, [(label, [(text, page)])], check),
-        or None for a page that is not a record."""
+        or None for a page that is not a record; labels in `language` where the type has
+        them."""
         record_type = self.type_of(meta)
         if record_type is None:
             return None
@@ -133,8 +134,8 @@ class Records:
                     if target is not None
                 ]
             if parts:
-                shown.append((item.label(), parts))
-        return record_type, shown, check(record_type, meta, headings)
+                shown.append((item.label(language), parts))
+        return record_type, shown, check(record_type, meta, headings, language=language)
 
     def template(
         self, record_type: RecordType, title: str, values: dict[str, str] | None = None
@@ -285,7 +286,9 @@ class QueryTable:
 QUERY_LIMIT = 200
 
 
-def run_query(records: Records, spec_text: str, *, visible=None) -> QueryTable:
+def run_query(
+    records: Records, spec_text: str, *, visible=None, language: str = "en"
+) -> QueryTable:
     """A query block (`type:`, field filters, `columns:`, `sort:`, `limit:`) as the table
     the viewer may see, from the records at HEAD."""
     # read as front matter is: no anchors or aliases (a few bytes of them expand to
@@ -301,7 +304,7 @@ def run_query(records: Records, spec_text: str, *, visible=None) -> QueryTable:
     record_type = records.types().get(spec["type"].strip())
     if record_type is None:
         return QueryTable(None, [], [], f"There is no record type '{spec['type']}'.")
-    known = {"title": "Title", **{f.name: f.label() for f in record_type.fields}}
+    known = {"title": "Title", **{f.name: f.label(language) for f in record_type.fields}}
     wanted = spec.get("columns") or ["title", *[f.name for f in record_type.fields[:3]]]
     if not isinstance(wanted, list):
         wanted = [wanted]

@@ -14,6 +14,7 @@ from ..app import services
 from ..errors import N_
 from ..errors import InvalidContent
 from ..errors import PageNotFound
+from ..i18n import ui_language
 from ..pages import names
 from . import get_wiki
 from .records import TableNotReady
@@ -136,7 +137,7 @@ def compare():
                 "check": info[2],
             }
         )
-    rows = [(f.label(), f.name) for f in record_type.fields]
+    rows = [(f.label(ui_language()), f.name) for f in record_type.fields]
     # a section row only where some record has that section
     order = [h for h in ["", *order] if any(c["sections"].get(h.casefold()) for c in columns)]
     return render_template(

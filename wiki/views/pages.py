@@ -115,7 +115,7 @@ def _view(wiki, name: str):
 
         panel = space_panel(space)
         g.uncacheable = True  # the panel shows accounts, which are not in the cache key
-    record = services().records.info(page.meta, [h.text for h in page.rendered.toc])
+    record = services().records.info(page.meta, [h.text for h in page.rendered.toc], ui_language())
     course = course_of(wiki, name, read_filter())
     return render_template(
         "pages/view.html",

@@ -34,6 +34,7 @@ from ..errors import PageNotFound
 from ..errors import PermissionDenied
 from ..errors import WikiError
 from ..i18n import localized
+from ..i18n import ui_language
 from ..pages import names
 from ..records.service import run_query
 from ..records.types import RecordType
@@ -65,7 +66,9 @@ def _type(type_id: str) -> RecordType:
 
 
 def _rows(record_type: RecordType):
-    columns = [("title", "Title")] + [(f.name, f.label()) for f in record_type.fields]
+    columns = [("title", _("Title"))] + [
+        (f.name, f.label(ui_language())) for f in record_type.fields
+    ]
     known = {name for name, _ in columns}
     filters = {
         key: value.strip()
@@ -258,7 +261,7 @@ def record_form_data() -> dict:
                 "fields": [
                     {
                         "name": f.name,
-                        "label": f.label(),
+                        "label": f.label(ui_language()),
                         "kind": f.kind,
                         "required": f.required,
                         "values": list(f.values),
@@ -347,7 +350,7 @@ def expand_queries(html: Markup) -> Markup:
 
     def table(match: re.Match) -> str:
         spec = htmllib.unescape(match.group(1))
-        result = run_query(records, spec, visible=allowed)
+        result = run_query(records, spec, visible=allowed, language=ui_language())
         return render_template("records/_query.html", result=result)
 
     return Markup(_QUERY_BLOCK.sub(table, str(html), count=20))
