@@ -29,8 +29,9 @@ class WikiError(Exception):
         if status is not None:
             self.status = status
 
-    def localized(self, gettext) -> str:
-        """The message through `gettext` (its values filled in after translation)."""
+    def localized(self, gettext, language: str = "en") -> str:
+        """The message through `gettext` (its values filled in after translation); a
+        subclass may use `language` for words that come from data (field labels)."""
         try:
             translated = gettext(self.template)
             return translated % self.params if self.params else translated

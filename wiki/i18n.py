@@ -194,7 +194,7 @@ def compile_catalogs(folder: Path = TRANSLATIONS) -> int:
 
 def localized(error) -> str:
     """A WikiError's message in the reader's language (its values filled in after)."""
-    return error.localized(_gettext)
+    return error.localized(_gettext, language=ui_language())
 
 
 def js_texts() -> dict[str, str]:

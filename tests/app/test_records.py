@@ -362,3 +362,33 @@ def test_field_labels_follow_the_interface_language(records_app):
     assert "<dt>Ország</dt>" in box and "<dt>Country</dt>" not in box
     table = client.get("/-/types/best-practice").get_data(as_text=True)
     assert ">Ország" in table
+
+
+def test_a_refused_record_is_explained_in_the_readers_language(records_app):
+    from babel.support import Translations
+
+    from wiki.i18n import TRANSLATIONS
+    from wiki.i18n import compile_catalogs
+
+    compile_catalogs()
+    hu = Translations.load(str(TRANSLATIONS), ["hu"])
+    client = client_as(records_app, "editor")
+    client.set_cookie("ui_lang", "hu")
+    r = _edit(
+        client, "Best practices/Atlantis practice", best("Atlantis practice", country="Atlantis")
+    )
+    assert r.status_code == 400
+    problem = hu.gettext("'%(text)s' is not a country the wiki knows (for example Hungary).")
+    assert problem != "'%(text)s' is not a country the wiki knows (for example Hungary)."
+    body = r.get_data(as_text=True).replace("&#39;", "'").replace("&quot;", '"')
+    assert "Ország: " + problem % {"text": "Atlantis"} in body
+    # an API client gets English
+    import base64
+
+    auth = {"Authorization": "Basic " + base64.b64encode(f"editor:{PASSWORD}".encode()).decode()}
+    api = records_app.test_client().put(
+        "/-/api/v1/pages/Best practices/Atlantis",
+        json={"content": best("Atlantis", country="Atlantis")},
+        headers={**auth, "Accept-Language": "hu"},
+    )
+    assert "Country: 'Atlantis' is not a country" in api.get_json()["error"]

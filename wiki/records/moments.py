@@ -15,6 +15,8 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
+from ..errors import N_
+
 _MOMENT = re.compile(
     r"^(?P<day>\d{4}-\d{2}-\d{2})"
     r"(?:[ T](?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)"
@@ -63,7 +65,12 @@ class Moment:
 
 
 class MomentError(ValueError):
-    pass
+    """What is wrong, as a template (marked N_ for the catalogs) and its values."""
+
+    def __init__(self, template: str, **params) -> None:
+        super().__init__(template % params if params else template)
+        self.template = template
+        self.params = tuple(params.items())
 
 
 def parse(value, default_zone: str = DEFAULT_ZONE) -> Moment:
@@ -84,20 +91,25 @@ def parse(value, default_zone: str = DEFAULT_ZONE) -> Moment:
     found = _MOMENT.match(text)
     if not found:
         raise MomentError(
-            f"'{text}' is not a date or a time (write 2026-05-14, or 2026-05-14 09:30, "
-            "or 2026-05-14 09:30 Europe/Budapest)."
+            N_(
+                "'%(text)s' is not a date or a time (write 2026-05-14, or 2026-05-14 09:30, "
+                "or 2026-05-14 09:30 Europe/Budapest)."
+            ),
+            text=text,
         )
     try:
         day = _dt.date.fromisoformat(found["day"])
     except ValueError:
-        raise MomentError(f"'{found['day']}' is not a date of the calendar.") from None
+        raise MomentError(
+            N_("'%(day)s' is not a date of the calendar."), day=found["day"]
+        ) from None
     _check_year(day.year)
     if not found["time"]:
         return Moment(day, True)
     clock = found["time"].split(".")[0]
     hours, minutes, *seconds = (int(part) for part in clock.split(":"))
     if hours > 23 or minutes > 59 or (seconds and seconds[0] > 59):
-        raise MomentError(f"'{found['time']}' is not a time of day.")
+        raise MomentError(N_("'%(time)s' is not a time of day."), time=found["time"])
     if found["offset"]:
         raw = found["offset"]
         if raw == "Z":
@@ -107,13 +119,16 @@ def parse(value, default_zone: str = DEFAULT_ZONE) -> Moment:
             digits = raw[1:].replace(":", "")
             offset_hours, offset_minutes = int(digits[:2]), int(digits[2:])
             if offset_hours > 14 or offset_minutes > 59:
-                raise MomentError(f"'{raw}' is not an offset from UTC (+02:00, say).")
+                raise MomentError(
+                    N_("'%(offset)s' is not an offset from UTC (+02:00, say)."), offset=raw
+                )
             tz = _dt.timezone(sign * _dt.timedelta(hours=offset_hours, minutes=offset_minutes))
     elif found["zone"]:
         named = zone(found["zone"])
         if named is None:
             raise MomentError(
-                f"'{found['zone']}' is not a time zone (for example Europe/Budapest)."
+                N_("'%(zone)s' is not a time zone (for example Europe/Budapest)."),
+                zone=found["zone"],
             )
         tz = named
     else:
@@ -124,7 +139,12 @@ def parse(value, default_zone: str = DEFAULT_ZONE) -> Moment:
 
 def _check_year(year: int) -> None:
     if not YEARS[0] <= year <= YEARS[1]:
-        raise MomentError(f"{year} is not a year the calendar holds ({YEARS[0]} to {YEARS[1]}).")
+        raise MomentError(
+            N_("%(year)s is not a year the calendar holds (%(first)s to %(last)s)."),
+            year=year,
+            first=YEARS[0],
+            last=YEARS[1],
+        )
 
 
 def ends_before(start: Moment, end: Moment) -> bool:

@@ -27,6 +27,18 @@ from .validate import plain
 from .validate import problems_message
 
 
+class RecordRefused(InvalidContent):
+    """A save refused for values of the wrong kind: each field's problem and line, shown
+    in the reader's language by the web layer."""
+
+    def __init__(self, record_type: RecordType, errors) -> None:
+        super().__init__(problems_message(record_type, errors))
+        self.record_type, self.errors = record_type, errors
+
+    def localized(self, gettext, language: str = "en") -> str:
+        return problems_message(self.record_type, self.errors, gettext, language)
+
+
 class Row:
     """A record in a collection; its check is made only when asked (a page of 50 rows
     shown out of thousands)."""
@@ -111,7 +123,7 @@ class Records:
             return
         errors = check(record_type, meta, [], raw).errors
         if errors:
-            raise InvalidContent(problems_message(record_type, errors))
+            raise RecordRefused(record_type, errors)
 
     def check(self, meta: dict[str, Any], headings: list[str]) -> Check | None:
         record_type = self.type_of(meta)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import N_
 from ..pages import names
 from . import moments
 from .types import Field
@@ -51,8 +52,40 @@ _FOLDED_COUNTRIES = {c.casefold(): c for c in COUNTRIES}
 class Finding:
     field: str  # the field's name ("" for a section)
     label: str  # what the user reads
-    message: str
+    message: str  # in English, values filled in
     line: int | None = None  # in the file, for errors in the front matter
+    # the message as a template (marked N_ for the catalogs) and its values, so that the
+    # web layer can show it in the reader's language; a problem is itself a template
+    template: str = ""
+    params: tuple = ()  # ((name, value), ...); a value may be a (template, params) pair
+
+    def localized(self, gettext, label: str | None = None) -> str:
+        """The message through `gettext`; `label`: the field's label in that language."""
+        if not self.template:
+            return self.message
+        values = {
+            name: _localized(value, gettext) if isinstance(value, tuple) else value
+            for name, value in self.params
+        }
+        if label is not None and "label" in values:
+            values["label"] = label
+        try:
+            return gettext(self.template) % values
+        except (KeyError, TypeError, ValueError):
+            return self.message
+
+
+def _localized(problem: tuple, gettext) -> str:
+    template, params = problem
+    try:
+        return gettext(template) % dict(params)
+    except (KeyError, TypeError, ValueError):
+        return template % dict(params)
+
+
+def _finding(name, shown, template, line=None, /, **params) -> Finding:
+    english = {k: (v[0] % dict(v[1]) if isinstance(v, tuple) else v) for k, v in params.items()}
+    return Finding(name, shown, template % english, line, template, tuple(params.items()))
 
 
 @dataclass(frozen=True)
@@ -81,17 +114,30 @@ def check(
         value = meta.get(item.name)
         if _empty(value):
             if item.required:
-                missing.append(Finding(item.name, label, f"{label} is not filled in yet."))
+                missing.append(
+                    _finding(item.name, label, N_("%(label)s is not filled in yet."), label=label)
+                )
             continue
         problem = _problem(item, value)
         if problem is not None:
             line = _line_of(raw_front_matter, item.name)
-            errors.append(Finding(item.name, label, f"{label}: {problem}", line))
+            errors.append(
+                _finding(
+                    item.name,
+                    label,
+                    N_("%(label)s: %(problem)s"),
+                    line,
+                    label=label,
+                    problem=problem,
+                )
+            )
     errors += _order_problems(record_type, meta, raw_front_matter, language, errors)
     present = {h.strip().casefold() for h in headings}
     for section in record_type.sections:
         if section.casefold() not in present:
-            missing.append(Finding("", section, f"The section '{section}' is missing."))
+            missing.append(
+                _finding("", section, N_("The section '%(section)s' is missing."), section=section)
+            )
     return Check(tuple(errors), tuple(missing))
 
 
@@ -113,8 +159,17 @@ def _order_problems(record_type, meta, raw, language, errors) -> list[Finding]:
             continue
         if moments.ends_before(start, end):
             label = item.label(language)
-            message = f"{label}: it is before {other.label(language)} ({meta[other.name]})."
-            found.append(Finding(item.name, label, message, _line_of(raw, item.name)))
+            found.append(
+                _finding(
+                    item.name,
+                    label,
+                    N_("%(label)s: it is before %(other)s (%(value)s)."),
+                    _line_of(raw, item.name),
+                    label=label,
+                    other=other.label(language),
+                    value=str(meta[other.name]),
+                )
+            )
     return found
 
 
@@ -122,16 +177,27 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _problem(item: Field, value: Any) -> str | None:
+def _problem(item: Field, value: Any) -> tuple[str, tuple] | None:
+    """What is wrong with a value: (template, ((name, value), ...)), or None."""
+    found = _problem_text(item, value)
+    if found is None or isinstance(found, tuple):
+        return found
+    return found, ()
+
+
+def _problem_text(item: Field, value: Any):
     kind = item.kind
     if kind == "multi":
         values = value if isinstance(value, list) else [value]
         wrong = [str(v) for v in values if str(v) not in item.values]
         if wrong:
-            return f"{', '.join(wrong)} is not one of: {', '.join(item.values)}."
+            return N_("%(wrong)s is not one of: %(values)s."), (
+                ("wrong", ", ".join(wrong)),
+                ("values", ", ".join(item.values)),
+            )
         return None
     if isinstance(value, (list, dict)) and kind not in ("page",):
-        return "expected one value, not a list."
+        return N_("expected one value, not a list.")
     text = str(value).strip()
     if kind in ("text", "long-text"):
         return None
@@ -141,50 +207,73 @@ def _problem(item: Field, value: Any) -> str | None:
         try:
             _dt.date.fromisoformat(text)
         except ValueError:
-            return f"'{text}' is not a date (write it as 2024-05-14)."
+            return N_("'%(text)s' is not a date (write it as 2024-05-14)."), (("text", text),)
         return None
     if kind == "datetime":
         zone_name = moments.DEFAULT_ZONE  # a zone given in the record is checked itself
         try:
             moments.parse(value, zone_name)
         except moments.MomentError as problem:
-            return str(problem)
+            return problem.template, problem.params
         return None
     if kind == "timezone":
-        return None if moments.zone(text) else f"'{text}' is not a time zone (Europe/Budapest)."
+        return (
+            None
+            if moments.zone(text)
+            else (N_("'%(text)s' is not a time zone (Europe/Budapest)."), (("text", text),))
+        )
     if kind == "number":
         if isinstance(value, bool):
-            return f"'{text}' is not a number."
+            return N_("'%(text)s' is not a number."), (("text", text),)
         try:
             float(text.replace(",", "."))
         except ValueError:
-            return f"'{text}' is not a number."
+            return N_("'%(text)s' is not a number."), (("text", text),)
         return None
     if kind == "choice":
         return (
-            None if text in item.values else (f"'{text}' is not one of: {', '.join(item.values)}.")
+            None
+            if text in item.values
+            else (
+                N_("'%(text)s' is not one of: %(values)s."),
+                (("text", text), ("values", ", ".join(item.values))),
+            )
         )
     if kind == "url":
-        return None if _URL.match(text) else f"'{text}' is not a web address (https://...)."
+        return (
+            None
+            if _URL.match(text)
+            else (N_("'%(text)s' is not a web address (https://...)."), (("text", text),))
+        )
     if kind == "email":
-        return None if _EMAIL.match(text) else f"'{text}' is not an e-mail address."
+        return (
+            None
+            if _EMAIL.match(text)
+            else (N_("'%(text)s' is not an e-mail address."), (("text", text),))
+        )
     if kind == "country":
         return (
             None
             if text.casefold() in _FOLDED_COUNTRIES
-            else (f"'{text}' is not a country the wiki knows (for example Hungary).")
+            else (
+                N_("'%(text)s' is not a country the wiki knows (for example Hungary)."),
+                (("text", text),),
+            )
         )
     if kind == "working-group":
         return (
             None
             if text.upper() in WORKING_GROUPS
-            else (f"'{text}' is not a working group (WG1 to WG6).")
+            else (N_("'%(text)s' is not a working group (WG1 to WG6)."), (("text", text),))
         )
     if kind == "language":
         return (
             None
             if text.lower() in LANGUAGES
-            else (f"'{text}' is not a language code (for example hu, de, el).")
+            else (
+                N_("'%(text)s' is not a language code (for example hu, de, el)."),
+                (("text", text),),
+            )
         )
     if kind == "page":
         targets = value if isinstance(value, list) else [value]
@@ -192,7 +281,7 @@ def _problem(item: Field, value: Any) -> str | None:
             try:
                 names.normalize(str(target).strip().strip("[]"))
             except Exception:
-                return f"'{target}' is not a page name."
+                return N_("'%(target)s' is not a page name."), (("target", str(target)),)
         return None
     return None
 
@@ -243,7 +332,16 @@ def plain(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def problems_message(record_type: RecordType, errors) -> str:
-    """The message of a refused save: the type, then each field's problem and line."""
-    where = [f"{e.message}" + (f" (line {e.line})" if e.line else "") for e in errors]
-    return f"This {record_type.title.lower()} cannot be saved: " + " ".join(where)
+def problems_message(record_type: RecordType, errors, gettext=None, language="en") -> str:
+    """The message of a refused save: the type, then each field's problem and line (in
+    the reader's language through `gettext`, else English)."""
+    if gettext is None:
+        where = [f"{e.message}" + (f" (line {e.line})" if e.line else "") for e in errors]
+        return f"This {record_type.title.lower()} cannot be saved: " + " ".join(where)
+    where = []
+    for e in errors:
+        field = record_type.field(e.field) if e.field else None
+        text = e.localized(gettext, field.label(language) if field is not None else None)
+        where.append(text + (gettext(" (line %(line)s)") % {"line": e.line} if e.line else ""))
+    head = gettext("This %(type)s cannot be saved:") % {"type": record_type.title.lower()}
+    return head + " " + " ".join(where)
