@@ -59,7 +59,10 @@ class CSRFError(WikiError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This form has expired or was sent from another site. Reload the page and try again."
+            N_(
+                "This form has expired or was sent from another site. Reload the page and "
+                "try again."
+            )
         )
 
 
@@ -105,8 +108,8 @@ class TooManyAttempts(WikiError):
     def __init__(self, retry_after: int) -> None:
         minutes = max(1, round(retry_after / 60))
         super().__init__(
-            f"Too many failed log-in attempts. Try again in about {minutes} minute"
-            f"{'s' if minutes != 1 else ''}."
+            N_("Too many failed log-in attempts. Try again in about %(minutes)s min."),
+            minutes=minutes,
         )
         self.retry_after = retry_after
 
@@ -220,7 +223,7 @@ class BadCredentials(WikiError):
     status = 401
 
     def __init__(self) -> None:
-        super().__init__("Wrong user name, password or token.")
+        super().__init__(N_("Wrong user name, password or token."))
 
 
 def _basic_credentials(value: str) -> tuple[str, str] | None:
