@@ -21,8 +21,6 @@ from flask import current_app
 from flask import g
 from flask import request
 from flask_babel import Babel
-from flask_babel import format_date
-from flask_babel import format_datetime
 from flask_babel import get_locale
 from flask_babel import get_translations
 from flask_babel import gettext
@@ -165,15 +163,6 @@ def short_month(day: _dt.date) -> str:
     return format_date(day, "LLL", locale=babel_locale())
 
 
-def when(value, style: str = "medium") -> str:
-    """A date or date-time in the UI language."""
-    if isinstance(value, _dt.datetime):
-        return format_datetime(value, style)
-    if isinstance(value, _dt.date):
-        return format_date(value, style)
-    return str(value)
-
-
 def compile_catalogs(folder: Path = TRANSLATIONS) -> int:
     """Compile every `.po` whose `.mo` is missing or older; returns how many were."""
     done = 0
@@ -243,7 +232,6 @@ def init_app(app: Flask) -> None:
         language_name=language_name,
         language_name_own=language_name_own,
         country_name=country_name,
-        when=when,
         babel_locale=babel_locale,
         month_name=month_name,
         short_month=short_month,

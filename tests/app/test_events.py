@@ -355,3 +355,17 @@ def test_control_characters_never_break_a_feed(events_app):
     assert _api_put(events_app, "Events/Odd place", located).status_code == 201
     raw = client_as(events_app).get("/-/events.ics").data
     assert b"\x00" not in raw and b"\x1b" not in raw
+
+
+def test_in_a_private_wiki_feeds_need_a_token(tmp_path):
+    storage = Storage.init(tmp_path / "content")
+    files = {f"Types/{p.name}": p.read_bytes() for p in (CONTENT / "Types").glob("*.md")}
+    files["Events/Board.md"] = event("Board meeting", f"{NEXT_YEAR}-04-01").encode()
+    storage.import_files(files, author=TEST_AUTHOR, message="seed")
+    app = make_app(tmp_path, storage, READ_ACCESS="registered")
+    for url in ("/-/events.ics", "/-/news.atom", "/-/recent.atom", "/-/events", "/-/news"):
+        answer = app.test_client().get(url)
+        assert answer.status_code in (302, 401) and b"Board meeting" not in answer.data, url
+    token, _ = app.services.users.create_token("reader", "calendar", scope="feed")
+    assert "Board meeting" in _feed(app.test_client(), f"/-/events.ics?token={token}")
+    storage.close()

@@ -97,8 +97,7 @@ def _preview(path: str, head: str | None):
     blob = wiki.storage.files_at(head).get(path)
     if blob is None:
         return None
-    header = wiki.storage.objects.read(bytes.fromhex(blob))[:HEADER_BYTES]
-    if not wants_preview(path, wiki.storage.objects.size(blob), header):
+    if not _image_facts(path, blob)[1]:
         return None  # only large PNG, JPEG, WebP and GIF images have previews
     data = services().previews().get(blob, lambda: wiki.storage.objects.read(bytes.fromhex(blob)))
     if data is None:
@@ -337,7 +336,22 @@ def _words(size: int) -> str:
 
 
 _IMG = re.compile(r'<img src="(?P<src>[^"]+)"(?P<rest>[^>]*)>')
-_SIZES: dict[str, tuple[tuple[int, int] | None, bool]] = {}  # blob -> (size, preview?)
+# (blob, extension) -> (size, preview?)
+_SIZES: dict[tuple[str, str], tuple[tuple[int, int] | None, bool]] = {}
+
+
+def _image_facts(path: str, blob: str) -> tuple[tuple[int, int] | None, bool]:
+    """An image's (width, height) and whether pages show a preview of it: read once per
+    blob (a blob never changes), for pages and for the preview's address alike."""
+    key = (blob, posixpath.splitext(path)[1].lower())  # the same bytes may have two names
+    found = _SIZES.get(key)
+    if found is None:
+        if len(_SIZES) > 4096:
+            _SIZES.clear()
+        data = get_wiki().storage.objects.read(bytes.fromhex(blob))
+        header = data[:HEADER_BYTES]
+        found = _SIZES[key] = dimensions(header), wants_preview(path, len(data), header)
+    return found
 
 
 def with_image_sizes(html: Markup, page: str) -> Markup:
@@ -360,13 +374,7 @@ def with_image_sizes(html: Markup, page: str) -> Markup:
         sha = files.get(path)
         if sha is None:
             return match.group(0)
-        if sha not in _SIZES:
-            if len(_SIZES) > 4096:
-                _SIZES.clear()
-            data = wiki.storage.objects.read(bytes.fromhex(sha))
-            header = data[:HEADER_BYTES]
-            _SIZES[sha] = dimensions(header), wants_preview(path, len(data), header)
-        size, preview = _SIZES[sha]
+        size, preview = _image_facts(path, sha)
         if size is None:
             return match.group(0)
         if preview:  # a large image: its downscaled copy (the Files panel has the file)

@@ -54,6 +54,7 @@ from .files import file_path
 from .files import serve as serve_file
 from .files import with_image_sizes
 from .records import expand_queries
+from .records import given_fields
 
 bp = Blueprint("pages", __name__)
 
@@ -369,8 +370,7 @@ def _template_for(name: str, type_id: str = "") -> str:
     title = names.leaf(name)
     record_type = services().records.types().get(type_id) if type_id else None
     if record_type is not None:  # fields given in the address start filled in
-        given = {f.name: request.args[f.name] for f in record_type.fields if f.name in request.args}
-        return services().records.template(record_type, title, given)
+        return services().records.template(record_type, title, given_fields(record_type))
     return f"# {title}\n\n"
 
 

@@ -217,6 +217,11 @@ def new_any():
     )
 
 
+def given_fields(record_type: RecordType) -> dict[str, str]:
+    """The type's fields given in the address (a new record starts with them filled in)."""
+    return {f.name: request.args[f.name] for f in record_type.fields if f.name in request.args}
+
+
 @bp.get("/-/types/<type_id>/new")
 def new_record(type_id: str):
     """Ask for a title (the form on the collection), then open the editor with the type's
@@ -225,8 +230,9 @@ def new_record(type_id: str):
     title = " ".join(request.args.get("title", "").split())
     folder = request.args.get("folder", "").strip().strip("/") or record_type.folder
     if not title:
-        given = {f.name: request.args[f.name] for f in record_type.fields if f.name in request.args}
-        return redirect(url_for("records.new_any", type=type_id, folder=folder, **given))
+        return redirect(
+            url_for("records.new_any", type=type_id, folder=folder, **given_fields(record_type))
+        )
     name = f"{folder}/{title}" if folder else title
     try:
         name = names.normalize(name)
@@ -237,8 +243,7 @@ def new_record(type_id: str):
     if get_wiki().exists(name):
         flash(_("'%(name)s' exists already: here it is.", name=name), "error")
         return redirect(page_url(name))
-    given = {f.name: request.args[f.name] for f in record_type.fields if f.name in request.args}
-    return redirect(url_for("pages.edit", name=name, type=type_id, **given))
+    return redirect(url_for("pages.edit", name=name, type=type_id, **given_fields(record_type)))
 
 
 @bp.app_context_processor
