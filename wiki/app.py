@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from .access.spaces import SpaceStore
     from .access.throttle import LoginThrottle
     from .access.users import UserStore
+    from .community import Community
+    from .discussions.service import Discussions
     from .files.previews import Previews
     from .git.mirror import Deliveries
     from .git.mirror import Mirror
@@ -52,6 +54,8 @@ class Services:
     render_store: RenderCache
     links: LinkIndex
     records: Records
+    discussions: Discussions
+    community: Community
     mirror: Mirror | None = None
     # per-process caches of drawn HTML (views/__init__.py, views/anoncache.py)
     sidebar: dict = field(default_factory=dict)
@@ -81,6 +85,7 @@ class Services:
             self.mirror.stop()
         self.pages.close()
         for store in (
+            self.community,
             self.search,
             self.links,
             self.render_store,
@@ -119,6 +124,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> WikiApp:
     from .access.throttle import LoginThrottle
     from .access.users import UserStore
     from .clienttimeout import ClientTimeout
+    from .community import Community
+    from .discussions.service import Discussions
     from .git.storage import Storage
     from .pages.linkindex import LinkIndex
     from .pages.render import Renderer
@@ -148,14 +155,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> WikiApp:
     pages.reference_finders.append(records.references)
     users_db = Path(app.config["USERS_DB"])
     users = UserStore(users_db, hash_method=app.config["PASSWORD_HASH_METHOD"])
+    spaces = SpaceStore(
+        users_db, default_read=app.config["READ_ACCESS"], known_user=users.stored_name
+    )
+    discussions = Discussions(pages)
+    community = Community(
+        users_db,
+        storage=storage,
+        discussions=discussions,
+        users=users,
+        access=spaces.access,
+        config=app.config,
+    )
+    pages.commit_listeners.append(community.wake)
     app.services = Services(
         storage=storage,
         pages=pages,
         search=search,
         users=users,
-        spaces=SpaceStore(
-            users_db, default_read=app.config["READ_ACCESS"], known_user=users.stored_name
-        ),
+        spaces=spaces,
         throttle=LoginThrottle(
             users_db,
             limit=app.config["LOGIN_ATTEMPTS"],
@@ -165,7 +183,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> WikiApp:
         render_store=render_store,
         links=links,
         records=records,
+        discussions=discussions,
+        community=community,
     )
+    if not app.testing:
+        # the notification round runs in serving processes (started by their first request)
+        app.before_request(community.start)
     app.session_interface = SessionInterface()
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

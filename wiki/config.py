@@ -90,6 +90,10 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     # The From: address of mail from the wiki.
     "SMTP_FROM": "wiki@localhost",
+    # The wiki's public address for links in mail (unset: the address of the first request).
+    "BASE_URL": None,
+    # Seconds between rounds of the notification worker (follow commits, send mail; 0: off).
+    "NOTIFY_INTERVAL": 60,
 }
 
 READ_ACCESS_CHOICES = ("anonymous", "registered")
@@ -127,6 +131,9 @@ def validate_config(config: Mapping[str, Any]) -> None:
     cooldown = config.get("SYNC_COOLDOWN")
     if not isinstance(cooldown, int) or isinstance(cooldown, bool) or cooldown < 0:
         problems.append("SYNC_COOLDOWN must be a whole number of seconds (0: none)")
+    notify = config.get("NOTIFY_INTERVAL")
+    if not isinstance(notify, int | float) or isinstance(notify, bool) or notify < 0:
+        problems.append("NOTIFY_INTERVAL must be a number of seconds (0: no background rounds)")
     proxies = config.get("TRUSTED_PROXIES")
     if not isinstance(proxies, int) or isinstance(proxies, bool) or proxies < 0:
         problems.append("TRUSTED_PROXIES must be a whole number (0 without a proxy)")

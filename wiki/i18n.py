@@ -181,6 +181,19 @@ def compile_catalogs(folder: Path = TRANSLATIONS) -> int:
     return done
 
 
+@functools.lru_cache(maxsize=32)
+def catalog_for(code: str):
+    """The catalog of a UI language outside any request (mail sent in the background,
+    in each reader's language): an object with ugettext/ungettext."""
+    from babel.support import NullTranslations
+    from babel.support import Translations
+
+    if code not in UI_LANGUAGES or code == "en":
+        return NullTranslations()
+    compile_catalogs()
+    return Translations.load(str(TRANSLATIONS), [UI_LANGUAGES[code]])
+
+
 def localized(error) -> str:
     """A WikiError's message in the reader's language (its values filled in after)."""
     return error.localized(_gettext, language=ui_language())

@@ -25,6 +25,17 @@ def send_mail(config: Mapping[str, Any], to: str, subject: str, body: str) -> bo
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
+    return send_message(config, message) is None
+
+
+def send_message(config: Mapping[str, Any], message: EmailMessage) -> str | None:
+    """Send a prepared message through the configured server; None when it went, else
+    what went wrong (for the log and the administrators' mail page)."""
+    if not mail_configured(config):
+        return "no mail server is configured (SMTP_HOST)"
+    if not message["From"]:
+        message["From"] = config["SMTP_FROM"]
+    to = message["To"]
     host, port, security = config["SMTP_HOST"], int(config["SMTP_PORT"]), config["SMTP_SECURITY"]
     try:
         if security == "ssl":
@@ -39,5 +50,5 @@ def send_mail(config: Mapping[str, Any], to: str, subject: str, body: str) -> bo
             server.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
         log.warning("could not send mail to %s: %s", to, error)
-        return False
-    return True
+        return str(error) or error.__class__.__name__
+    return None

@@ -41,13 +41,15 @@ from .users import User
 from .users import UserStore
 
 READ, WRITE, ADMIN = "read", "write", "admin"
+COMMENT, MODERATE = "comment", "moderate"  # a page's discussion
 # where clients may authenticate with an Authorization header instead of a session
 HEADER_AUTH_PREFIXES = ("/-/api/", "/-/git/")
 # the sync webhook is authenticated by its shared secret, never by a user
 SYNC_PATH = "/-/api/v1/sync"
+UNSUBSCRIBE_PATH = "/-/unsubscribe/"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 # Endpoints that hand the user's text back themselves when the CSRF check fails.
-KEEPS_TEXT_ON_CSRF_FAILURE = {"pages.edit"}
+KEEPS_TEXT_ON_CSRF_FAILURE = {"pages.edit", "discussions.post"}
 
 
 class LoginRequired(WikiError):
@@ -268,6 +270,10 @@ def can(action: str, name: str | None = None, user=None) -> bool:
         return access().may_read(who(user), name)
     if action == WRITE:
         return access().may_write(who(user), name)
+    if action == COMMENT:
+        return name is not None and access().may_comment(who(user), name)
+    if action == MODERATE:
+        return name is not None and access().may_moderate(who(user), name)
     if action == ADMIN:
         person = who(user)
         return person.role == "admin" and not person.read_only
@@ -378,6 +384,10 @@ def _check_csrf() -> None:
         return  # no view runs (404, 405): the routing error answers, not a form error
     if request.path == SYNC_PATH:
         return  # a webhook: authenticated by its shared secret, never by a session
+    if request.path.startswith(UNSUBSCRIBE_PATH):
+        # the one-click unsubscribe of mail clients (RFC 8058): the signed address in the
+        # mail authenticates it; it can only turn mail off
+        return
     if request.path.startswith("/-/git/"):
         # git's POSTs carry a content type that no form can send across sites
         # (the git view insists on it), and no session is used there

@@ -23,6 +23,8 @@ from .identity import name_key
 
 READ_POLICIES = ("anonymous", "registered", "members")
 WRITE_POLICIES = ("members", "editors")
+# who may comment on the pages of a space (among those who may read them)
+COMMENT_POLICIES = ("registered", "members")
 MEMBER_KINDS = ("user", "group")
 
 
@@ -61,6 +63,7 @@ class Space:
     users: frozenset[str]  # identity keys of the member users
     groups: frozenset[str]  # identity keys of the member groups
     members: tuple[tuple[str, str], ...]  # (kind, name) as entered, for display
+    comment: str = "registered"  # registered readers, or members only
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,28 @@ class Access:
             return self._edits_outside(who)
         return self._writes(who, space)
 
+    def may_comment(self, who: Who, name: str) -> bool:
+        """Whether `who` may comment on page `name`: a signed-in reader (not by a
+        read-only token), and a member where the space keeps comments to its members."""
+        if not who.registered or who.read_only or not self.may_read(who, name):
+            return False
+        if who.role == "admin":
+            return True
+        space = self.space_of(name)
+        return space is None or space.comment != "members" or self.is_member(space, who)
+
+    def may_moderate(self, who: Who, name: str) -> bool:
+        """Whether `who` may hide comments on page `name`: administrators, the members of
+        its space, and (outside every space) those who may edit it."""
+        if not who.registered or who.read_only:
+            return False
+        if who.role == "admin":
+            return True
+        space = self.space_of(name)
+        if space is None:
+            return self.may_write(who, name)
+        return self.is_member(space, who)
+
     def _edits_outside(self, who: Who) -> bool:
         return who.role == "editor" and self._reads(who, self.default_read, None)
 
@@ -195,6 +220,7 @@ class Access:
                     "title": s.title,
                     "read": s.read,
                     "write": s.write,
+                    "comment": s.comment,
                     "members": [list(m) for m in s.members],
                 }
                 for s in self.spaces.values()
@@ -216,6 +242,7 @@ class Access:
                     users=frozenset(name_key(m) for k, m in members if k == "user"),
                     groups=frozenset(name_key(m) for k, m in members if k == "group"),
                     members=members,
+                    comment=s.get("comment", "registered"),
                 )
             )
         groups = {g: frozenset(users) for g, users in data.get("groups", {}).items()}

@@ -26,6 +26,7 @@ from .audit import AuditEntry
 from .groups import Groups
 from .groups import group_names
 from .identity import name_key
+from .policy import COMMENT_POLICIES
 from .policy import MEMBER_KINDS
 from .policy import READ_POLICIES
 from .policy import WRITE_POLICIES
@@ -91,6 +92,11 @@ class SpaceStore(Groups, Audit, Seeding):
         self._known_user = known_user or (lambda name: True)
         self._database = Database(self.path, schema=_SCHEMA)
         self._db = self._database.connection
+        columns = {row[1] for row in self._db().execute("PRAGMA table_info(spaces)")}
+        if "comment_policy" not in columns:  # added with discussions
+            self._db().execute(
+                "ALTER TABLE spaces ADD COLUMN comment_policy TEXT NOT NULL DEFAULT 'registered'"
+            )
         self._lock = threading.Lock()
         self._cached: tuple[str, Access] | None = None
 
@@ -128,8 +134,8 @@ class SpaceStore(Groups, Audit, Seeding):
         ):
             members.setdefault(space.casefold(), []).append((kind, member))
         spaces = []
-        for name, title, description, read, write in db.execute(
-            "SELECT name, title, description, read_policy, write_policy FROM spaces"
+        for name, title, description, read, write, comment in db.execute(
+            "SELECT name, title, description, read_policy, write_policy, comment_policy FROM spaces"
         ):
             listed = tuple(members.get(name.casefold(), ()))
             spaces.append(
@@ -142,6 +148,7 @@ class SpaceStore(Groups, Audit, Seeding):
                     users=frozenset(name_key(m) for k, m in listed if k == "user"),
                     groups=frozenset(name_key(m) for k, m in listed if k == "group"),
                     members=listed,
+                    comment=comment,
                 )
             )
         by_key = group_names(db)
@@ -236,6 +243,7 @@ class SpaceStore(Groups, Audit, Seeding):
         description: str | None = None,
         read: str | None = None,
         write: str | None = None,
+        comment: str | None = None,
     ) -> Space:
         """Change a space's title, description or policies (None keeps a value)."""
         space = self.get(name)
@@ -244,8 +252,14 @@ class SpaceStore(Groups, Audit, Seeding):
             "description": space.description if description is None else description.strip(),
             "read": read or space.read,
             "write": write or space.write,
+            "comment": comment or space.comment,
         }
         _check_policies(new["read"], new["write"])
+        if new["comment"] not in COMMENT_POLICIES:
+            raise SpaceError(
+                N_("Who may comment must be one of: %(choices)s."),
+                choices=", ".join(COMMENT_POLICIES),
+            )
         changed = {k: v for k, v in new.items() if v != getattr(space, k)}
         if not changed:
             return space
@@ -260,8 +274,15 @@ class SpaceStore(Groups, Audit, Seeding):
             [
                 (
                     "UPDATE spaces SET title = ?, description = ?, read_policy = ?, "
-                    "write_policy = ? WHERE name = ?",
-                    (new["title"], new["description"], new["read"], new["write"], space.name),
+                    "write_policy = ?, comment_policy = ? WHERE name = ?",
+                    (
+                        new["title"],
+                        new["description"],
+                        new["read"],
+                        new["write"],
+                        new["comment"],
+                        space.name,
+                    ),
                 )
             ],
         )

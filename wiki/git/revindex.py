@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS accounts (
     account TEXT NOT NULL,
     via TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS accounts_by_account ON accounts (account);
 """
 # Which wiki account made a commit is not in git (a git author is whatever the committer
 # wrote), so it is kept beside the table in `accounts`, which rebuilding never clears.
@@ -318,6 +319,60 @@ class RevIndex:
                     files=len(changes),
                 )
             )
+        return result
+
+    def commits_after(
+        self, sha: str, *, limit: int = 200
+    ) -> list[tuple[Revision, str | None, list[Change]]] | None:
+        """The commits recorded after `sha`, oldest first, each with its first parent (as
+        recorded: the commit before it) and its changes; None when `sha` is not in the
+        table (another history, or a rebuilt table)."""
+        db = self._connect()
+        row = db.execute("SELECT seq FROM commits WHERE sha = ?", (sha,)).fetchone()
+        if row is None:
+            return None
+        found = db.execute(
+            "SELECT c.seq, c.sha, c.author_name, c.author_email, c.ts, c.message, a.account, "
+            "a.via FROM commits c LEFT JOIN accounts a ON a.sha = c.sha WHERE c.seq > ? "
+            "ORDER BY c.seq LIMIT ?",
+            (row[0], limit),
+        ).fetchall()
+        result = []
+        previous = sha
+        for seq, commit, name, email, ts, message, account, via in found:
+            changes = [
+                Change(status, path, old)
+                for status, path, old in db.execute(
+                    "SELECT status, path, old_path FROM changes WHERE seq = ? ORDER BY rowid",
+                    (seq,),
+                )
+            ]
+            rev = _revision((commit, name, email, ts, message, "", None, None, seq, account, via))
+            result.append((rev, previous, changes))
+            previous = commit
+        return result
+
+    def by_account(self, account: str, *, limit: int, visible=None) -> list[Revision]:
+        """The newest changes an account made (through the wiki or a push), one entry per
+        commit with its first path that `visible(path)` allows."""
+        db = self._connect()
+        result: list[Revision] = []
+        for seq, sha, name, email, ts, message, acc, via in db.execute(
+            "SELECT c.seq, c.sha, c.author_name, c.author_email, c.ts, c.message, a.account, "
+            "a.via FROM accounts a JOIN commits c ON c.sha = a.sha WHERE a.account = ? "
+            "ORDER BY c.seq DESC LIMIT ?",
+            (account, limit * 4),
+        ):
+            for status, path, old in db.execute(
+                "SELECT status, path, old_path FROM changes WHERE seq = ? ORDER BY rowid", (seq,)
+            ):
+                if visible is None or visible(path):
+                    result.append(
+                        _revision((sha, name, email, ts, message, status, path, old, seq, acc, via))
+                    )
+                    break
+            if len(result) >= limit:
+                break
         return result
 
     def renamed_to(self, path: str) -> str | None:

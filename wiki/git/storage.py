@@ -234,6 +234,7 @@ class Storage(History, Writes):
         message: str,
         other_parents: tuple[str, ...] = (),
         renamed: tuple[str, str] | None = None,
+        also_renamed: tuple[tuple[str, str], ...] = (),
     ) -> Revision:
         """Write a commit on top of `head` and move the branch (caller holds the lock);
         `other_parents` make it a merge."""
@@ -263,7 +264,7 @@ class Storage(History, Writes):
                     files[path] = value[1].hex()
             self._tree_cache = (sha, files)
         rev = Revision(id=sha, author=author, date=now, message=message)
-        self._record(rev, head, changes, renamed)
+        self._record(rev, head, changes, renamed, also_renamed)
         self.packer.commit_made()
         return rev
 
@@ -273,13 +274,15 @@ class Storage(History, Writes):
         parent: str | None,
         changed: dict[str, tuple[int, bytes] | None],
         renamed: tuple[str, str] | None = None,
+        also_renamed: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Keep the revision table in step; fall back to reading git if it lagged."""
         gone = [p for p, v in changed.items() if v is None]
         came = [p for p, v in changed.items() if v is not None]
         if renamed is not None:  # a move, and the files whose links follow it
-            changes = [Change(status="R", path=renamed[1], old_path=renamed[0])]
-            changes += [Change("M", p) for p in came if p != renamed[1]]
+            moves = dict([renamed, *also_renamed])
+            changes = [Change(status="R", path=new, old_path=old) for old, new in moves.items()]
+            changes += [Change("M", p) for p in came if p not in moves.values()]
         elif len(gone) == 1 and len(came) == 1:
             changes = [Change(status="R", path=came[0], old_path=gone[0])]
         else:

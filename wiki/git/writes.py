@@ -107,13 +107,16 @@ class Writes:
         base_revision: str | None = None,
         rewrite: Callable[[str, str], str] | None = None,
         rewrite_paths: Iterable[str] = (),
+        companions: dict[str, str] | None = None,
     ) -> Revision:
         """Move a file in one commit; with `rewrite(path, text) -> text`, the files at
         `rewrite_paths` change in the same commit (the links to the moved page), read
         from the same HEAD under the same lock.
 
         With `base_revision` (the commit the user saw the page at), a page changed since
-        then is not moved: the user has not seen that change.
+        then is not moved: the user has not seen that change. `companions` (old path ->
+        new path) move along in the same commit where they exist and their new place is
+        free (a page's discussion file).
 
         :raises PageNotFound: when `old` does not exist; StorageError when `new` does;
             EditConflict when the page changed after `base_revision`.
@@ -126,7 +129,44 @@ class Writes:
             moved = changes.pop(old, None)  # the page's own links changed: its new text
             changes[old] = None
             changes[new] = moved or (BLOB_MODE, blob)
-            return self._commit(head, changes, author=author, message=message, renamed=(old, new))
+            also = []
+            for source, target in (companions or {}).items():
+                companion = self.objects.blob(head, check_path(source))
+                if companion is not None and self.objects.blob(head, check_path(target)) is None:
+                    changes[source], changes[target] = None, (BLOB_MODE, companion)
+                    also.append((source, target))
+            return self._commit(
+                head,
+                changes,
+                author=author,
+                message=message,
+                renamed=(old, new),
+                also_renamed=tuple(also),
+            )
+
+    def update(
+        self,
+        path: str,
+        change: Callable[[str | None], str | None],
+        *,
+        author: Author,
+        message: str,
+    ) -> Revision | None:
+        """Change one file as a function of its text at HEAD, read and written under the
+        write lock, so that nothing can come between (appending to a discussion: two
+        people commenting at once both land, neither merged nor refused). `change` gets
+        None for a missing file, returns the new text (None or the same: no commit), and
+        may raise to refuse.
+        """
+        check_path(path)
+        with self._write_lock():
+            head = self.head()
+            current = self.objects.text_at(head, path) if head else None
+            text = change(current)
+            if text is None or text == current:
+                return None
+            blob = self.objects.store(b"blob", text.encode("utf-8"))
+            return self._commit(head, {path: (BLOB_MODE, blob)}, author=author, message=message)
 
     def rewrite(
         self,

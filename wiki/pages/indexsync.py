@@ -83,7 +83,9 @@ class IndexSync:
         assert self.index is not None
         head = self.storage.head()
         paths = sorted(
-            p for p in self.storage.files_at(head) if names.is_page_path(p) or extractable(p)
+            p
+            for p in self.storage.files_at(head)
+            if names.is_page_path(p) or names.is_discussion_path(p) or extractable(p)
         )
         return self.index.rebuild(
             head, paths, functools.partial(self.load_documents, at=head), progress, packing, procs
@@ -133,6 +135,9 @@ class IndexSync:
             if path in files and not path.endswith(names.SUFFIX) and extractable(path):
                 yield self._file_document(path, files[path], at)
                 continue
+            if path in files and names.is_discussion_path(path):
+                yield self._discussion_document(path, files, at)
+                continue
             if not names.is_page_path(path) or path not in files:
                 continue
             name = names.to_name(path)
@@ -155,6 +160,42 @@ class IndexSync:
                 modified=last.date if last else datetime.now(UTC),
                 language=language,
             )
+
+    def _discussion_document(self, path: str, files: dict, at: str | None) -> PageDoc:
+        """A page's discussion as a search document of type `discussion`: the comments
+        shown (hidden ones left out), in the page's language, under the page's rights
+        (it is in the same folder)."""
+        from ..discussions import thread
+
+        page = names.discussion_page(path)
+        top = thread.comments(thread.parse(self.storage.read_blob(files[path])))
+        shown = [c for t in top for c in (t, *t.replies) if not c.hidden]
+        meta: dict = {"type": "discussion", "page": page}
+        title, language = names.leaf(page), None
+        page_path = names.to_path(page) if page else ""
+        if page_path in files:
+            rendered = self.render_cached(
+                self.storage.read_blob(files[page_path]), page, key=files[page_path]
+            )
+            title = rendered.title
+            for key in ("wg", "country", "region", "lang"):
+                if rendered.meta.get(key):
+                    meta[key] = rendered.meta[key]
+            given = rendered.meta.get("lang")
+            language = given.strip().lower() if isinstance(given, str) and given.strip() else None
+        text = "\n\n".join(c.body for c in shown)
+        language = language or self.folder_language(path, at) or detect(text)
+        last = self.storage.last_change(path, upto=at)
+        return PageDoc(
+            name=path[: -len(names.SUFFIX)],  # as the index names every .md file
+            title=title,
+            text=text,
+            headings=[],
+            meta=meta,
+            author=last.author.name if last else "",
+            modified=last.date if last else datetime.now(UTC),
+            language=language,
+        )
 
     def _file_document(self, path: str, blob: str, at: str | None) -> PageDoc:
         """A file (PDF, DOCX, ...) as a search document: its name, and its words when they

@@ -129,6 +129,16 @@ class LinkIndex:
         )
         return [(name, json.loads(meta)) for name, meta in rows]
 
+    def having(self, key: str) -> list[tuple[str, dict]]:
+        """(name, front matter) of the pages whose front matter has `key` (a plain field
+        name, such as `consultation_until`)."""
+        if not key.replace("_", "").isalnum():
+            raise ValueError("not a plain field name")
+        rows = self._connect().execute(
+            f"SELECT name, meta FROM facts WHERE json_extract(meta, '$.{key}') IS NOT NULL"
+        )
+        return [(name, json.loads(meta)) for name, meta in rows]
+
     def tagged_with(self, tag: str) -> list[str]:
         """The pages with this tag (as written, or in lower case)."""
         wanted = sorted({tag, tag.lower(), tag.casefold()})

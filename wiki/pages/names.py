@@ -18,6 +18,10 @@ from ..errors import N_
 from ..errors import InvalidPageName
 
 SUFFIX = ".md"
+# A page's discussion lives beside it: "WG4/Foo.md" -> "WG4/Foo.discussion.md" (plain
+# Markdown in a clone, moves with the page; no page name may end with ".discussion")
+DISCUSSION = ".discussion"
+DISCUSSION_SUFFIX = DISCUSSION + SUFFIX
 HOME = "Home"
 MAX_NAME_CHARS = 200  # whole name, without the suffix
 MAX_COMPONENT_BYTES = 120  # per folder or file name, UTF-8 bytes (filesystems allow 255)
@@ -68,6 +72,10 @@ def validate(name: str) -> None:
         )
     for part in name.split("/"):
         _validate_component(part)
+    if name.casefold().endswith(DISCUSSION):
+        raise InvalidPageName(
+            N_("A page name cannot end with '.discussion': such files hold discussions.")
+        )
 
 
 def _validate_component(part: str) -> None:
@@ -113,7 +121,28 @@ def to_path(name: str) -> str:
 
 def is_page_path(path: str) -> bool:
     """Whether a repository path is a page file (a `.md` file not hidden anywhere)."""
-    return path.endswith(SUFFIX) and not any(p.startswith(".") for p in path.split("/"))
+    return (
+        path.endswith(SUFFIX)
+        and not path.casefold().endswith(DISCUSSION_SUFFIX)
+        and not any(p.startswith(".") for p in path.split("/"))
+    )
+
+
+def is_discussion_path(path: str) -> bool:
+    """Whether a repository path is the discussion file of a page."""
+    return path.casefold().endswith(DISCUSSION_SUFFIX) and not any(
+        p.startswith(".") for p in path.split("/")
+    )
+
+
+def discussion_path(name: str) -> str:
+    """The discussion file of page `name` ("WG4/Foo" -> "WG4/Foo.discussion.md")."""
+    return normalize(name) + DISCUSSION_SUFFIX
+
+
+def discussion_page(path: str) -> str:
+    """The page name a discussion file belongs to."""
+    return path[: -len(DISCUSSION_SUFFIX)]
 
 
 def to_name(path: str) -> str:

@@ -58,6 +58,7 @@ class Renames:
             base_revision=base_revision or None,
             rewrite=self._link_rewriter(name, new_name, linking),
             rewrite_paths=[names.to_path(page) for page in linking],
+            companions={names.discussion_path(name): names.discussion_path(new_name)},
         )
         self._committed()
         return new_name

@@ -101,6 +101,8 @@ class Wiki(Catalog, Backlinks, IndexSync, Renames, Attachments):
         # more pages a rename rewrites: old name -> {page: {page reference field: folder}}
         # (the record types of wiki/records/ add the pages whose fields name it)
         self.reference_finders: list = []
+        # called after every change made here (the notifications follow it)
+        self.commit_listeners: list = []
         self._follower: threading.Thread | None = None
         self._follow_wanted = threading.Event()
         self._closing = False
@@ -409,6 +411,8 @@ class Wiki(Catalog, Backlinks, IndexSync, Renames, Attachments):
             self._follow()
         if self.mirror is not None:
             self.mirror.push_soon()
+        for listener in self.commit_listeners:
+            listener()
 
     def _follow(self) -> None:
         try:

@@ -115,6 +115,8 @@ def register_blueprints(app: Flask) -> None:
     from . import admin
     from . import api
     from . import auth
+    from . import community
+    from . import discussions
     from . import errors
     from . import events
     from . import files
@@ -136,6 +138,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(files.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(overview.bp)
+    app.register_blueprint(community.bp)
+    app.register_blueprint(discussions.bp)
     app.register_blueprint(pages.bp)  # last: its /<name> catches everything else
     errors.init_app(app)
 
@@ -154,4 +158,5 @@ def register_blueprints(app: Flask) -> None:
             "folder_listing": folder_listing,
             "folder_of": names.folder,
             "HOME": names.HOME,
+            "unread_count": community.unread_count,
         }

@@ -229,6 +229,7 @@ def update_space(name: str):
             description=request.form.get("description"),
             read=request.form.get("read") or None,
             write=request.form.get("write") or None,
+            comment=request.form.get("comment") or None,
         )
     except WikiError as problem:
         return _fail(problem, space, name=name)

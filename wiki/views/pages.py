@@ -49,6 +49,8 @@ from . import anoncache
 from . import get_wiki
 from . import page_number
 from . import page_url
+from .community import mark_page_read
+from .discussions import discussion_context
 from .events import event_of
 from .files import file_path
 from .files import serve as serve_file
@@ -99,6 +101,7 @@ def view(name: str):
 
 def _view(wiki, name: str):
     rev = request.args.get("rev")
+    mark_page_read(name)
     try:
         page = wiki.page(name, rev or None, visible=read_filter())
     except PageNotFound:
@@ -134,6 +137,7 @@ def _view(wiki, name: str):
         file_languages=LANGUAGES,
         translations=_translations(name, page) if page.is_current else [],
         outdated=outdated(wiki, name, page.meta) if page.is_current else None,
+        discussion=discussion_context(name, page),
     )
 
 

@@ -1,0 +1,1 @@
+"""Discussions of pages (comments kept in git beside each page) and consultations."""
