@@ -202,3 +202,11 @@ def test_reindex_names_the_files_whose_text_could_not_be_read(env, tmp_path):
     assert "Could not read the text of 1 file(s), found by name only: WG4/broken.pdf" in (
         result.output
     )
+
+
+def test_notify_runs_one_round(env):
+    runner = CliRunner()
+    runner.invoke(main, ["init"])
+    result = runner.invoke(main, ["notify"])
+    assert result.exit_code == 0, result.output
+    assert "notifications made: 0, mails queued: 0, sent: 0" in result.output

@@ -1,4 +1,4 @@
-"""The `wiki` command: init, serve, reindex, user ..., space ..., group ..., i18n ...
+"""The `wiki` command: init, serve, reindex, user ..., space ..., group ..., i18n ..., notify
 
 One module per noun: content.py (init, serve, reindex), people.py (user),
 spaces.py (space, group); stores.py opens what they work on. This module holds
@@ -16,6 +16,7 @@ from .content import init
 from .content import reindex
 from .content import serve
 from .i18n import i18n
+from .notify import notify
 from .people import user
 from .spaces import group
 from .spaces import space
@@ -42,5 +43,5 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
 
-for command in (init, serve, reindex, user, space, group, i18n):
+for command in (init, serve, reindex, user, space, group, i18n, notify):
     main.add_command(command)
