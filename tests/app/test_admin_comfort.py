@@ -57,7 +57,7 @@ def test_registration_chosen_by_an_admin_applies_at_once(app):
     assert register(app.test_client(), "waiter").status_code == 302
     assert app.services.users.by_name("waiter").pending
     page = admin.get("/-/admin/users").get_data(as_text=True)
-    assert "Chosen here" in page and "Use the setting REGISTRATION again" in page
+    assert "Chosen here" in page and "Use the setting REGISTRATION (off) again" in page
 
     # back to the configuration's value (off)
     assert choose(admin, "default").status_code == 302

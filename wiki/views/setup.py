@@ -78,6 +78,13 @@ def _form(form: dict, status: int = 200):
     return _no_referrer(make_response(page, status))
 
 
+@bp.errorhandler(SetupDone)
+def setup_done(problem: SetupDone):
+    """Spent: a page of its own that says why and leads to the log-in."""
+    page = render_template("auth/setup_done.html", message=localized(problem))
+    return _no_referrer(make_response(page, problem.status))
+
+
 @bp.route("/-/setup", methods=["GET", "POST"])
 def first_admin():
     digest = session.get(SESSION_KEY, "")
