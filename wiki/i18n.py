@@ -319,4 +319,6 @@ JS_TEXTS = (
     N_("the text"),
     N_("(the form only changes its lines)."),
     N_("2026-05-14 or 2026-05-14 09:30"),
+    N_("Copied"),
+    N_("Selected: press Ctrl+C to copy."),
 )

@@ -35,6 +35,9 @@ from .credentials import Credentials
 from .credentials import check_password
 from .identity import mixes_scripts
 from .identity import name_key
+from .settings import PENDING_INDEX
+from .settings import SCHEMA as SETTINGS_SCHEMA
+from .settings import Settings
 
 ROLES = ("admin", "editor", "reader")
 _USERNAME = re.compile(r"^[\w.\-]{2,40}$", re.UNICODE)
@@ -117,16 +120,17 @@ class User(UserMixin):
         return "pending" if self.pending else "disabled" if self.disabled else "active"
 
 
-class UserStore(Credentials):
+class UserStore(Credentials, Settings):
     """The account database (one SQLite file in the instance folder)."""
 
     def __init__(self, path: Path, *, hash_method: str = "scrypt") -> None:
         self.path = Path(path)
         self.hash_method = hash_method
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._database = Database(self.path, schema=_SCHEMA)
+        self._database = Database(self.path, schema=_SCHEMA + SETTINGS_SCHEMA)
         self._db = self._database.connection
         self._migrate()
+        self._db().execute(PENDING_INDEX)
 
     def close(self) -> None:
         self._database.close()

@@ -63,7 +63,9 @@ def init(source: Path | None) -> None:
         _collision_warnings(services.users, services.spaces)
         if services.users.count("admin") == 0:
             click.echo(
-                "\nNo administrator yet. Create the first one (it asks for a password) with:\n"
+                "\nNo administrator yet. `wiki serve` (or `make run`) prints a one-time address "
+                "to create the first one in the browser; or create one now (it asks for a "
+                "password) with:\n"
                 "  .venv/bin/wiki user add admin --role admin --email you@example.org\n"
             )
     finally:
@@ -102,8 +104,9 @@ def serve(host: str, port: int, workers: int, threads: int, debug: bool) -> None
     app = create_app()
     prepare(app.services.storage.git_dir)
     _collision_warnings(app.services.users, app.services.spaces)
-    _admin_hint(app)
-    click.echo(f"Serving {app.config['SITE_NAME']} on http://{host}:{port}/")
+    click.echo(f"Serving {app.config['SITE_NAME']} on {base_url(host, port)}/")
+    if os.environ.get("WERKZEUG_RUN_MAIN") != "true":  # not again in the reloader's child
+        setup_hint(app.services.users, host, port)
     if debug:
         try:
             app.run(host=host, port=port, debug=True)
@@ -155,12 +158,26 @@ def _collision_warnings(users, spaces) -> None:
         )
 
 
-def _admin_hint(app) -> None:
-    if app.services.users.count("admin") == 0:
-        click.echo(
-            "No administrator yet: stop the server (Ctrl-C) and create one with\n"
-            "  .venv/bin/wiki user add admin --role admin --email you@example.org"
-        )
+def base_url(host: str, port: int) -> str:
+    """The address to open for a server listening on host:port (a wildcard host is
+    reached on this machine as 127.0.0.1 or ::1)."""
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def setup_hint(users, host: str, port: int) -> None:
+    """While no administrator exists: a new one-time setup address, on the console only
+    (the accounts database keeps just its hash; the address printed before stops working)."""
+    token = users.new_setup_token()
+    if token is None:
+        return
+    click.echo(
+        f"\nNo administrator yet. Open {base_url(host, port)}/-/setup/{token} to create the "
+        "first administrator.\n(This address works once. Or, while the server runs, in "
+        "another terminal: .venv/bin/wiki user add admin --role admin)\n"
+    )
 
 
 @click.command()

@@ -112,6 +112,22 @@ def user_reset_link(username: str, base_url: str) -> None:
     click.echo(f"{base_url.rstrip('/')}/-/reset/{secret}")
 
 
+@user.command("setup-link")
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="The wiki's address, for the link.",
+)
+def user_setup_link(base_url: str) -> None:
+    """While there is no administrator: print a new one-time address that creates the
+    first one in the browser (the address printed before stops working)."""
+    token = stores.users().new_setup_token()
+    if token is None:
+        raise click.ClickException("There is an administrator already: log in as them.")
+    click.echo(f"{base_url.rstrip('/')}/-/setup/{token}")
+
+
 def _stored(users, username: str) -> str:
     """The account's stored name (what the audit log records), found by identity key.
 

@@ -7,6 +7,8 @@ from urllib.parse import quote
 from urllib.parse import urlencode
 
 from flask import Flask
+from flask import current_app
+from flask import g
 from flask import render_template
 from flask import request
 from markupsafe import Markup
@@ -88,6 +90,25 @@ def mirror_state() -> dict | None:
     return mirror.state() if mirror is not None else None
 
 
+def registration_mode() -> str:
+    """Whether people may create accounts: off, approval or open. An admin's choice
+    (stored in the accounts database) wins over the REGISTRATION setting, its default;
+    read once per request."""
+    mode = g.get("_registration")
+    if mode is None:
+        default = current_app.config["REGISTRATION"]
+        mode = g._registration = services().users.setting("registration", default)
+    return mode
+
+
+def pending_signups() -> int:
+    """Accounts waiting for approval (for administrators' links): counted once per request."""
+    count = g.get("_pending")
+    if count is None:
+        count = g._pending = services().users.pending_count()
+    return count
+
+
 def visible_tree(node: TreeNode) -> TreeNode:
     """The page tree (root) without the top-level folders and pages the current user may
     not read (their spaces, or everything outside the spaces under READ_ACCESS)."""
@@ -124,10 +145,12 @@ def register_blueprints(app: Flask) -> None:
     from . import overview
     from . import pages
     from . import records
+    from . import setup
     from . import site
     from . import spaces
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(setup.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(spaces.bp)
@@ -148,7 +171,8 @@ def register_blueprints(app: Flask) -> None:
         wiki = get_wiki()
         return {
             "site_name": app.config["SITE_NAME"],
-            "registration": app.config["REGISTRATION"],
+            "registration": registration_mode(),
+            "pending_signups": pending_signups,
             "mirror_state": mirror_state,
             "today_date": _today,
             "new_page_name": new_page_name,

@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint
 from flask import abort
-from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -29,6 +28,7 @@ from ..errors import N_
 from ..i18n import COOKIE
 from ..i18n import UI_LANGUAGES
 from ..i18n import localized
+from . import registration_mode
 
 bp = Blueprint("account", __name__)
 
@@ -173,7 +173,7 @@ def revoke_token(token_id: int):
 
 @bp.route("/-/register", methods=["GET", "POST"])
 def register():
-    mode = current_app.config["REGISTRATION"]
+    mode = registration_mode()
     if mode == "off":
         abort(404)
     if current_user.is_authenticated:

@@ -22,9 +22,11 @@ from ..access.auth import require
 from ..access.policy import MEMBER_KINDS
 from ..access.policy import READ_POLICIES
 from ..access.policy import WRITE_POLICIES
+from ..access.settings import upsert
 from ..access.users import ROLES
 from ..access.users import AccountError
 from ..app import services
+from ..config import REGISTRATION_CHOICES
 from ..errors import N_
 from ..errors import PageNotFound
 from ..errors import WikiError
@@ -33,6 +35,8 @@ from ..mail import mail_configured
 from ..mail import send_mail
 from . import get_wiki
 from . import page_number
+from . import pending_signups
+from . import registration_mode
 from .spaces import POLICY_WORDS
 
 bp = Blueprint("admin", __name__, url_prefix="/-/admin")
@@ -73,10 +77,44 @@ def users(**extra):
         "admin/users.html",
         users=store.all(),
         roles=ROLES,
-        registration=current_app.config["REGISTRATION"],
+        registration_choices=REGISTRATION_CHOICES,
+        registration_default=current_app.config["REGISTRATION"],
+        registration_chosen=store.setting_is_stored("registration"),
+        pending=pending_signups(),
         form=extra.pop("form", {}),
         **extra,
     )
+
+
+@bp.post("/registration")
+def set_registration():
+    """Who may create an account, from now on (every worker reads it per request). The
+    change is a transaction with its audit entry, and it renews the access version,
+    which the pages kept for anonymous readers (their "Create account" link) depend on."""
+    mode = request.form.get("mode", "")
+    default = current_app.config["REGISTRATION"]
+    if mode == "default":
+        statement = ("DELETE FROM settings WHERE key = ?", ("registration",))
+        new = default
+    elif mode in REGISTRATION_CHOICES:
+        statement, new = upsert("registration", mode), mode
+    else:
+        problem = AccountError(
+            N_("Registration is one of: %(modes)s."), modes=", ".join(REGISTRATION_CHOICES)
+        )
+        return _fail(problem, users)
+    old = registration_mode()
+    get_spaces()._change(_actor(), "registration", "REGISTRATION", f"{old} -> {new}", [statement])
+    flash(_("Registration is now %(mode)s.", mode=_registration_word(new)), "success")
+    return redirect(url_for("admin.users"))
+
+
+def _registration_word(mode: str) -> str:
+    return {
+        "off": _("off (only administrators create accounts)"),
+        "approval": _("by approval (an administrator approves each new account)"),
+        "open": _("open (anyone may create a reader account)"),
+    }.get(mode, mode)
 
 
 @bp.post("/users")
@@ -341,7 +379,9 @@ def _mirror():
 
 @bp.get("/mirror")
 def mirror():
-    found = _mirror()
+    found = services().mirror
+    if found is None:  # how to turn it on, rather than "Not found"
+        return render_template("admin/mirror_off.html")
     return render_template(
         "admin/mirror.html",
         state=found.state(),
