@@ -306,4 +306,16 @@ JS_TEXTS = (
     N_("the text"),
     N_("(the form only changes its lines)."),
     N_("2026-05-14 or 2026-05-14 09:30"),
+    # the editor's toolbar, drafts and the new-page form
+    N_("link text"),
+    N_("Heading"),
+    N_("bold text"),
+    N_("italic text"),
+    N_("code"),
+    N_("Column 1"),
+    N_("Column 2"),
+    N_("Text"),
+    N_("A draft from %(time)s was not saved."),
+    N_("Restore"),
+    N_("Discard"),
 )
