@@ -182,7 +182,9 @@ def new_page():
     require(WRITE)
     folder = _new_page_folder(request.args.get("folder", ""))
     if "name" not in request.args:
-        return render_template("pages/new.html", folder=folder, leaf="", problem=None, existing=None)
+        return render_template(
+            "pages/new.html", folder=folder, leaf="", problem=None, existing=None
+        )
     target, problem = _new_page_name(folder, request.args["name"])
     existing = target if problem is None and get_wiki().exists(target) else None
     if request.args.get("check"):

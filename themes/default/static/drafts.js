@@ -82,7 +82,7 @@
     if (offered) return;
     var draft = current();
     var key = keyFor(draft.base);
-    if (!refused && !sent && draft.text === serverText && !draft.message.trim()) {
+    if (!refused && !sent && draft.text === serverText) {
       remove(key);  // back to the saved text: nothing to keep
       return;
     }
@@ -90,14 +90,18 @@
     try { store.setItem(key, JSON.stringify(draft)); } catch (e) { /* full: the form still works */ }
   }
 
-  var timer = null;
-  function later() { clearTimeout(timer); timer = setTimeout(function () { keep(false); }, 400); }
+  var timer = null, sending = false;
+  function now() { clearTimeout(timer); timer = null; keep(sending); }
+  function later() { clearTimeout(timer); timer = setTimeout(now, 400); }
   form.addEventListener("input", later);
   form.addEventListener("change", later);
-  form.addEventListener("submit", function () { clearTimeout(timer); keep(true); });
-  // back to this page from one that never came, or leaving it: the draft is current again
-  window.addEventListener("pageshow", function (event) { if (event.persisted) keep(false); });
-  window.addEventListener("pagehide", function () { if (timer) { clearTimeout(timer); keep(false); } });
+  form.addEventListener("submit", function () { sending = true; now(); });
+  // leaving: what was typed in the last moment; back to this page from one that never
+  // came (the bfcache): the draft is not sent after all
+  window.addEventListener("pagehide", function () { if (timer) now(); });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { sending = false; now(); }
+  });
 
   function offer(key, draft) {
     offered = [key, draft];
@@ -120,9 +124,12 @@
     discard.type = "button";
     discard.className = "small";
     discard.textContent = t("Discard");
+    var choices = document.createElement("span");
+    choices.className = "draft-choices";
+    choices.appendChild(restore);
+    choices.appendChild(discard);
     box.appendChild(text);
-    box.appendChild(restore);
-    box.appendChild(discard);
+    box.appendChild(choices);
     form.insertBefore(box, form.firstChild);
     restore.addEventListener("click", function () {
       offered = null;
@@ -175,8 +182,7 @@
   } else {
     var found = drafts().filter(function (pair) {
       var draft = pair[1];
-      var done = draft.text === serverText && !(draft.message || "").trim();
-      if (draft.sent && (draft.text === serverText || draft.base !== base)) done = true;
+      var done = draft.text === serverText || (draft.sent && draft.base !== base);
       if (done) remove(pair[0]);
       return !done;
     });

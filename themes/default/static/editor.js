@@ -73,7 +73,8 @@
   // preview (both in document order; lists, tables, HTML or footnotes between them do not
   // matter). Between two anchors the position is interpolated by lines; the last line is
   // the end of the preview. When the counts differ (a heading inside a quote, say), the
-  // whole text maps proportionally.
+  // whole text maps proportionally. (A first "# Title" is not in the preview: the page
+  // shows it in its header.)
   function sourceHeadings(lines) {
     var found = [], fence = null, i = 0;
     if (/^---\s*$/.test(lines[0] || "")) {  // front matter: shown as a box, no headings
@@ -81,6 +82,7 @@
       i++;
     }
     var first = i;
+    while (first < lines.length && !/\S/.test(lines[first])) first++;
     for (; i < lines.length; i++) {
       var line = lines[i];
       var mark = /^ {0,3}(`{3,}|~{3,})/.exec(line);
@@ -95,7 +97,9 @@
         found.push(i - 1);  // a setext heading: the text line above its underline
       }
     }
-    return { first: first, lines: found };
+    // a first "# Title" is shown in the page's header, not in the preview
+    var title = found[0] === first && (/^ {0,3}#(\s|$)/.test(lines[first]) || /^ {0,3}=+\s*$/.test(lines[first + 1] || ""));
+    return { first: first, lines: found, title: title };
   }
 
   function previewHeadings() {
@@ -111,6 +115,7 @@
     var shown = previewHeadings();
     var top = preview.getBoundingClientRect().top - preview.scrollTop;
     var anchors = [[source.first, 0]];
+    if (source.title && shown.length === source.lines.length - 1) source.lines.shift();
     if (shown.length === source.lines.length) {
       source.lines.forEach(function (line, k) {
         anchors.push([line, shown[k].getBoundingClientRect().top - top]);
@@ -134,9 +139,20 @@
     following = true;
     window.requestAnimationFrame(function () {
       following = false;
-      var y = caretY(), h = preview.clientHeight, top = preview.scrollTop;
-      // only when the place left the middle of the pane: no jumps while typing in view
-      if (y < top + h * 0.15 || y > top + h * 0.85) preview.scrollTop = Math.max(0, y - h * 0.5);
+      // the part of the pane that can be seen: inside the window, above the sticky Save bar
+      var box = preview.getBoundingClientRect();
+      var bar = form.querySelector(".editor-bar");
+      var bottom = Math.min(box.bottom, window.innerHeight, bar ? bar.getBoundingClientRect().top : Infinity);
+      var hidden = Math.max(0, box.bottom - bottom);
+      // room below the end, so that the last lines can come up into the seen part
+      preview.style.paddingBottom = hidden ? hidden + 16 + "px" : "";
+      var from = preview.scrollTop + Math.max(0, -box.top);
+      var h = Math.max(40, bottom - Math.max(box.top, 0));
+      var y = caretY();
+      // only when the place left the middle of what is seen: no jumps while typing in view
+      if (y < from + h * 0.15 || y > from + h * 0.85) {
+        preview.scrollTop = Math.max(0, y - Math.max(0, -box.top) - h * 0.5);
+      }
     });
   }
   ["keyup", "click", "focus"].forEach(function (type) { textarea.addEventListener(type, follow); });
@@ -268,10 +284,14 @@
   if (button) {
     button.addEventListener("click", function () {
       var at = textarea.selectionStart, value = textarea.value;
-      textarea.value = value.slice(0, at) + "[[" + value.slice(textarea.selectionEnd);
-      textarea.setSelectionRange(at + 2, at + 2);
       textarea.focus();
-      textarea.dispatchEvent(new Event("input", { bubbles: true }));
+      var done = false;
+      try { done = document.execCommand("insertText", false, "[["); } catch (e) { done = false; }
+      if (!done) {  // the browser's undo does not know this one
+        textarea.value = value.slice(0, at) + "[[" + value.slice(textarea.selectionEnd);
+        textarea.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+      textarea.setSelectionRange(at + 2, at + 2);
     });
   }
 })();
