@@ -321,4 +321,16 @@ JS_TEXTS = (
     N_("2026-05-14 or 2026-05-14 09:30"),
     N_("Copied"),
     N_("Selected: press Ctrl+C to copy."),
+    # the editor's toolbar, drafts and the new-page form
+    N_("link text"),
+    N_("Heading"),
+    N_("bold text"),
+    N_("italic text"),
+    N_("code"),
+    N_("Column 1"),
+    N_("Column 2"),
+    N_("Text"),
+    N_("A draft from %(time)s was not saved."),
+    N_("Restore"),
+    N_("Discard"),
 )

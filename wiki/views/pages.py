@@ -8,6 +8,7 @@ from flask import abort
 from flask import current_app
 from flask import flash
 from flask import g
+from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -47,6 +48,7 @@ from ..pages.translations import translations
 from ..records.validate import LANGUAGES
 from . import anoncache
 from . import get_wiki
+from . import new_page_name
 from . import page_number
 from . import page_url
 from .community import mark_page_read
@@ -174,6 +176,75 @@ def translate(name: str):
         return redirect(page_url(target))
     source = original if wiki.exists(original) and can(READ, original) else name
     return redirect(url_for("pages.edit", name=target, translate=source, lang=language))
+
+
+@bp.get("/-/new")
+def new_page():
+    """*New page*: the name first, in the folder the user is in, then the editor. A name
+    against the rules, or of a page that exists already, is said here before anything is
+    typed; with `check=1` the same answer comes as JSON for the form's script."""
+    require(WRITE)
+    folder = _new_page_folder(request.args.get("folder", ""))
+    if "name" not in request.args:
+        return render_template(
+            "pages/new.html", folder=folder, leaf="", problem=None, existing=None
+        )
+    target, problem = _new_page_name(folder, request.args["name"])
+    existing = target if problem is None and get_wiki().exists(target) else None
+    if request.args.get("check"):
+        return jsonify(_new_page_answer(target, problem, existing))
+    if problem is None and existing is None:
+        return redirect(url_for("pages.edit", name=target))
+    return render_template(
+        "pages/new.html",
+        folder=folder,
+        leaf=request.args["name"],
+        problem=problem,
+        existing=existing,
+    ), (400 if problem else 200)
+
+
+def _new_page_folder(folder: str) -> str:
+    """The folder the form starts with: the one asked for where the user may write there,
+    else where the *New page* link would start."""
+    folder = folder.strip().strip("/")
+    try:
+        if can(WRITE, names.normalize(f"{folder}/{names.HOME}" if folder else names.HOME)):
+            return folder
+    except InvalidPageName:
+        return folder  # said when the form is sent
+    return names.folder(new_page_name() or "")
+
+
+def _new_page_name(folder: str, leaf: str) -> tuple[str, str | None]:
+    """The new page's full name and what stops it (None: nothing). Whether a name exists is
+    only told to those who may write there."""
+    leaf = leaf.strip().strip("/")
+    if not leaf:
+        return folder, _("Give the page a name.")
+    full = f"{folder}/{leaf}" if folder else leaf
+    try:
+        full = names.normalize(full)
+        if not can(WRITE, full):
+            return full, _("You may not create pages in this folder.")
+        return get_wiki().check_new_name(full), None
+    except InvalidPageName as problem:
+        return full, localized(problem)
+
+
+def _new_page_answer(target: str, problem: str | None, existing: str | None) -> dict:
+    """The JSON answer of `/-/new?check=1`: the messages already in the reader's language."""
+    if problem is not None:
+        return {"name": target, "problem": problem, "exists": False}
+    if existing is not None:
+        return {
+            "name": target,
+            "exists": True,
+            "message": _("'%(name)s' exists already.", name=target),
+            "open": {"label": _("Open it"), "url": page_url(target)},
+            "edit": {"label": _("Edit it"), "url": url_for("pages.edit", name=target)},
+        }
+    return {"name": target, "exists": False, "message": _("New page: %(name)s", name=target)}
 
 
 def _course_home(course, name: str):

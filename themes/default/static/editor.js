@@ -1,5 +1,6 @@
-// The page editor: live preview beside the text, Ctrl+S saves, a warning before
-// leaving with unsaved changes. Plain JavaScript, no external code.
+// The page editor: live preview beside the text that follows the caret, Ctrl+S saves,
+// a warning before leaving with unsaved changes (or after a refused save), and on phones
+// the text and the preview as two tabs. Plain JavaScript, no external code.
 (function () {
   "use strict";
   // the page's language: texts handed over by the server (data-texts on <body>)
@@ -15,6 +16,8 @@
   var url = form.getAttribute("data-preview-url");
   var name = form.getAttribute("data-name") || "";
   var saved = textarea.value;
+  // the answer to a refused save: the text in the editor is not saved anywhere yet
+  var refused = form.hasAttribute("data-refused");
   var submitting = false;
   var timer = null;
   var pending = null;
@@ -37,6 +40,7 @@
     }).then(function (html) {
       // The server returns HTML already sanitized against the same allow-list as pages.
       preview.innerHTML = html;
+      follow();
     }).catch(function (err) {
       if (err.name !== "AbortError") preview.setAttribute("data-error", t("The preview is not available right now."));
     });
@@ -55,12 +59,127 @@
     }
   });
   form.addEventListener("submit", function () { submitting = true; });
+  // back from a page that never came (or from the bfcache): the form is live again
+  window.addEventListener("pageshow", function () { submitting = false; });
   window.addEventListener("beforeunload", function (event) {
-    if (!submitting && textarea.value !== saved) {
+    if (!submitting && (refused || textarea.value !== saved)) {
       event.preventDefault();
       event.returnValue = "";
     }
   });
+
+  // -- the preview follows the caret ------------------------------------------------------
+  // The headings are the anchors: the k-th heading of the source is the k-th heading of the
+  // preview (both in document order; lists, tables, HTML or footnotes between them do not
+  // matter). Between two anchors the position is interpolated by lines; the last line is
+  // the end of the preview. When the counts differ (a heading inside a quote, say), the
+  // whole text maps proportionally. (A first "# Title" is not in the preview: the page
+  // shows it in its header.)
+  function sourceHeadings(lines) {
+    var found = [], fence = null, i = 0;
+    if (/^---\s*$/.test(lines[0] || "")) {  // front matter: shown as a box, no headings
+      for (i = 1; i < lines.length && !/^(---|\.\.\.)\s*$/.test(lines[i]); i++) {}
+      i++;
+    }
+    var first = i;
+    while (first < lines.length && !/\S/.test(lines[first])) first++;
+    for (; i < lines.length; i++) {
+      var line = lines[i];
+      var mark = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+      if (fence) {
+        if (mark && mark[1].charAt(0) === fence.charAt(0) && mark[1].length >= fence.length) fence = null;
+        continue;
+      }
+      if (mark) { fence = mark[1]; continue; }
+      if (/^ {0,3}#{1,6}(\s|$)/.test(line)) found.push(i);
+      else if (/^ {0,3}(=+|-+)\s*$/.test(line) && i > first && /\S/.test(lines[i - 1]) &&
+               !/^ {0,3}([-*+]|\d+[.)]|>|#|\|)/.test(lines[i - 1]) && found[found.length - 1] !== i - 1) {
+        found.push(i - 1);  // a setext heading: the text line above its underline
+      }
+    }
+    // a first "# Title" is shown in the page's header, not in the preview
+    var title = found[0] === first && (/^ {0,3}#(\s|$)/.test(lines[first]) || /^ {0,3}=+\s*$/.test(lines[first + 1] || ""));
+    return { first: first, lines: found, title: title };
+  }
+
+  function previewHeadings() {
+    return Array.prototype.filter.call(preview.querySelectorAll("h1, h2, h3, h4, h5, h6"), function (h) {
+      return !h.closest(".metabox, .toc, nav, .flash");
+    });
+  }
+
+  function caretY() {
+    var lines = textarea.value.split("\n");
+    var caret = textarea.value.slice(0, textarea.selectionEnd).split("\n").length - 1;
+    var source = sourceHeadings(lines);
+    var shown = previewHeadings();
+    var top = preview.getBoundingClientRect().top - preview.scrollTop;
+    var anchors = [[source.first, 0]];
+    if (source.title && shown.length === source.lines.length - 1) source.lines.shift();
+    if (shown.length === source.lines.length) {
+      source.lines.forEach(function (line, k) {
+        anchors.push([line, shown[k].getBoundingClientRect().top - top]);
+      });
+    }
+    anchors.push([Math.max(lines.length - 1, source.first + 1), preview.scrollHeight]);
+    for (var k = anchors.length - 1; k > 0; k--) {
+      var a = anchors[k - 1], b = anchors[k];
+      if (caret >= a[0] || k === 1) {
+        var span = b[0] - a[0];
+        var part = span > 0 ? Math.min(1, Math.max(0, (caret - a[0]) / span)) : 1;
+        return a[1] + part * (b[1] - a[1]);
+      }
+    }
+    return 0;
+  }
+
+  var following = false;
+  function follow() {
+    if (following || !preview.offsetParent) return;  // hidden (the Edit tab on a phone)
+    following = true;
+    window.requestAnimationFrame(function () {
+      following = false;
+      // the part of the pane that can be seen: inside the window, above the sticky Save bar
+      var box = preview.getBoundingClientRect();
+      var bar = form.querySelector(".editor-bar");
+      var bottom = Math.min(box.bottom, window.innerHeight, bar ? bar.getBoundingClientRect().top : Infinity);
+      var hidden = Math.max(0, box.bottom - bottom);
+      // room below the end, so that the last lines can come up into the seen part
+      preview.style.paddingBottom = hidden ? hidden + 16 + "px" : "";
+      var from = preview.scrollTop + Math.max(0, -box.top);
+      var h = Math.max(40, bottom - Math.max(box.top, 0));
+      var y = caretY();
+      // only when the place left the middle of what is seen: no jumps while typing in view
+      if (y < from + h * 0.15 || y > from + h * 0.85) {
+        preview.scrollTop = Math.max(0, y - Math.max(0, -box.top) - h * 0.5);
+      }
+    });
+  }
+  ["keyup", "click", "focus"].forEach(function (type) { textarea.addEventListener(type, follow); });
+
+  // -- phones: the text and the preview as tabs (the CSS shows them only on narrow screens)
+  var tabs = [document.getElementById("tab-source"), document.getElementById("tab-preview")];
+  function show(which) {
+    form.classList.toggle("show-preview", which === 1);
+    tabs.forEach(function (tab, i) {
+      tab.setAttribute("aria-selected", i === which ? "true" : "false");
+      tab.tabIndex = i === which ? 0 : -1;
+    });
+    if (which === 1) follow();
+  }
+  if (tabs[0] && tabs[1]) {
+    form.classList.add("tabbed");
+    tabs.forEach(function (tab, i) {
+      tab.addEventListener("click", function () { show(i); });
+      tab.addEventListener("keydown", function (e) {
+        if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+          e.preventDefault();
+          show(1 - i);
+          tabs[1 - i].focus();
+        }
+      });
+    });
+  }
 })();
 
 // Links to other pages: typing "[[" and part of a title or name offers matching pages
@@ -165,10 +284,14 @@
   if (button) {
     button.addEventListener("click", function () {
       var at = textarea.selectionStart, value = textarea.value;
-      textarea.value = value.slice(0, at) + "[[" + value.slice(textarea.selectionEnd);
-      textarea.setSelectionRange(at + 2, at + 2);
       textarea.focus();
-      textarea.dispatchEvent(new Event("input", { bubbles: true }));
+      var done = false;
+      try { done = document.execCommand("insertText", false, "[["); } catch (e) { done = false; }
+      if (!done) {  // the browser's undo does not know this one
+        textarea.value = value.slice(0, at) + "[[" + value.slice(textarea.selectionEnd);
+        textarea.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+      textarea.setSelectionRange(at + 2, at + 2);
     });
   }
 })();
