@@ -162,31 +162,32 @@ class Mailer:
     def compose(self, user, kind: str, notices: list[Notice]) -> EmailMessage:
         language = user.ui_language or self.config.get("DEFAULT_UI_LANGUAGE") or "en"
         catalog = catalog_for(language)
-        t, nt = catalog.ugettext, catalog.ungettext
+        # named as pybabel looks for them, so that these texts reach the catalogs
+        gettext, ngettext = catalog.ugettext, catalog.ungettext
         site = self.config.get("SITE_NAME", "Wiki")
         base = self.base_url().rstrip("/")
         count = len(notices)
         if kind == "instant" and count == 1:
-            subject = describe(notices[0], t, self.display_name)
+            subject = describe(notices[0], gettext, self.display_name)
         elif kind == "daily":
-            subject = nt(
+            subject = ngettext(
                 "Your daily digest from %(site)s: %(num)s notification",
                 "Your daily digest from %(site)s: %(num)s notifications",
                 count,
             ) % {"site": site, "num": count}
         elif kind == "weekly":
-            subject = nt(
+            subject = ngettext(
                 "Your weekly digest from %(site)s: %(num)s notification",
                 "Your weekly digest from %(site)s: %(num)s notifications",
                 count,
             ) % {"site": site, "num": count}
         else:
-            subject = nt(
+            subject = ngettext(
                 "%(num)s notification from %(site)s", "%(num)s notifications from %(site)s", count
             ) % {"site": site, "num": count}
-        lines = [t("Hello %(name)s,") % {"name": user.display_name}, ""]
+        lines = [gettext("Hello %(name)s,") % {"name": user.display_name}, ""]
         for notice in notices:
-            lines.append("- " + describe(notice, t, self.display_name))
+            lines.append("- " + describe(notice, gettext, self.display_name))
             if notice.excerpt:
                 lines.append("  " + _quoted(notice.excerpt))
             lines.append("  " + base + notice_path(notice))
@@ -195,10 +196,10 @@ class Mailer:
         lines += [
             "",
             "-- ",
-            t("You get these e-mails because you watch pages on %(site)s.") % {"site": site},
-            t("Choose what you hear about and how often: %(url)s")
+            gettext("You get these e-mails because you watch pages on %(site)s.") % {"site": site},
+            gettext("Choose what you hear about and how often: %(url)s")
             % {"url": base + "/-/notifications/settings"},
-            t("Stop all e-mails from this wiki: %(url)s") % {"url": stop},
+            gettext("Stop all e-mails from this wiki: %(url)s") % {"url": stop},
         ]
         message = EmailMessage()
         message["From"] = self.config.get("SMTP_FROM") or "wiki@localhost"

@@ -357,11 +357,11 @@ def _comment_of(rev, username: str) -> dict:
     }
 
 
-def _institutions() -> dict[str, str]:
-    """Institution records the reader may read: folded title or name -> page name."""
+def _institutions() -> dict[str, tuple[str, str]]:
+    """Institution records the reader may read: folded title or name -> (title, page)."""
     wiki = get_wiki()
     head = wiki.head()
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}
     if not head or not wiki.page_table_ready(head, wait=1):
         return found
     visible = read_filter()
@@ -369,16 +369,17 @@ def _institutions() -> dict[str, str]:
         if visible is not None and not visible(page):
             continue
         title = meta.get("title") if isinstance(meta.get("title"), str) else names.leaf(page)
-        found[title.casefold()] = page
-        found[names.leaf(page).casefold()] = page
-        found[page.casefold()] = page
+        for key in (title, names.leaf(page), page):
+            found[key.casefold()] = (title, page)
     return found
 
 
-def _institution_link(value: str, institutions: dict[str, str]) -> tuple[str, str | None]:
-    """(label, page or None): an institution typed as text, linked to its record."""
+def _institution_link(value: str, institutions: dict) -> tuple[str, str | None]:
+    """(label, page or None): an institution typed as text, linked to its record (and
+    named by its title)."""
     value = value.strip().strip("[]").split("|")[0].strip()
-    return value, institutions.get(value.casefold())
+    title, page = institutions.get(value.casefold(), (value, None))
+    return title, page
 
 
 @bp.route("/-/account/profile", methods=["GET", "POST"])
@@ -408,7 +409,7 @@ def edit_profile():
         countries=COUNTRIES,
         groups=WORKING_GROUPS,
         languages=LANGUAGES,
-        institutions=sorted(set(_institutions().values()), key=str.casefold),
+        institutions=sorted({page for _t, page in _institutions().values()}, key=str.casefold),
     )
 
 
