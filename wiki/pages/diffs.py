@@ -126,7 +126,7 @@ def word_diff(old: str, new: str) -> tuple[tuple[Piece, ...], tuple[Piece, ...]]
         same = tag == "equal"
         _append(left, "".join(x[i1:i2]), not same)
         _append(right, "".join(y[j1:j2]), not same)
-    return tuple(left), tuple(right)
+    return _bridged(left), _bridged(right)
 
 
 def _append(pieces: list[Piece], text: str, changed: bool) -> None:
@@ -137,6 +137,16 @@ def _append(pieces: list[Piece], text: str, changed: bool) -> None:
         pieces[-1] = Piece(pieces[-1].text + text, changed)
     else:
         pieces.append(Piece(text, changed))
+
+
+def _bridged(pieces: list[Piece]) -> tuple[Piece, ...]:
+    """The pieces with a mere space between two changes counted in the change: "met in
+    Zagreb" changed reads as one mark, not three."""
+    out: list[Piece] = []
+    for k, piece in enumerate(pieces):
+        between = 0 < k < len(pieces) - 1 and pieces[k - 1].changed and pieces[k + 1].changed
+        _append(out, piece.text, piece.changed or (between and piece.text.isspace()))
+    return tuple(out)
 
 
 def side_by_side(diff: Diff) -> list[Row]:
