@@ -32,6 +32,7 @@
   }
 
   function open() {
+    root.classList.add("menu-used");
     panel.classList.add("open");
     root.classList.add("menu-open");
     button.setAttribute("aria-expanded", "true");
