@@ -163,6 +163,16 @@ def short_month(day: _dt.date) -> str:
     return format_date(day, "LLL", locale=babel_locale())
 
 
+def revision_time(moment: _dt.datetime) -> str:
+    """When a revision was made, as it names the revision: "4 Dec 2026 07:12",
+    "2026. dec. 4. 07:12" (the day in the UI language, the time on a 24-hour clock)."""
+    from babel.dates import format_skeleton
+
+    locale = babel_locale()
+    day = format_skeleton("yMMMd", moment, locale="en_GB" if locale == "en" else locale)
+    return f"{day} {moment:%H:%M}"
+
+
 def compile_catalogs(folder: Path = TRANSLATIONS) -> int:
     """Compile every `.po` whose `.mo` is missing or older; returns how many were."""
     done = 0
@@ -251,6 +261,7 @@ def init_app(app: Flask) -> None:
         js_texts=js_texts,
         facet_value=facet_value,
         ago=ago,
+        revision_time=revision_time,
     )
 
 

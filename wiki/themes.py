@@ -78,4 +78,23 @@ def init_app(app: Flask) -> None:
                 return send_from_directory(folder, filename, max_age=31536000)
         abort(404)
 
+    # browsers, feed readers and phones ask the site root for its icons, whatever the
+    # pages link: the theme's icon files answer there too (a day's caching: no version)
+    def root_icon(filename: str):
+        def serve():
+            for folder in static_dirs:
+                if (folder / filename).is_file():
+                    return send_from_directory(folder, filename, max_age=86400)
+            abort(404)
+
+        return serve
+
+    for icon in ROOT_ICONS:
+        app.add_url_rule(
+            "/" + icon, "icon_" + icon.replace(".", "_").replace("-", "_"), root_icon(icon)
+        )
+
     app.jinja_env.globals["static_version"] = static_version
+
+
+ROOT_ICONS = ("favicon.ico", "apple-touch-icon.png")

@@ -216,7 +216,10 @@ def test_history_pagination_diff_and_old_revision(client, auth, app):
     revs = [r.id for r in wiki.history("Home")]
     r = client.get(f"/-/diff/Home?from={revs[2]}&to={revs[0]}")
     html = r.get_data(as_text=True)
-    assert r.status_code == 200 and "version 0" in html and "version 2" in html
+    # the changed word is marked inside its line
+    assert (
+        r.status_code == 200 and "version <del>0</del>" in html and "version <ins>2</ins>" in html
+    )
     assert 'class="del"' in html and 'class="add"' in html
     old = client.get(f"/Home?rev={revs[3]}").get_data(as_text=True)
     assert "Welcome." in old and "not the current page" in old and "Restore this revision" in old

@@ -201,14 +201,15 @@ class Renderer:
         ctx.walk(tokens)
         title = str(doc.meta.get("title") or "").strip() or (ctx.h1 or names.leaf(name) or name)
         first = next((t for t in tokens if t.get("type") != "blank_line"), None)
+        heading = _plain(first.get("children", [])) if first is not None else ""
         if (
             first is not None
             and first.get("type") == "heading"
             and first["attrs"]["level"] == 1
-            and _plain(first.get("children", [])) == title
+            and same_title(heading, title)
         ):
             tokens = [t for t in tokens if t is not first]  # the page header shows it already
-            words = _tidy(" ".join(ctx.words)).removeprefix(title).lstrip()
+            words = _tidy(" ".join(ctx.words)).removeprefix(_tidy(heading)).lstrip()
         else:
             words = _tidy(" ".join(ctx.words))
         html = self._html(tokens, state)
@@ -376,6 +377,19 @@ _SPACES = re.compile(r"\s+")
 def _tidy(text: str) -> str:
     """Plain words of a page on one line, without spaces before punctuation."""
     return _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip()
+
+
+def same_title(a: str, b: str) -> bool:
+    """Whether a heading says the page's title again: compared without case, accents and
+    spacing ("Cluster  policy" is "cluster policy", "Straße" is "STRASSE", "Šibenik" is
+    "Sibenik"), so that a body starting with its own title does not show it twice."""
+    return _loose(a) == _loose(b)
+
+
+def _loose(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _SPACES.sub(" ", bare).strip()
 
 
 def _plain(tokens: list[dict[str, Any]]) -> str:

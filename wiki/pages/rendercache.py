@@ -21,7 +21,7 @@ from .render import Heading
 from .render import Rendered
 
 # Bump when rendering output changes, so old entries are ignored.
-RENDER_VERSION = "4"  # 4: ids prefixed, classes filtered
+RENDER_VERSION = "5"  # 4: ids prefixed, classes filtered; 5: own title dropped loosely
 MAX_ROWS = 50_000
 
 _SCHEMA = """

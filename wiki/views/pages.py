@@ -9,6 +9,7 @@ from flask import current_app
 from flask import flash
 from flask import g
 from flask import jsonify
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -41,6 +42,7 @@ from ..pages import names
 from ..pages.courses import course_of
 from ..pages.courses import materials
 from ..pages.diffs import line_diff
+from ..pages.diffs import side_by_side
 from ..pages.translations import key_of
 from ..pages.translations import outdated
 from ..pages.translations import starting_text
@@ -310,8 +312,22 @@ def _folder_index(name: str, folder):
 
 
 def _breadcrumbs(name: str) -> list[tuple[str, str]]:
+    """The trail after the wiki's *Home* link, the last item being where the reader is.
+
+    A folder's home page is the folder itself (`Project/Home` is "Home / Project"), and
+    *Home* is never said twice: the wiki's own Home page has no trail at all, and a
+    top folder called Home is the root already."""
     parts = name.split("/")
-    return [("/".join(parts[: i + 1]), part) for i, part in enumerate(parts)]
+    trail = [("/".join(parts[: i + 1]), part) for i, part in enumerate(parts)]
+    if trail and _is_home(trail[-1][1]):
+        trail.pop()  # Project/Home is the page of the folder Project
+    if trail and _is_home(trail[0][1]):
+        trail.pop(0)  # /Home is where the first link leads already
+    return trail
+
+
+def _is_home(part: str) -> bool:
+    return part.casefold() == names.HOME.casefold()
 
 
 @bp.route("/-/edit/<path:name>", methods=["GET", "POST"])
@@ -524,14 +540,44 @@ def diff(name: str):
         before = wiki.storage.previous_change(names.to_path(name), sha_to)
         rev_from = before.id if before is not None else sha_to
     old, new, sha_from, sha_to = wiki.diff(name, rev_from, rev_to)
-    return render_template(
-        "pages/diff.html",
-        name=name,
-        diff=line_diff(old, new),
-        rev_from=sha_from,
-        rev_to=sha_to,
-        breadcrumbs=_breadcrumbs(name),
+    layout = _diff_layout()
+    whole = request.args.get("context") == "all"
+    changes = line_diff(old, new, context=None if whole else 3)
+    path = names.to_path(name)
+    response = make_response(
+        render_template(
+            "pages/diff.html",
+            name=name,
+            diff=changes,
+            rows=side_by_side(changes) if layout == "split" else None,
+            layout=layout,
+            whole=whole,
+            rev_from=sha_from,
+            rev_to=sha_to,
+            # each side named by the change that made the page as it was there
+            change_from=wiki.storage.last_change(path, upto=sha_from),
+            change_to=wiki.storage.last_change(path, upto=sha_to),
+            breadcrumbs=_breadcrumbs(name),
+        )
     )
+    if request.args.get("view") == layout:  # a layout chosen is the next diff's too
+        response.set_cookie(
+            DIFF_LAYOUT_COOKIE, layout, max_age=365 * 86400, samesite="Lax", httponly=True
+        )
+    return response
+
+
+DIFF_LAYOUT_COOKIE = "diff_view"
+DIFF_LAYOUTS = ("inline", "split")
+
+
+def _diff_layout() -> str:
+    """How to lay a diff out: `?view=` (inline or split), else the reader's last choice
+    (a cookie), else inline, which fits every screen."""
+    for wanted in (request.args.get("view"), request.cookies.get(DIFF_LAYOUT_COOKIE)):
+        if wanted in DIFF_LAYOUTS:
+            return wanted
+    return DIFF_LAYOUTS[0]
 
 
 @bp.post("/-/restore/<path:name>")
