@@ -127,6 +127,20 @@ def visible_sections() -> list[tuple[str, str]]:
     return sections if allowed is None else [(k, t) for k, t in sections if allowed(k)]
 
 
+def changed_page(path: str | None) -> tuple[str | None, str | None]:
+    """The page a changed path belongs to and where it leads (a page's discussion file
+    leads to its discussion), for lists of changes; (None, None) for other files."""
+    if not path:
+        return None, None
+    if names.is_discussion_path(path):
+        page = names.discussion_page(path)
+        return page, page_url(page) + "#discussion"
+    if names.is_page_path(path):
+        page = names.to_name(path)
+        return page, page_url(page)
+    return None, None
+
+
 def _today() -> datetime.date:
     return datetime.date.today()
 
@@ -183,4 +197,5 @@ def register_blueprints(app: Flask) -> None:
             "folder_of": names.folder,
             "HOME": names.HOME,
             "unread_count": community.unread_count,
+            "changed_page": changed_page,
         }

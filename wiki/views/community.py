@@ -180,7 +180,7 @@ def watch():
         store.watch(current_user.id, kind, target, page_key(target))
         flash(_("You watch %(target)s now.", target=target), "success")
     back = request.form.get("next", "")
-    if not back.startswith("/") or back.startswith("//"):
+    if not back.startswith("/") or back.startswith("//") or "\\" in back:
         back = url_for("community.watchlist")
     return redirect(back)
 
