@@ -79,7 +79,7 @@ def test_the_printed_address_makes_the_first_administrator(browser, fresh_server
     page.click("main button.primary")
     page.wait_for_selector("text=Welcome, Chris Chief. You are the administrator of this wiki.")
     assert page.url.endswith("/-/admin/users")
-    assert page.locator("header .who", has_text="Chris Chief").count() == 1
+    assert page.locator("a.who", has_text="Chris Chief").count() == 1
     assert page.locator("table.accounts", has_text="chief").count() == 1
     assert not problems, problems
 

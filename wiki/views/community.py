@@ -16,6 +16,7 @@ from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import flash
+from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -63,15 +64,19 @@ def unread_count() -> int:
     """The bell's number (after following any new commit); 0 for anonymous readers."""
     if not current_user.is_authenticated:
         return 0
-    found = community()
-    found.catch_up()
-    return found.store.unread_count(current_user.id)
+    count = g.get("unread_count")
+    if count is None:  # once per request (the page view and the header both ask)
+        found = community()
+        found.catch_up()
+        count = g.unread_count = found.store.unread_count(current_user.id)
+    return count
 
 
 def mark_page_read(name: str) -> None:
     """Reading a page settles its notifications (no mail about what was seen)."""
     if current_user.is_authenticated and unread_count():
         community().store.mark_read(current_user.id, page=name)
+        g.pop("unread_count", None)
 
 
 # -- notifications --------------------------------------------------------------------
