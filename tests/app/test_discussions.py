@@ -222,3 +222,24 @@ def test_two_people_commenting_at_once_both_land(app):
         w.join()
     assert not errors
     assert discussions.thread("Home").count == 8
+
+
+def test_a_private_wiki_shows_no_comments_people_or_consultations_to_anonymous_readers(
+    tmp_path, content_repo
+):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, content_repo, READ_ACCESS="registered")
+    try:
+        app.services.discussions.add(
+            "Home", "A remark for members", author=Author("Rita Reader", "", "reader")
+        )
+        client = app.test_client()
+        assert client.get("/").status_code in (302, 401)
+        assert "A remark" not in client.get("/-/search?q=remark").get_data(as_text=True)
+        assert client.get("/-/people").status_code in (302, 401)
+        assert client.get("/-/people/reader").status_code in (302, 401)
+        assert client.get("/-/consultations").status_code in (302, 401)
+        assert client.post("/-/comment/Home", data={"body": "x"}).status_code in (400, 401)
+    finally:
+        app.close()

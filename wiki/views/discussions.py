@@ -234,6 +234,7 @@ def hide(name: str, ident: str):
 def consultations():
     """The pages open for comments until a date, open ones first (soonest closing
     first), then closed ones (latest first); only pages the reader may read."""
+    require(READ)
     wiki = get_wiki()
     head = wiki.head()
     rows = []
